@@ -1,0 +1,70 @@
+# shellcheck shell=bash
+# Shared helpers for the container scripts (base-images.sh, build-images.sh,
+# test-images.sh). Source it; it defines functions and REPO_ROOT only.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# Seconds since the epoch with millisecond precision, for timings.
+now() { date +%s.%N; }
+# elapsed START -> "12.3" seconds since START.
+elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
+
+_c() { if [[ -t 2 ]]; then printf '\033[%sm' "$1"; fi; }
+log()  { printf '%s==> %s%s\n' "$(_c '1;34')" "$*" "$(_c 0)" >&2; }
+warn() { printf '%s!!! %s%s\n' "$(_c '1;33')" "$*" "$(_c 0)" >&2; }
+die()  { printf '%sFAIL: %s%s\n' "$(_c '1;31')" "$*" "$(_c 0)" >&2; exit 1; }
+
+# Run "apt-get install" for the packages whose command is missing.
+# usage: ensure_cmds cmd:package [cmd:package ...]
+ensure_cmds() {
+  local pair cmd pkg missing=()
+  for pair in "$@"; do
+    cmd="${pair%%:*}"; pkg="${pair#*:}"
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  [[ $(id -u) == 0 ]] || die "missing ${missing[*]}: install them (needs root)"
+  log "installing ${missing[*]} from apt"
+  if [[ -z "${_APT_UPDATED:-}" ]]; then
+    apt-get update -qq || die "apt-get update failed"
+    _APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+}
+
+# The workspace version from the root Cargo.toml ([workspace.package] or [package]).
+cargo_version() {
+  awk -F'"' '
+    /^\[/ { sect = $0 }
+    (sect == "[workspace.package]" || sect == "[package]") && /^version[[:space:]]*=/ { print $2; exit }
+  ' "$REPO_ROOT/Cargo.toml"
+}
+
+git_rev() { git -C "$REPO_ROOT" rev-parse --short=7 HEAD 2>/dev/null || echo unknown; }
+git_rev_full() { git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown; }
+
+# A container engine that actually works: docker only if its daemon answers,
+# otherwise podman. Honour CONTAINER_ENGINE=docker|podman.
+detect_engine() {
+  if [[ -n "${CONTAINER_ENGINE:-}" ]]; then echo "$CONTAINER_ENGINE"; return; fi
+  if command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1; then
+    echo docker
+  elif command -v podman >/dev/null 2>&1; then
+    echo podman
+  else
+    echo none
+  fi
+}
+
+# Default value of an ARG in a Dockerfile: dockerfile_arg FILE NAME
+dockerfile_arg() {
+  sed -n "s/^ARG $2=\"\{0,1\}\([^\"]*\)\"\{0,1\}[[:space:]]*$/\1/p" "$1" | head -n1
+}
+
+# The images this repository can build: "name crate dockerfile" per line.
+# An image whose crate does not exist yet is reported by the callers, not hidden.
+IMAGE_TABLE=(
+  "todo-api crates/todo-api docker/backend/Dockerfile"
+  "todo-web crates/todo-web docker/frontend/Dockerfile"
+)
