@@ -1,0 +1,230 @@
+//! Account security: Argon2id password hashing (off the async runtime) and user
+//! tokens. Our own tokens are HS256 JWTs signed with `BETTER_AUTH_SECRET`; with a
+//! JWKS URL, EdDSA/RS256/ES256 tokens of an external issuer (such as Better Auth's
+//! JWT plugin) are accepted too. The algorithm is always pinned per key type, so a
+//! token cannot choose how it is verified.
+
+mod jwks;
+mod password;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+pub use jwks::JwksCache;
+pub use password::{hash_password, verify_password};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("missing bearer token")]
+    Missing,
+    #[error("invalid token: {0}")]
+    Invalid(String),
+    /// The configuration cannot issue tokens (JWKS-only mode).
+    #[error("this server does not issue tokens: sign in with the configured identity provider")]
+    IssuingDisabled,
+    /// The JWKS endpoint could not be reached; the token may be fine.
+    #[error("identity provider keys unavailable: {0}")]
+    KeysUnavailable(String),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Claims {
+    pub sub: String,
+    pub iat: i64,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<serde_json::Value>,
+}
+
+#[derive(Clone)]
+pub struct AuthConfig {
+    /// HS256 secret for our own tokens. `None` with a JWKS URL is JWKS-only mode.
+    pub hs256_secret: Option<Vec<u8>>,
+    pub issuer: String,
+    pub audience: String,
+    pub token_ttl: Duration,
+    pub jwks_url: Option<String>,
+    /// Expected `iss`/`aud` of external tokens, checked when set.
+    pub jwks_issuer: Option<String>,
+    pub jwks_audience: Option<String>,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("hs256_secret", &self.hs256_secret.as_ref().map(|_| "<redacted>"))
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("token_ttl", &self.token_ttl)
+            .field("jwks_url", &self.jwks_url)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+pub struct Authenticator {
+    cfg: AuthConfig,
+    hs256: Option<(EncodingKey, DecodingKey)>,
+    jwks: Option<JwksCache>,
+}
+
+impl Authenticator {
+    pub fn new(cfg: AuthConfig) -> Authenticator {
+        let hs256 = cfg.hs256_secret.as_ref().map(|s| (EncodingKey::from_secret(s), DecodingKey::from_secret(s)));
+        let jwks = cfg.jwks_url.clone().map(JwksCache::new);
+        Authenticator { cfg, hs256, jwks }
+    }
+
+    pub fn can_issue(&self) -> bool {
+        self.hs256.is_some()
+    }
+
+    /// A signed HS256 token for `user_id`.
+    pub fn issue(&self, user_id: &str) -> Result<String, AuthError> {
+        let (key, _) = self.hs256.as_ref().ok_or(AuthError::IssuingDisabled)?;
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iat: now,
+            exp: now + self.cfg.token_ttl.as_secs() as i64,
+            iss: Some(self.cfg.issuer.clone()),
+            aud: Some(serde_json::Value::String(self.cfg.audience.clone())),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, key)
+            .map_err(|e| AuthError::Invalid(e.to_string()))
+    }
+
+    /// Verifies a token and returns its claims. The header's `alg` only selects
+    /// which configured key family applies; each family accepts fixed algorithms.
+    pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
+        match header.alg {
+            Algorithm::HS256 => {
+                let (_, key) = self
+                    .hs256
+                    .as_ref()
+                    .ok_or_else(|| AuthError::Invalid("HS256 tokens are not accepted by this server".into()))?;
+                let mut v = Validation::new(Algorithm::HS256);
+                v.set_issuer(&[&self.cfg.issuer]);
+                v.set_audience(&[&self.cfg.audience]);
+                v.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+                v.leeway = 30;
+                decode(token, key, &v)
+            }
+            Algorithm::EdDSA | Algorithm::RS256 | Algorithm::ES256 => {
+                let jwks = self.jwks.as_ref().ok_or_else(|| {
+                    AuthError::Invalid(format!("{:?} tokens are not accepted by this server", header.alg))
+                })?;
+                let kid = header.kid.ok_or_else(|| AuthError::Invalid("token has no key id (kid)".into()))?;
+                let (key, alg) = jwks.key(&kid).await?;
+                if alg != header.alg {
+                    return Err(AuthError::Invalid("token algorithm does not match its key".into()));
+                }
+                let mut v = Validation::new(alg);
+                v.set_required_spec_claims(&["exp", "sub"]);
+                v.leeway = 30;
+                match &self.cfg.jwks_issuer {
+                    Some(iss) => v.set_issuer(&[iss]),
+                    None => {}
+                }
+                match &self.cfg.jwks_audience {
+                    Some(aud) => v.set_audience(&[aud]),
+                    None => v.validate_aud = false,
+                }
+                decode(token, &key, &v)
+            }
+            other => Err(AuthError::Invalid(format!("algorithm {other:?} is not accepted"))),
+        }
+    }
+}
+
+fn decode(token: &str, key: &DecodingKey, v: &Validation) -> Result<Claims, AuthError> {
+    let data = jsonwebtoken::decode::<Claims>(token, key, v).map_err(|e| AuthError::Invalid(e.to_string()))?;
+    if data.claims.sub.trim().is_empty() {
+        return Err(AuthError::Invalid("token subject is empty".into()));
+    }
+    Ok(data.claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(secret: &[u8]) -> AuthConfig {
+        AuthConfig {
+            hs256_secret: Some(secret.to_vec()),
+            issuer: "todo-api".into(),
+            audience: "todo-app".into(),
+            token_ttl: Duration::from_secs(3600),
+            jwks_url: None,
+            jwks_issuer: None,
+            jwks_audience: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn issued_tokens_verify() {
+        let a = Authenticator::new(cfg(b"0123456789abcdef0123456789abcdef"));
+        let t = a.issue("user-1").unwrap();
+        let c = a.verify(&t).await.unwrap();
+        assert_eq!(c.sub, "user-1");
+        assert!(c.exp > c.iat);
+    }
+
+    #[tokio::test]
+    async fn wrong_secret_issuer_or_audience_is_rejected() {
+        let a = Authenticator::new(cfg(b"0123456789abcdef0123456789abcdef"));
+        let b = Authenticator::new(cfg(b"another-secret-another-secret-xx"));
+        assert!(b.verify(&a.issue("u").unwrap()).await.is_err());
+        let mut other_iss = cfg(b"0123456789abcdef0123456789abcdef");
+        other_iss.issuer = "someone-else".into();
+        assert!(a.verify(&Authenticator::new(other_iss).issue("u").unwrap()).await.is_err());
+        let mut other_aud = cfg(b"0123456789abcdef0123456789abcdef");
+        other_aud.audience = "another-app".into();
+        assert!(a.verify(&Authenticator::new(other_aud).issue("u").unwrap()).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn expired_and_unsigned_tokens_are_rejected() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let a = Authenticator::new(cfg(secret));
+        let past = Utc::now().timestamp() - 3600;
+        let claims = Claims {
+            sub: "u".into(),
+            iat: past - 10,
+            exp: past,
+            iss: Some("todo-api".into()),
+            aud: Some("todo-app".into()),
+        };
+        let expired =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).unwrap();
+        assert!(a.verify(&expired).await.is_err());
+
+        // alg "none": header {"alg":"none","typ":"JWT"} and no signature.
+        let valid = a.issue("u").unwrap();
+        let payload = valid.split('.').nth(1).unwrap();
+        let none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
+        assert!(a.verify(&none).await.is_err());
+        assert!(a.verify("not-a-jwt").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn jwks_only_mode_refuses_hs256_and_issuing() {
+        let issuer = Authenticator::new(cfg(b"0123456789abcdef0123456789abcdef"));
+        let mut c = cfg(b"");
+        c.hs256_secret = None;
+        c.jwks_url = Some("http://127.0.0.1:9/jwks".into());
+        let jwks_only = Authenticator::new(c);
+        assert!(!jwks_only.can_issue());
+        assert!(matches!(jwks_only.issue("u"), Err(AuthError::IssuingDisabled)));
+        let err = jwks_only.verify(&issuer.issue("u").unwrap()).await.unwrap_err();
+        assert!(err.to_string().contains("HS256 tokens are not accepted"), "{err}");
+    }
+}

@@ -1,0 +1,10 @@
+//! The task and user model of todo-app and the validation rules that every entry
+//! point (REST API, chat tools, MCP) shares, so a rule is written exactly once.
+
+mod task;
+mod user;
+mod validation;
+
+pub use task::*;
+pub use user::*;
+pub use validation::{FieldError, ValidationErrors};

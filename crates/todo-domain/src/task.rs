@@ -1,0 +1,706 @@
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::ValidationErrors;
+
+pub const TITLE_MAX_CHARS: usize = 200;
+pub const DESCRIPTION_MAX_CHARS: usize = 1000;
+pub const MAX_TAGS: usize = 10;
+pub const TAG_MAX_CHARS: usize = 32;
+pub const LIST_DEFAULT_LIMIT: u32 = 50;
+pub const LIST_MAX_LIMIT: u32 = 100;
+pub const SEARCH_MAX_CHARS: usize = 200;
+
+/// Priority of a task. Stored as its rank so that sorting by priority is a plain
+/// numeric sort in every database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    #[default]
+    Medium,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Medium, Priority::High, Priority::Urgent];
+
+    pub fn rank(self) -> i16 {
+        match self {
+            Priority::Low => 0,
+            Priority::Medium => 1,
+            Priority::High => 2,
+            Priority::Urgent => 3,
+        }
+    }
+
+    pub fn from_rank(rank: i16) -> Priority {
+        match rank {
+            i16::MIN..=0 => Priority::Low,
+            1 => Priority::Medium,
+            2 => Priority::High,
+            _ => Priority::Urgent,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Priority> {
+        Priority::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// A task as clients see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Task {
+    pub id: i64,
+    pub user_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub completed: bool,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// Body of `POST /tasks` and `PUT /tasks/{id}`: a whole task. On PUT, omitted
+/// optional fields are cleared (or reset to their default), except `completed`,
+/// which keeps its current value when omitted.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskInput {
+    /// 1-200 characters after trimming.
+    pub title: String,
+    /// Up to 1000 characters; empty means none.
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// Up to 10 tags of 1-32 characters: letters, digits, `-` and `_`; they are
+    /// lower-cased, inner spaces become `-`, duplicates are dropped.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// RFC 3339 date-time, for example `2026-12-01T17:00:00Z`.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub completed: Option<bool>,
+}
+
+/// Body of `PATCH /tasks/{id}`: only the fields present change; `null` clears
+/// `description` and `due_at`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskPatchInput {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default)]
+    pub completed: Option<bool>,
+}
+
+/// Distinguishes a field sent as `null` (`Some(None)`) from an absent one (`None`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A validated, normalised task ready to be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskDraft {
+    pub title: String,
+    pub description: Option<String>,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub completed: Option<bool>,
+}
+
+/// A validated partial update.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskChanges {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub priority: Option<Priority>,
+    pub tags: Option<Vec<String>>,
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    pub completed: Option<bool>,
+}
+
+impl TaskChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == TaskChanges::default()
+    }
+
+    /// The task as it is after these changes, stamped at `now`.
+    pub fn apply(&self, task: &Task, now: DateTime<Utc>) -> Task {
+        let mut t = task.clone();
+        if let Some(v) = &self.title {
+            t.title = v.clone();
+        }
+        if let Some(v) = &self.description {
+            t.description = v.clone();
+        }
+        if let Some(v) = self.priority {
+            t.priority = v;
+        }
+        if let Some(v) = &self.tags {
+            t.tags = v.clone();
+        }
+        if let Some(v) = self.due_at {
+            t.due_at = v;
+        }
+        if let Some(done) = self.completed {
+            if done != t.completed {
+                t.completed = done;
+                t.completed_at = done.then_some(now);
+            }
+        }
+        t.updated_at = now;
+        t
+    }
+}
+
+impl From<TaskDraft> for TaskChanges {
+    fn from(d: TaskDraft) -> Self {
+        TaskChanges {
+            title: Some(d.title),
+            description: Some(d.description),
+            priority: Some(d.priority),
+            tags: Some(d.tags),
+            due_at: Some(d.due_at),
+            completed: d.completed,
+        }
+    }
+}
+
+pub fn validate_title(raw: &str, errors: &mut ValidationErrors) -> String {
+    let title = raw.trim();
+    let n = title.chars().count();
+    if n == 0 {
+        errors.push("title", "must not be empty");
+    } else if n > TITLE_MAX_CHARS {
+        errors.push("title", format!("must be at most {TITLE_MAX_CHARS} characters (got {n})"));
+    }
+    title.to_string()
+}
+
+pub fn validate_description(raw: Option<&str>, errors: &mut ValidationErrors) -> Option<String> {
+    let d = raw?.trim();
+    let n = d.chars().count();
+    if n > DESCRIPTION_MAX_CHARS {
+        errors.push("description", format!("must be at most {DESCRIPTION_MAX_CHARS} characters (got {n})"));
+    }
+    (!d.is_empty()).then(|| d.to_string())
+}
+
+/// Lower-cases a tag, turns inner whitespace into `-` and drops a leading `#`.
+pub fn normalize_tag(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_start_matches('#');
+    let tag = trimmed.split_whitespace().collect::<Vec<_>>().join("-").to_lowercase();
+    let n = tag.chars().count();
+    if n == 0 {
+        return Err("must not be empty".into());
+    }
+    if n > TAG_MAX_CHARS {
+        return Err(format!("must be at most {TAG_MAX_CHARS} characters"));
+    }
+    if let Some(bad) = tag.chars().find(|c| !(c.is_alphanumeric() || *c == '-' || *c == '_')) {
+        return Err(format!("may contain only letters, digits, '-' and '_' (found {bad:?})"));
+    }
+    Ok(tag)
+}
+
+pub fn validate_tags(raw: &[String], errors: &mut ValidationErrors) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for (i, t) in raw.iter().enumerate() {
+        match normalize_tag(t) {
+            Ok(tag) if !tags.contains(&tag) => tags.push(tag),
+            Ok(_) => {}
+            Err(msg) => errors.push(format!("tags[{i}]"), msg),
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        errors.push("tags", format!("at most {MAX_TAGS} tags (got {})", tags.len()));
+    }
+    tags
+}
+
+impl TaskInput {
+    pub fn validate(&self) -> Result<TaskDraft, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let draft = TaskDraft {
+            title: validate_title(&self.title, &mut errors),
+            description: validate_description(self.description.as_deref(), &mut errors),
+            priority: self.priority.unwrap_or_default(),
+            tags: validate_tags(self.tags.as_deref().unwrap_or_default(), &mut errors),
+            due_at: self.due_at,
+            completed: self.completed,
+        };
+        errors.into_result(draft)
+    }
+}
+
+impl TaskPatchInput {
+    pub fn validate(&self) -> Result<TaskChanges, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let changes = TaskChanges {
+            title: self.title.as_deref().map(|t| validate_title(t, &mut errors)),
+            description: self.description.as_ref().map(|d| validate_description(d.as_deref(), &mut errors)),
+            priority: self.priority,
+            tags: self.tags.as_deref().map(|t| validate_tags(t, &mut errors)),
+            due_at: self.due_at,
+            completed: self.completed,
+        };
+        if errors.is_empty() && changes.is_empty() {
+            errors.push("body", "at least one field to change is required");
+        }
+        errors.into_result(changes)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    #[default]
+    All,
+    Pending,
+    Completed,
+}
+
+impl StatusFilter {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" | "" => Some(Self::All),
+            "pending" => Some(Self::Pending),
+            "completed" | "done" => Some(Self::Completed),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueFilter {
+    Overdue,
+    Today,
+    Week,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortField {
+    #[default]
+    Created,
+    Updated,
+    Due,
+    Priority,
+    Title,
+}
+
+impl SortField {
+    /// The order a person expects when they pick this sort and no direction.
+    pub fn default_order(self) -> SortOrder {
+        match self {
+            SortField::Created | SortField::Updated | SortField::Priority => SortOrder::Desc,
+            SortField::Due | SortField::Title => SortOrder::Asc,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+/// Query string of `GET /tasks`, as sent. Every value is parsed by
+/// [`TaskListParams::validate`] so that errors name the parameter.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskListParams {
+    /// all (default), pending or completed.
+    pub status: Option<String>,
+    /// low, medium, high or urgent.
+    pub priority: Option<String>,
+    /// Only tasks carrying this tag.
+    pub tag: Option<String>,
+    /// Case-insensitive text searched in title and description.
+    pub q: Option<String>,
+    /// overdue (past due and not completed), today, or week (due within the next 7 days).
+    pub due: Option<String>,
+    /// created (default), updated, due, priority or title.
+    pub sort: Option<String>,
+    /// asc or desc; the default depends on `sort` (newest, most urgent, soonest due, A-Z first).
+    pub order: Option<String>,
+    /// 1-100, default 50.
+    pub limit: Option<String>,
+    /// Number of tasks to skip, default 0.
+    pub offset: Option<String>,
+    /// The client's UTC offset in minutes (for example 60 or -300), used to decide what "today" means. Default 0.
+    pub utc_offset: Option<String>,
+}
+
+/// A validated task query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskFilter {
+    pub status: StatusFilter,
+    pub priority: Option<Priority>,
+    pub tag: Option<String>,
+    pub search: Option<String>,
+    pub due: Option<DueFilter>,
+    pub sort: SortField,
+    pub order: SortOrder,
+    pub limit: u32,
+    pub offset: u32,
+    pub utc_offset_minutes: i32,
+}
+
+impl Default for TaskFilter {
+    fn default() -> Self {
+        TaskFilter {
+            status: StatusFilter::All,
+            priority: None,
+            tag: None,
+            search: None,
+            due: None,
+            sort: SortField::Created,
+            order: SortOrder::Desc,
+            limit: LIST_DEFAULT_LIMIT,
+            offset: 0,
+            utc_offset_minutes: 0,
+        }
+    }
+}
+
+fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl TaskListParams {
+    pub fn validate(&self) -> Result<TaskFilter, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let mut f = TaskFilter::default();
+        if let Some(s) = non_empty(&self.status) {
+            match StatusFilter::parse(s) {
+                Some(v) => f.status = v,
+                None => errors.push("status", "must be one of all, pending, completed"),
+            }
+        }
+        if let Some(s) = non_empty(&self.priority) {
+            match Priority::parse(s) {
+                Some(p) => f.priority = Some(p),
+                None => errors.push("priority", "must be one of low, medium, high, urgent"),
+            }
+        }
+        if let Some(s) = non_empty(&self.tag) {
+            match normalize_tag(s) {
+                Ok(t) => f.tag = Some(t),
+                Err(msg) => errors.push("tag", msg),
+            }
+        }
+        if let Some(s) = non_empty(&self.q) {
+            if s.chars().count() > SEARCH_MAX_CHARS {
+                errors.push("q", format!("must be at most {SEARCH_MAX_CHARS} characters"));
+            }
+            f.search = Some(s.to_string());
+        }
+        if let Some(s) = non_empty(&self.due) {
+            match s.to_ascii_lowercase().as_str() {
+                "overdue" => f.due = Some(DueFilter::Overdue),
+                "today" => f.due = Some(DueFilter::Today),
+                "week" => f.due = Some(DueFilter::Week),
+                _ => errors.push("due", "must be one of overdue, today, week"),
+            }
+        }
+        if let Some(s) = non_empty(&self.sort) {
+            match s.to_ascii_lowercase().as_str() {
+                "created" | "created_at" => f.sort = SortField::Created,
+                "updated" | "updated_at" => f.sort = SortField::Updated,
+                "due" | "due_at" => f.sort = SortField::Due,
+                "priority" => f.sort = SortField::Priority,
+                "title" => f.sort = SortField::Title,
+                _ => errors.push("sort", "must be one of created, updated, due, priority, title"),
+            }
+        }
+        f.order = f.sort.default_order();
+        if let Some(s) = non_empty(&self.order) {
+            match s.to_ascii_lowercase().as_str() {
+                "asc" => f.order = SortOrder::Asc,
+                "desc" => f.order = SortOrder::Desc,
+                _ => errors.push("order", "must be asc or desc"),
+            }
+        }
+        if let Some(s) = non_empty(&self.limit) {
+            match s.parse::<u32>() {
+                Ok(n) if (1..=LIST_MAX_LIMIT).contains(&n) => f.limit = n,
+                _ => errors.push("limit", format!("must be an integer from 1 to {LIST_MAX_LIMIT}")),
+            }
+        }
+        if let Some(s) = non_empty(&self.offset) {
+            match s.parse::<u32>() {
+                Ok(n) => f.offset = n,
+                Err(_) => errors.push("offset", "must be a non-negative integer"),
+            }
+        }
+        if let Some(s) = non_empty(&self.utc_offset) {
+            match s.parse::<i32>() {
+                Ok(n) if (-14 * 60..=14 * 60).contains(&n) => f.utc_offset_minutes = n,
+                _ => errors.push("utc_offset", "must be an integer number of minutes from -840 to 840"),
+            }
+        }
+        errors.into_result(f)
+    }
+}
+
+impl TaskFilter {
+    /// The half-open due-date window `[from, to)` a due filter selects, relative to `now`
+    /// in the client's time zone. `Overdue` has no lower bound and ends at `now`.
+    pub fn due_window(&self, now: DateTime<Utc>) -> Option<(Option<DateTime<Utc>>, DateTime<Utc>)> {
+        let due = self.due?;
+        let tz = FixedOffset::east_opt(self.utc_offset_minutes * 60).unwrap_or(FixedOffset::east_opt(0)?);
+        let local_midnight = now.with_timezone(&tz).date_naive().and_hms_opt(0, 0, 0)?;
+        let start_of_today = tz.from_local_datetime(&local_midnight).single()?.with_timezone(&Utc);
+        Some(match due {
+            DueFilter::Overdue => (None, now),
+            DueFilter::Today => (Some(start_of_today), start_of_today + Duration::days(1)),
+            DueFilter::Week => (Some(start_of_today), start_of_today + Duration::days(7)),
+        })
+    }
+}
+
+/// One page of a task list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TaskPage {
+    pub tasks: Vec<Task>,
+    pub total: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> TaskListParams {
+        let mut p = TaskListParams::default();
+        for (k, v) in pairs {
+            let v = Some(v.to_string());
+            match *k {
+                "status" => p.status = v,
+                "priority" => p.priority = v,
+                "tag" => p.tag = v,
+                "q" => p.q = v,
+                "due" => p.due = v,
+                "sort" => p.sort = v,
+                "order" => p.order = v,
+                "limit" => p.limit = v,
+                "offset" => p.offset = v,
+                "utc_offset" => p.utc_offset = v,
+                _ => panic!("unknown {k}"),
+            }
+        }
+        p
+    }
+
+    fn fields(e: ValidationErrors) -> Vec<String> {
+        e.0.into_iter().map(|f| f.field).collect()
+    }
+
+    #[test]
+    fn title_is_trimmed_and_bounded() {
+        let mut e = ValidationErrors::default();
+        assert_eq!(validate_title("  Buy milk \n", &mut e), "Buy milk");
+        assert!(e.is_empty());
+        validate_title("   ", &mut e);
+        validate_title(&"x".repeat(201), &mut e);
+        assert_eq!(fields(e), ["title", "title"]);
+        let mut ok = ValidationErrors::default();
+        validate_title(&"é".repeat(200), &mut ok);
+        assert!(ok.is_empty(), "200 multi-byte characters are allowed");
+    }
+
+    #[test]
+    fn description_empty_means_none_and_is_bounded() {
+        let mut e = ValidationErrors::default();
+        assert_eq!(validate_description(Some("  "), &mut e), None);
+        assert_eq!(validate_description(None, &mut e), None);
+        assert_eq!(validate_description(Some(" a "), &mut e), Some("a".into()));
+        assert!(e.is_empty());
+        validate_description(Some(&"d".repeat(1001)), &mut e);
+        assert_eq!(fields(e), ["description"]);
+    }
+
+    #[test]
+    fn tags_are_normalised_deduplicated_and_bounded() {
+        let mut e = ValidationErrors::default();
+        let tags = validate_tags(&["  Work ".into(), "#home".into(), "work".into(), "Deep  Focus".into()], &mut e);
+        assert_eq!(tags, ["work", "home", "deep-focus"]);
+        assert!(e.is_empty());
+
+        let mut e = ValidationErrors::default();
+        validate_tags(&["ok".into(), "".into(), "a\"b".into(), "x".repeat(33)], &mut e);
+        assert_eq!(fields(e), ["tags[1]", "tags[2]", "tags[3]"]);
+
+        let mut e = ValidationErrors::default();
+        let many: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
+        validate_tags(&many, &mut e);
+        assert_eq!(fields(e), ["tags"]);
+    }
+
+    #[test]
+    fn task_input_collects_every_error() {
+        let input = TaskInput {
+            title: "".into(),
+            description: Some("d".repeat(1001)),
+            tags: Some(vec!["bad tag!".into()]),
+            ..Default::default()
+        };
+        assert_eq!(fields(input.validate().unwrap_err()), ["title", "description", "tags[0]"]);
+    }
+
+    #[test]
+    fn task_input_defaults() {
+        let d = TaskInput { title: "t".into(), ..Default::default() }.validate().unwrap();
+        assert_eq!(d.priority, Priority::Medium);
+        assert!(d.tags.is_empty() && d.description.is_none() && d.completed.is_none());
+    }
+
+    #[test]
+    fn patch_distinguishes_null_from_absent() {
+        let p: TaskPatchInput = serde_json::from_str(r#"{"description": null}"#).unwrap();
+        assert_eq!(p.validate().unwrap().description, Some(None));
+        let p: TaskPatchInput = serde_json::from_str(r#"{"title": "x"}"#).unwrap();
+        let c = p.validate().unwrap();
+        assert_eq!(c.description, None);
+        assert_eq!(c.title.as_deref(), Some("x"));
+        let p: TaskPatchInput = serde_json::from_str("{}").unwrap();
+        assert_eq!(fields(p.validate().unwrap_err()), ["body"]);
+        assert!(serde_json::from_str::<TaskPatchInput>(r#"{"titel": "x"}"#).is_err());
+    }
+
+    #[test]
+    fn completing_sets_and_clears_completed_at() {
+        let now = Utc::now();
+        let t = Task {
+            id: 1,
+            user_id: "u".into(),
+            title: "t".into(),
+            description: None,
+            completed: false,
+            priority: Priority::Low,
+            tags: vec![],
+            due_at: None,
+            created_at: now,
+            updated_at: now,
+            completed_at: None,
+        };
+        let later = now + Duration::seconds(5);
+        let done = TaskChanges { completed: Some(true), ..Default::default() }.apply(&t, later);
+        assert!(done.completed && done.completed_at == Some(later) && done.updated_at == later);
+        let again =
+            TaskChanges { completed: Some(true), ..Default::default() }.apply(&done, later + Duration::seconds(1));
+        assert_eq!(again.completed_at, Some(later), "completing twice keeps the first time");
+        let undone = TaskChanges { completed: Some(false), ..Default::default() }.apply(&done, later);
+        assert!(!undone.completed && undone.completed_at.is_none());
+    }
+
+    #[test]
+    fn list_params_defaults() {
+        let f = TaskListParams::default().validate().unwrap();
+        assert_eq!(f, TaskFilter::default());
+    }
+
+    #[test]
+    fn list_params_parse_every_field() {
+        let f = params(&[
+            ("status", "Pending"),
+            ("priority", "HIGH"),
+            ("tag", "Work"),
+            ("q", " milk "),
+            ("due", "week"),
+            ("sort", "due"),
+            ("limit", "100"),
+            ("offset", "20"),
+            ("utc_offset", "-300"),
+        ])
+        .validate()
+        .unwrap();
+        assert_eq!(f.status, StatusFilter::Pending);
+        assert_eq!(f.priority, Some(Priority::High));
+        assert_eq!(f.tag.as_deref(), Some("work"));
+        assert_eq!(f.search.as_deref(), Some("milk"));
+        assert_eq!(f.due, Some(DueFilter::Week));
+        assert_eq!((f.sort, f.order), (SortField::Due, SortOrder::Asc));
+        assert_eq!((f.limit, f.offset, f.utc_offset_minutes), (100, 20, -300));
+        let f = params(&[("sort", "title"), ("order", "desc")]).validate().unwrap();
+        assert_eq!((f.sort, f.order), (SortField::Title, SortOrder::Desc));
+    }
+
+    #[test]
+    fn list_params_name_each_bad_field() {
+        let e = params(&[
+            ("status", "open"),
+            ("priority", "max"),
+            ("due", "later"),
+            ("sort", "size"),
+            ("order", "up"),
+            ("limit", "101"),
+            ("offset", "-1"),
+            ("utc_offset", "9999"),
+        ])
+        .validate()
+        .unwrap_err();
+        assert_eq!(fields(e), ["status", "priority", "due", "sort", "order", "limit", "offset", "utc_offset"]);
+        assert_eq!(fields(params(&[("limit", "0")]).validate().unwrap_err()), ["limit"]);
+        assert_eq!(fields(params(&[("limit", "abc")]).validate().unwrap_err()), ["limit"]);
+    }
+
+    #[test]
+    fn due_windows_follow_the_client_day() {
+        let now: DateTime<Utc> = "2026-03-10T02:30:00Z".parse().unwrap();
+        let mut f = TaskFilter { due: Some(DueFilter::Today), ..Default::default() };
+        let (from, to) = f.due_window(now).unwrap();
+        assert_eq!(from.unwrap().to_rfc3339(), "2026-03-10T00:00:00+00:00");
+        assert_eq!(to.to_rfc3339(), "2026-03-11T00:00:00+00:00");
+        // At 02:30 UTC it is still the 9th in New York (UTC-5).
+        f.utc_offset_minutes = -300;
+        let (from, to) = f.due_window(now).unwrap();
+        assert_eq!(from.unwrap().to_rfc3339(), "2026-03-09T05:00:00+00:00");
+        assert_eq!(to.to_rfc3339(), "2026-03-10T05:00:00+00:00");
+        f.due = Some(DueFilter::Week);
+        assert_eq!(f.due_window(now).unwrap().1.to_rfc3339(), "2026-03-16T05:00:00+00:00");
+        f.due = Some(DueFilter::Overdue);
+        assert_eq!(f.due_window(now).unwrap(), (None, now));
+        f.due = None;
+        assert!(f.due_window(now).is_none());
+    }
+
+    #[test]
+    fn priority_round_trips_through_rank() {
+        for p in Priority::ALL {
+            assert_eq!(Priority::from_rank(p.rank()), p);
+            assert_eq!(Priority::parse(p.as_str()), Some(p));
+        }
+        assert!(Priority::Urgent > Priority::Low);
+    }
+}

@@ -1,0 +1,135 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::ValidationErrors;
+
+pub const PASSWORD_MIN_CHARS: usize = 8;
+pub const PASSWORD_MAX_CHARS: usize = 128;
+pub const NAME_MAX_CHARS: usize = 100;
+pub const EMAIL_MAX_CHARS: usize = 254;
+
+/// An account as clients see it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignUpInput {
+    pub email: String,
+    /// 8-128 characters.
+    pub password: String,
+    /// 1-100 characters.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// A validated sign-up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAccount {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+/// Trims and lower-cases an email so that one address is one account.
+pub fn normalize_email(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
+fn validate_email(raw: &str, errors: &mut ValidationErrors) -> String {
+    let email = normalize_email(raw);
+    let well_formed = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if email.is_empty() {
+        errors.push("email", "must not be empty");
+    } else if email.chars().count() > EMAIL_MAX_CHARS {
+        errors.push("email", format!("must be at most {EMAIL_MAX_CHARS} characters"));
+    } else if !well_formed {
+        errors.push("email", "must be an email address like name@example.com");
+    }
+    email
+}
+
+fn validate_password(password: &str, errors: &mut ValidationErrors) {
+    let n = password.chars().count();
+    if !(PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&n) {
+        errors.push("password", format!("must be {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters"));
+    }
+}
+
+impl SignUpInput {
+    pub fn validate(&self) -> Result<NewAccount, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let email = validate_email(&self.email, &mut errors);
+        validate_password(&self.password, &mut errors);
+        let name = self.name.trim().to_string();
+        let n = name.chars().count();
+        if n == 0 {
+            errors.push("name", "must not be empty");
+        } else if n > NAME_MAX_CHARS {
+            errors.push("name", format!("must be at most {NAME_MAX_CHARS} characters"));
+        }
+        errors.into_result(NewAccount { email, password: self.password.clone(), name })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign_up(email: &str, password: &str, name: &str) -> Result<NewAccount, Vec<String>> {
+        SignUpInput { email: email.into(), password: password.into(), name: name.into() }
+            .validate()
+            .map_err(|e| e.0.into_iter().map(|f| f.field).collect())
+    }
+
+    #[test]
+    fn email_is_trimmed_and_lowercased() {
+        let a = sign_up("  Ada@Example.COM ", "correct horse", " Ada ").unwrap();
+        assert_eq!(a.email, "ada@example.com");
+        assert_eq!(a.name, "Ada");
+    }
+
+    #[test]
+    fn bad_emails_are_rejected() {
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com", "ada@.com"] {
+            assert_eq!(sign_up(bad, "password1", "Ada").unwrap_err(), ["email"], "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn password_length_is_bounded() {
+        assert_eq!(sign_up("a@b.co", "short", "A").unwrap_err(), ["password"]);
+        assert_eq!(sign_up("a@b.co", &"p".repeat(129), "A").unwrap_err(), ["password"]);
+        assert!(sign_up("a@b.co", &"p".repeat(128), "A").is_ok());
+        assert!(sign_up("a@b.co", "12345678", "A").is_ok());
+    }
+
+    #[test]
+    fn name_is_required() {
+        assert_eq!(sign_up("a@b.co", "12345678", "  ").unwrap_err(), ["name"]);
+        assert_eq!(sign_up("x", "1", "").unwrap_err(), ["email", "password", "name"]);
+    }
+}

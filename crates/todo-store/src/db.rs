@@ -1,0 +1,65 @@
+//! Runs one SQL text on whichever pool the store holds.
+
+use sqlx::{FromRow, PgPool, SqlitePool};
+
+use crate::{Arg, StoreError};
+
+#[derive(Clone)]
+pub(crate) enum Db {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                Arg::I64(v) => q.bind(*v),
+                Arg::I16(v) => q.bind(*v),
+                Arg::Bool(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.as_str()),
+                Arg::OptText(v) => q.bind(v.as_deref()),
+                Arg::OptI64(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+impl Db {
+    pub(crate) async fn fetch_all<T>(&self, sql: &str, args: &[Arg]) -> Result<Vec<T>, StoreError>
+    where
+        T: Send + Unpin + for<'r> FromRow<'r, sqlx::postgres::PgRow> + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>,
+    {
+        Ok(match self {
+            Db::Postgres(p) => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(p).await?,
+            Db::Sqlite(p) => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(p).await?,
+        })
+    }
+
+    pub(crate) async fn fetch_optional<T>(&self, sql: &str, args: &[Arg]) -> Result<Option<T>, StoreError>
+    where
+        T: Send + Unpin + for<'r> FromRow<'r, sqlx::postgres::PgRow> + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>,
+    {
+        Ok(match self {
+            Db::Postgres(p) => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(p).await?,
+            Db::Sqlite(p) => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(p).await?,
+        })
+    }
+
+    pub(crate) async fn fetch_count(&self, sql: &str, args: &[Arg]) -> Result<i64, StoreError> {
+        Ok(match self {
+            Db::Postgres(p) => bind_args!(sqlx::query_scalar::<_, i64>(sql), args).fetch_one(p).await?,
+            Db::Sqlite(p) => bind_args!(sqlx::query_scalar::<_, i64>(sql), args).fetch_one(p).await?,
+        })
+    }
+
+    /// Runs a statement and returns the number of rows it touched.
+    pub(crate) async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
+        Ok(match self {
+            Db::Postgres(p) => bind_args!(sqlx::query(sql), args).execute(p).await?.rows_affected(),
+            Db::Sqlite(p) => bind_args!(sqlx::query(sql), args).execute(p).await?.rows_affected(),
+        })
+    }
+}

@@ -1,0 +1,250 @@
+//! Persistence for todo-app. One [`Store`] talks to either PostgreSQL (production)
+//! or an embedded SQLite file (local default) through typed sqlx pools, running
+//! the same SQL text on both: timestamps are epoch milliseconds, tags a JSON array,
+//! and placeholders `$n`, which both drivers understand.
+
+mod db;
+mod sql;
+mod tasks;
+mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+pub use sql::{Arg, TaskQuery, build_task_query};
+pub use users::{SignInLock, StoredUser};
+
+use db::Db;
+
+/// Errors of the storage layer, sorted by what the caller should tell the client.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// The database is unreachable, overloaded or restarting: worth retrying later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        use sqlx::Error as E;
+        match &e {
+            E::RowNotFound => StoreError::NotFound,
+            E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed | E::Protocol(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            E::Database(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_string()),
+            E::Database(db) if is_transient(db.code().as_deref()) => StoreError::Unavailable(db.message().to_string()),
+            _ => StoreError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// PostgreSQL connection/shutdown classes (08, 57P0x, 53 resources) and SQLite
+/// BUSY/LOCKED: the statement may succeed if retried later.
+fn is_transient(code: Option<&str>) -> bool {
+    match code {
+        Some(c) => c.starts_with("08") || c.starts_with("57P") || c.starts_with("53") || c == "5" || c == "6",
+        None => false,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `postgres://...` or `sqlite://path` (`sqlite:` URLs create the file if needed).
+    pub url: String,
+    pub max_connections: u32,
+    /// How long a request waits for a pooled connection (or a new one) before the
+    /// store reports [`StoreError::Unavailable`].
+    pub acquire_timeout: Duration,
+}
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// Pool occupancy, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    max_connections: u32,
+}
+
+impl Store {
+    /// Builds the pool without connecting: the first query (or [`Store::migrate`])
+    /// connects, so the service can start and report readiness while the database
+    /// is still coming up.
+    pub fn connect_lazy(cfg: &StoreConfig) -> Result<Store, StoreError> {
+        let backend = Backend::of_url(&cfg.url).ok_or_else(|| {
+            StoreError::Internal("DATABASE_URL must start with postgres://, postgresql:// or sqlite:".into())
+        })?;
+        let db = match backend {
+            Backend::Postgres => {
+                let opts = PgConnectOptions::from_str(&cfg.url)
+                    .map_err(|e| StoreError::Internal(format!("invalid DATABASE_URL: {}", redact(&e.to_string()))))?
+                    .application_name("todo-api");
+                Db::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(cfg.max_connections)
+                        .min_connections(0)
+                        .acquire_timeout(cfg.acquire_timeout)
+                        .idle_timeout(Duration::from_secs(300))
+                        .test_before_acquire(true)
+                        .connect_lazy_with(opts),
+                )
+            }
+            Backend::Sqlite => {
+                let opts = SqliteConnectOptions::from_str(&cfg.url)
+                    .map_err(|e| StoreError::Internal(format!("invalid DATABASE_URL: {e}")))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true);
+                if let Some(dir) = opts.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+                    if !dir.exists() {
+                        std::fs::create_dir_all(dir).map_err(|e| {
+                            StoreError::Internal(format!("cannot create database directory {}: {e}", dir.display()))
+                        })?;
+                    }
+                }
+                Db::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(cfg.max_connections)
+                        .acquire_timeout(cfg.acquire_timeout)
+                        .connect_lazy_with(opts),
+                )
+            }
+        };
+        Ok(Store { db, max_connections: cfg.max_connections })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Postgres(_) => Backend::Postgres,
+            Db::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock while
+    /// migrating, so replicas starting together apply each migration once.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let result = match &self.db {
+            Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await,
+            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await,
+        };
+        result.map_err(|e| match e {
+            sqlx::migrate::MigrateError::Execute(inner) => StoreError::from(inner),
+            other => StoreError::Internal(other.to_string()),
+        })
+    }
+
+    /// A round trip to the database, for readiness.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
+            Db::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
+        }
+        Ok(())
+    }
+
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle) = match &self.db {
+            Db::Postgres(p) => (p.size(), p.num_idle() as u32),
+            Db::Sqlite(p) => (p.size(), p.num_idle() as u32),
+        };
+        PoolStats { size, idle, max: self.max_connections }
+    }
+
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Postgres(p) => p.close().await,
+            Db::Sqlite(p) => p.close().await,
+        }
+    }
+}
+
+/// The SQLite URL used when no `DATABASE_URL` is given: a file under `dir`.
+pub fn default_sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("todo.db").display())
+}
+
+/// Hides the password in a database URL (`postgres://user:***@host/db`).
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_passwords() {
+        assert_eq!(redact("postgres://app:s3cret@db:5432/todo"), "postgres://app:***@db:5432/todo");
+        assert_eq!(redact("postgres://db/todo"), "postgres://db/todo");
+        assert_eq!(redact("sqlite://data/todo.db"), "sqlite://data/todo.db");
+    }
+
+    #[test]
+    fn backend_is_chosen_by_scheme() {
+        assert_eq!(Backend::of_url("postgresql://x"), Some(Backend::Postgres));
+        assert_eq!(Backend::of_url("sqlite::memory:"), Some(Backend::Sqlite));
+        assert_eq!(Backend::of_url("mysql://x"), None);
+    }
+
+    #[test]
+    fn transient_codes() {
+        assert!(is_transient(Some("57P01")));
+        assert!(is_transient(Some("08006")));
+        assert!(is_transient(Some("5")));
+        assert!(!is_transient(Some("23505")));
+        assert!(!is_transient(None));
+    }
+}

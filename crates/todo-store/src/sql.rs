@@ -1,0 +1,203 @@
+//! SQL text built from validated filters. Only fixed fragments chosen by enums are
+//! spliced into the text; every user-supplied value travels as a bound argument.
+
+use chrono::{DateTime, Utc};
+use todo_domain::{SortField, SortOrder, StatusFilter, TaskFilter};
+
+/// A value bound to a `$n` placeholder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    I64(i64),
+    I16(i16),
+    Bool(bool),
+    Text(String),
+    OptText(Option<String>),
+    OptI64(Option<i64>),
+}
+
+pub(crate) const TASK_COLUMNS: &str =
+    "id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at";
+
+/// The two statements a task list needs: one page of rows, and the total count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskQuery {
+    pub select_sql: String,
+    pub count_sql: String,
+    /// Arguments of `count_sql`; `select_sql` takes these plus limit and offset.
+    pub filter_args: Vec<Arg>,
+    pub page_args: [Arg; 2],
+}
+
+impl TaskQuery {
+    pub fn select_args(&self) -> Vec<Arg> {
+        let mut args = self.filter_args.clone();
+        args.extend(self.page_args.iter().cloned());
+        args
+    }
+}
+
+/// Escapes `%`, `_` and `\` so a user's text matches literally in `LIKE ... ESCAPE '\'`.
+pub(crate) fn like_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>) -> TaskQuery {
+    let mut args = vec![Arg::Text(user_id.to_string())];
+    let mut conds = vec!["user_id = $1".to_string()];
+    let mut push = |cond: &dyn Fn(usize) -> String, arg: Arg, args: &mut Vec<Arg>| {
+        args.push(arg);
+        conds.push(cond(args.len()));
+    };
+
+    match f.status {
+        StatusFilter::All => {}
+        StatusFilter::Pending => push(&|n| format!("completed = ${n}"), Arg::Bool(false), &mut args),
+        StatusFilter::Completed => push(&|n| format!("completed = ${n}"), Arg::Bool(true), &mut args),
+    }
+    if let Some(p) = f.priority {
+        push(&|n| format!("priority = ${n}"), Arg::I16(p.rank()), &mut args);
+    }
+    if let Some(tag) = &f.tag {
+        let pattern = format!("%{}%", like_literal(&format!("\"{tag}\"")));
+        push(&|n| format!("tags LIKE ${n} ESCAPE '\\'"), Arg::Text(pattern), &mut args);
+    }
+    if let Some(q) = &f.search {
+        let pattern = format!("%{}%", like_literal(&q.to_lowercase()));
+        push(
+            &|n| {
+                format!(
+                    "(LOWER(title) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE ${n} ESCAPE '\\')"
+                )
+            },
+            Arg::Text(pattern),
+            &mut args,
+        );
+    }
+    if let Some((from, to)) = f.due_window(now) {
+        if let Some(from) = from {
+            push(&|n| format!("due_at >= ${n}"), Arg::I64(from.timestamp_millis()), &mut args);
+        } else {
+            // Overdue: past due and still open.
+            push(&|n| format!("completed = ${n}"), Arg::Bool(false), &mut args);
+        }
+        push(&|n| format!("due_at < ${n}"), Arg::I64(to.timestamp_millis()), &mut args);
+    }
+
+    let dir = match f.order {
+        SortOrder::Asc => "ASC",
+        SortOrder::Desc => "DESC",
+    };
+    // Tasks without a due date go last whichever the direction; ties break on id
+    // so pages never overlap.
+    let order_by = match f.sort {
+        SortField::Created => format!("created_at {dir}, id {dir}"),
+        SortField::Updated => format!("updated_at {dir}, id {dir}"),
+        SortField::Due => format!("(due_at IS NULL) ASC, due_at {dir}, id ASC"),
+        SortField::Priority => format!("priority {dir}, (due_at IS NULL) ASC, due_at ASC, id DESC"),
+        SortField::Title => format!("LOWER(title) {dir}, id ASC"),
+    };
+
+    let where_sql = conds.join(" AND ");
+    let n = args.len();
+    TaskQuery {
+        select_sql: format!(
+            "SELECT {TASK_COLUMNS} FROM tasks WHERE {where_sql} ORDER BY {order_by} LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        ),
+        count_sql: format!("SELECT COUNT(*) FROM tasks WHERE {where_sql}"),
+        filter_args: args,
+        page_args: [Arg::I64(f.limit.into()), Arg::I64(f.offset.into())],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use todo_domain::{DueFilter, Priority, TaskListParams};
+
+    fn now() -> DateTime<Utc> {
+        "2026-03-10T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn default_query_lists_newest_first() {
+        let q = build_task_query("u1", &TaskFilter::default(), now());
+        assert_eq!(
+            q.select_sql,
+            format!(
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+            )
+        );
+        assert_eq!(q.count_sql, "SELECT COUNT(*) FROM tasks WHERE user_id = $1");
+        assert_eq!(q.filter_args, [Arg::Text("u1".into())]);
+        assert_eq!(q.select_args().len(), 3);
+    }
+
+    #[test]
+    fn every_filter_adds_one_numbered_condition() {
+        let f = TaskFilter {
+            status: StatusFilter::Pending,
+            priority: Some(Priority::Urgent),
+            tag: Some("home_work".into()),
+            search: Some("50% Milk".into()),
+            due: Some(DueFilter::Today),
+            ..Default::default()
+        };
+        let q = build_task_query("u1", &f, now());
+        assert!(q.count_sql.ends_with(
+            "WHERE user_id = $1 AND completed = $2 AND priority = $3 AND tags LIKE $4 ESCAPE '\\' AND \
+             (LOWER(title) LIKE $5 ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE $5 ESCAPE '\\') \
+             AND due_at >= $6 AND due_at < $7"
+        ));
+        assert!(q.select_sql.ends_with("LIMIT $8 OFFSET $9"));
+        assert_eq!(q.filter_args[1], Arg::Bool(false));
+        assert_eq!(q.filter_args[2], Arg::I16(3));
+        assert_eq!(q.filter_args[3], Arg::Text("%\"home\\_work\"%".into()));
+        assert_eq!(q.filter_args[4], Arg::Text("%50\\% milk%".into()));
+        let day = "2026-03-10T00:00:00Z".parse::<DateTime<Utc>>().unwrap().timestamp_millis();
+        assert_eq!(q.filter_args[5], Arg::I64(day));
+        assert_eq!(q.filter_args[6], Arg::I64(day + 86_400_000));
+    }
+
+    #[test]
+    fn overdue_means_open_and_past_due() {
+        let f = TaskFilter { due: Some(DueFilter::Overdue), ..Default::default() };
+        let q = build_task_query("u1", &f, now());
+        assert!(q.count_sql.ends_with("user_id = $1 AND completed = $2 AND due_at < $3"));
+        assert_eq!(q.filter_args[2], Arg::I64(now().timestamp_millis()));
+    }
+
+    #[test]
+    fn sort_orders_are_fixed_fragments() {
+        let cases = [
+            ("created", "", "created_at DESC, id DESC"),
+            ("updated", "asc", "updated_at ASC, id ASC"),
+            ("due", "", "(due_at IS NULL) ASC, due_at ASC, id ASC"),
+            ("due", "desc", "(due_at IS NULL) ASC, due_at DESC, id ASC"),
+            ("priority", "", "priority DESC, (due_at IS NULL) ASC, due_at ASC, id DESC"),
+            ("title", "", "LOWER(title) ASC, id ASC"),
+        ];
+        for (sort, order, expected) in cases {
+            let p = TaskListParams {
+                sort: Some(sort.into()),
+                order: (!order.is_empty()).then(|| order.to_string()),
+                ..Default::default()
+            };
+            let q = build_task_query("u", &p.validate().unwrap(), now());
+            assert!(q.select_sql.contains(&format!("ORDER BY {expected} LIMIT")), "{sort} {order}: {}", q.select_sql);
+        }
+    }
+
+    #[test]
+    fn like_literal_escapes_wildcards() {
+        assert_eq!(like_literal(r"a%b_c\d"), r"a\%b\_c\\d");
+    }
+}

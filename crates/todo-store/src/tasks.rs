@@ -1,0 +1,141 @@
+use chrono::{DateTime, TimeZone, Utc};
+use todo_domain::{Priority, Task, TaskChanges, TaskDraft, TaskFilter, TaskPage};
+
+use crate::sql::TASK_COLUMNS;
+use crate::{Arg, Store, StoreError, build_task_query};
+
+#[derive(sqlx::FromRow)]
+struct TaskRow {
+    id: i64,
+    user_id: String,
+    title: String,
+    description: Option<String>,
+    completed: bool,
+    priority: i16,
+    tags: String,
+    due_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    completed_at: Option<i64>,
+}
+
+fn from_millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+impl From<TaskRow> for Task {
+    fn from(r: TaskRow) -> Task {
+        Task {
+            id: r.id,
+            user_id: r.user_id,
+            title: r.title,
+            description: r.description,
+            completed: r.completed,
+            priority: Priority::from_rank(r.priority),
+            tags: serde_json::from_str(&r.tags).unwrap_or_default(),
+            due_at: r.due_at.map(from_millis),
+            created_at: from_millis(r.created_at),
+            updated_at: from_millis(r.updated_at),
+            completed_at: r.completed_at.map(from_millis),
+        }
+    }
+}
+
+fn tags_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
+}
+
+impl Store {
+    pub async fn create_task(&self, user_id: &str, draft: &TaskDraft) -> Result<Task, StoreError> {
+        let now = Utc::now().timestamp_millis();
+        let completed = draft.completed.unwrap_or(false);
+        let sql = format!(
+            "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING {TASK_COLUMNS}"
+        );
+        let args = [
+            Arg::Text(user_id.into()),
+            Arg::Text(draft.title.clone()),
+            Arg::OptText(draft.description.clone()),
+            Arg::Bool(completed),
+            Arg::I16(draft.priority.rank()),
+            Arg::Text(tags_json(&draft.tags)),
+            Arg::OptI64(draft.due_at.map(|d| d.timestamp_millis())),
+            Arg::I64(now),
+            Arg::OptI64(completed.then_some(now)),
+        ];
+        let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
+        row.map(Task::from).ok_or(StoreError::Internal("insert returned no row".into()))
+    }
+
+    pub async fn get_task(&self, user_id: &str, id: i64) -> Result<Task, StoreError> {
+        let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2");
+        let row: Option<TaskRow> = self.db.fetch_optional(&sql, &[Arg::I64(id), Arg::Text(user_id.into())]).await?;
+        row.map(Task::from).ok_or(StoreError::NotFound)
+    }
+
+    pub async fn list_tasks(&self, user_id: &str, filter: &TaskFilter) -> Result<TaskPage, StoreError> {
+        let q = build_task_query(user_id, filter, Utc::now());
+        let rows: Vec<TaskRow> = self.db.fetch_all(&q.select_sql, &q.select_args()).await?;
+        // Skip the count when the page already shows every match.
+        let total = if filter.offset == 0 && (rows.len() as u32) < filter.limit {
+            rows.len() as i64
+        } else {
+            self.db.fetch_count(&q.count_sql, &q.filter_args).await?
+        };
+        Ok(TaskPage { tasks: rows.into_iter().map(Task::from).collect(), total })
+    }
+
+    /// Applies `changes` in one statement, so concurrent updates never interleave
+    /// halfway and `completed_at` follows `completed` atomically.
+    pub async fn update_task(&self, user_id: &str, id: i64, changes: &TaskChanges) -> Result<Task, StoreError> {
+        let now = Utc::now().timestamp_millis();
+        let sql = format!(
+            "UPDATE tasks SET \
+               title = COALESCE($3, title), \
+               description = CASE WHEN $4 THEN $5 ELSE description END, \
+               priority = COALESCE($6, priority), \
+               tags = COALESCE($7, tags), \
+               due_at = CASE WHEN $8 THEN $9 ELSE due_at END, \
+               completed_at = CASE WHEN $10 AND $11 AND NOT completed THEN $12 \
+                                   WHEN $10 AND NOT $11 THEN NULL ELSE completed_at END, \
+               completed = CASE WHEN $10 THEN $11 ELSE completed END, \
+               updated_at = $12 \
+             WHERE id = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
+        );
+        let args = [
+            Arg::I64(id),
+            Arg::Text(user_id.into()),
+            Arg::OptText(changes.title.clone()),
+            Arg::Bool(changes.description.is_some()),
+            Arg::OptText(changes.description.clone().flatten()),
+            Arg::OptI64(changes.priority.map(|p| p.rank().into())),
+            Arg::OptText(changes.tags.as_deref().map(tags_json)),
+            Arg::Bool(changes.due_at.is_some()),
+            Arg::OptI64(changes.due_at.flatten().map(|d| d.timestamp_millis())),
+            Arg::Bool(changes.completed.is_some()),
+            Arg::Bool(changes.completed.unwrap_or(false)),
+            Arg::I64(now),
+        ];
+        let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
+        row.map(Task::from).ok_or(StoreError::NotFound)
+    }
+
+    /// Flips `completed` (and `completed_at`) in one statement.
+    pub async fn toggle_task(&self, user_id: &str, id: i64) -> Result<Task, StoreError> {
+        let sql = format!(
+            "UPDATE tasks SET completed = NOT completed, \
+               completed_at = CASE WHEN completed THEN NULL ELSE $3 END, updated_at = $3 \
+             WHERE id = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
+        );
+        let args = [Arg::I64(id), Arg::Text(user_id.into()), Arg::I64(Utc::now().timestamp_millis())];
+        let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
+        row.map(Task::from).ok_or(StoreError::NotFound)
+    }
+
+    pub async fn delete_task(&self, user_id: &str, id: i64) -> Result<Task, StoreError> {
+        let sql = format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}");
+        let row: Option<TaskRow> = self.db.fetch_optional(&sql, &[Arg::I64(id), Arg::Text(user_id.into())]).await?;
+        row.map(Task::from).ok_or(StoreError::NotFound)
+    }
+}
