@@ -9,18 +9,19 @@ Names and labels shared by every template.
 
 {{/*
 Full name: <release>-<name>, or the release name when it already contains the
-chart name. Truncated to 63 characters minus room for the longest suffix
-("-postgresql-hl", 14 characters) so every derived name is a valid DNS label.
+chart name. Truncated to 41 characters so every derived name stays a valid DNS
+label and the StatefulSet name ("<fullname>-postgresql") stays within the 52
+characters its pods' controller-revision-hash label allows.
 */}}
 {{- define "todo-app.fullname" -}}
 {{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 49 | trimSuffix "-" }}
+{{- .Values.fullnameOverride | trunc 41 | trimSuffix "-" }}
 {{- else }}
 {{- $name := default .Chart.Name .Values.nameOverride }}
 {{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 49 | trimSuffix "-" }}
+{{- .Release.Name | trunc 41 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 49 | trimSuffix "-" }}
+{{- printf "%s-%s" .Release.Name $name | trunc 41 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 {{- end }}
