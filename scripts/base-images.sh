@@ -94,6 +94,9 @@ setup_tools
 ((SETUP_ONLY)) && exit 0
 
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
+image_id() { podman image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+# After a --force rebuild, drop the image the tag used to name (if unused).
+drop_old() { [[ -n "$2" && "$2" != "$(image_id "$1")" ]] && podman rmi "$2" >/dev/null 2>&1 || true; }
 have() { podman image exists "$1"; }
 need() { want "$1" && { ((FORCE)) || ! have "$2"; }; }
 
@@ -112,7 +115,7 @@ stage_certs() {
 
 # ---------------------------------------------------------------- debian
 build_debian() {
-  local t; t=$(now)
+  local t old; t=$(now); old="$(image_id "$DEBIAN_IMAGE")"
   local root="$WORK/debian-rootfs"
   log "debian: debootstrap --variant=minbase $SUITE ($MIRROR)"
   debootstrap --variant=minbase --include=ca-certificates "$SUITE" "$root" "$MIRROR" \
@@ -168,6 +171,7 @@ SRC
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'CMD ["bash"]' - "$DEBIAN_IMAGE" >/dev/null
   rm -rf "$root"
+  drop_old "$DEBIAN_IMAGE" "$old"
   log "debian: built in $(elapsed "$t")s"
 }
 
@@ -188,7 +192,7 @@ find_toolchain() {
 }
 
 build_rust() {
-  local t; t=$(now)
+  local t old; t=$(now); old="$(image_id "$RUST_IMAGE")"
   local tag_ver="${RUST_IMAGE##*:}"; tag_ver="${tag_ver%%-*}"
   local found tc ver
   found="$(find_toolchain "$tag_ver")" || die "rust: no installed stable rustup toolchain matches $RUST_IMAGE (version $tag_ver); install one or pass --rust-image"
@@ -204,13 +208,14 @@ build_rust() {
     --build-arg "DEBIAN_IMAGE=$DEBIAN_IMAGE" --build-arg "RUST_VERSION=$ver" \
     -t "$RUST_IMAGE" "$ctx" >"$WORK/rust.log" 2>&1 || { tail -n 30 "$WORK/rust.log" >&2; return 1; }
   rm -rf "$ctx"
+  drop_old "$RUST_IMAGE" "$old"
   log "rust: built in $(elapsed "$t")s"
 }
 
 # ---------------------------------------------------------------- distroless
 DISTROLESS_PKGS=(libc6 libgcc-s1 ca-certificates tzdata netbase base-files)
 build_distroless() {
-  local t; t=$(now)
+  local t old; t=$(now); old="$(image_id "$RUNTIME_IMAGE")"
   local d="$WORK/distroless" root="$WORK/distroless/root"
   mkdir -p "$d/debs" "$root"
   log "distroless: $RUNTIME_IMAGE from ${DISTROLESS_PKGS[*]}"
@@ -277,18 +282,20 @@ GR
     --change 'USER 65532:65532' --change 'WORKDIR /home/nonroot' \
     - "$RUNTIME_IMAGE" >/dev/null
   rm -rf "$d"
+  drop_old "$RUNTIME_IMAGE" "$old"
   log "distroless: built in $(elapsed "$t")s"
 }
 
 # ---------------------------------------------------------------- postgres
 build_postgres() {
-  local t; t=$(now)
+  local t old; t=$(now); old="$(image_id "$POSTGRES_IMAGE")"
   log "postgres: $POSTGRES_IMAGE from Debian's postgresql-15"
   podman build --pull=never --format docker --layers=false -q \
     -f "$REPO_ROOT/docker/base/postgres.Containerfile" \
     --build-arg "DEBIAN_IMAGE=$DEBIAN_IMAGE" \
     -t "$POSTGRES_IMAGE" "$REPO_ROOT/docker/base" >"$WORK/postgres.log" 2>&1 \
     || { tail -n 30 "$WORK/postgres.log" >&2; return 1; }
+  drop_old "$POSTGRES_IMAGE" "$old"
   log "postgres: built in $(elapsed "$t")s"
 }
 
