@@ -1,0 +1,196 @@
+//! Builds the application from its configuration and serves it until shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, Request, header};
+use axum::response::IntoResponse;
+use axum::{BoxError, Router, middleware};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use todo_auth::Authenticator;
+use todo_store::{Store, StoreConfig, StoreError};
+
+use crate::config::ApiConfig;
+use crate::error::ApiError;
+use crate::extract::BODY_LIMIT_BYTES;
+use crate::state::AppState;
+use crate::{metrics, routes};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Cross-cutting behaviour around the routes.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub frontend_url: Option<String>,
+    pub request_timeout: Duration,
+}
+
+/// The API's router with every layer: request ids, tracing, metrics, CORS,
+/// timeouts, body limit, panics and unknown routes as problem+json.
+pub fn router(state: AppState, opts: &HttpOptions) -> Router {
+    let (routes, _) = routes::router();
+    let timeout = opts.request_timeout;
+    let mut app = routes
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(move |_: BoxError| async move {
+                    ApiError::Unavailable {
+                        detail: format!("the request took longer than {} s", timeout.as_secs()),
+                        retry_after: 1,
+                    }
+                }))
+                .timeout(timeout),
+        )
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state);
+
+    if let Some(origin) = opts.frontend_url.as_deref().and_then(|o| HeaderValue::from_str(o).ok()) {
+        app = app.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::exact(origin))
+                .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+                .expose_headers([REQUEST_ID, HeaderName::from_static(routes::tasks::TOTAL_COUNT_HEADER)])
+                .max_age(Duration::from_secs(600)),
+        );
+    }
+
+    app.layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response())).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|req: &Request<_>| {
+                        let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                    })
+                    .on_response(DefaultOnResponse::new().level(Level::INFO)),
+            )
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+    )
+}
+
+/// Connects to the database, applying migrations, retrying while it is
+/// unreachable for up to `timeout`.
+pub async fn open_store(cfg: &ApiConfig) -> anyhow::Result<Store> {
+    let store = Store::connect_lazy(&StoreConfig {
+        url: cfg.database_url.clone(),
+        max_connections: cfg.database_max_connections,
+        acquire_timeout: cfg.database_acquire_timeout,
+    })?;
+    let start = Instant::now();
+    loop {
+        match store.migrate().await {
+            Ok(()) => return Ok(store),
+            Err(StoreError::Unavailable(e)) if start.elapsed() < cfg.database_startup_timeout => {
+                tracing::warn!(error = %e, "database not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => {
+                return Err(anyhow::anyhow!("cannot prepare the database: {e}"));
+            }
+        }
+    }
+}
+
+/// A built, bound application, ready to serve.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    router: Router,
+    shutdown_timeout: Duration,
+}
+
+impl Application {
+    pub async fn build(cfg: ApiConfig) -> anyhow::Result<Application> {
+        let store = open_store(&cfg).await?;
+        let state = AppState::new(store, Authenticator::new(cfg.auth.clone()), cfg.sign_in_max_failures);
+        let router = router(
+            state.clone(),
+            &HttpOptions { frontend_url: cfg.frontend_url.clone(), request_timeout: cfg.request_timeout },
+        );
+        let listener =
+            tokio::net::TcpListener::bind(cfg.addr).await.with_context(|| format!("cannot listen on {}", cfg.addr))?;
+        Ok(Application { listener, state, router, shutdown_timeout: cfg.shutdown_timeout })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then turns readiness off, lets in-flight
+    /// requests finish for up to the shutdown timeout, and closes the pool.
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        serve(self.listener, self.router, self.state, self.shutdown_timeout, shutdown).await
+    }
+}
+
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    state: AppState,
+    shutdown_timeout: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let draining = Arc::new(tokio::sync::Notify::new());
+    let signal = {
+        let state = state.clone();
+        let draining = draining.clone();
+        async move {
+            shutdown.await;
+            state.begin_shutdown();
+            tracing::info!("shutdown requested: readiness off, finishing in-flight requests");
+            draining.notify_one();
+        }
+    };
+    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(signal);
+    tokio::select! {
+        result = server => result.context("server error")?,
+        _ = async { draining.notified().await; tokio::time::sleep(shutdown_timeout).await } => {
+            tracing::warn!(timeout_secs = shutdown_timeout.as_secs(), "requests still running at the shutdown timeout; exiting");
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(2), state.store.close()).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,345 @@
+//! Configuration from flags and the environment (every flag has an env name),
+//! checked once at start so a bad value stops the process with one clear line.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// JSON when stdout is not a terminal (containers), pretty otherwise.
+    Auto,
+    Json,
+    Pretty,
+}
+
+/// Flags of the API server. Secrets can be given inline (`NAME`) or as a file
+/// path (`NAME_FILE`, for mounted Kubernetes secrets); their values never appear
+/// in `--help` or in logs.
+#[derive(Debug, Clone, Args)]
+pub struct ApiArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "0.0.0.0")]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "PORT", default_value_t = 8000)]
+    pub port: u16,
+
+    /// development or production. Production refuses to start without an explicit
+    /// DATABASE_URL and a BETTER_AUTH_SECRET of at least 32 bytes.
+    #[arg(long, env = "APP_ENV", value_enum, default_value = "development")]
+    pub app_env: AppEnv,
+
+    /// postgres://user:pass@host/db (add ?sslmode=require for hosted databases) or
+    /// sqlite://path. Unset: an SQLite file in --data-dir.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// File holding DATABASE_URL.
+    #[arg(long, env = "DATABASE_URL_FILE")]
+    pub database_url_file: Option<PathBuf>,
+
+    /// Directory of the embedded SQLite database when DATABASE_URL is unset.
+    #[arg(long, env = "DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Size of the database connection pool.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+
+    /// How long a request waits for a database connection before answering 503.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 3000)]
+    pub database_acquire_timeout_ms: u64,
+
+    /// How long to keep retrying the database at start before giving up.
+    #[arg(long, env = "DATABASE_STARTUP_TIMEOUT_SECS", default_value_t = 60)]
+    pub database_startup_timeout_secs: u64,
+
+    /// Shared HS256 secret signing user tokens (at least 32 bytes in production).
+    /// Unset in development: a random one per process (tokens end with the process).
+    #[arg(long, env = "BETTER_AUTH_SECRET", hide_env_values = true)]
+    pub better_auth_secret: Option<String>,
+
+    /// File holding BETTER_AUTH_SECRET.
+    #[arg(long, env = "BETTER_AUTH_SECRET_FILE")]
+    pub better_auth_secret_file: Option<PathBuf>,
+
+    /// `iss` of the tokens this server issues and accepts.
+    #[arg(long, env = "AUTH_ISSUER", default_value = "todo-app")]
+    pub auth_issuer: String,
+
+    /// `aud` of the tokens this server issues and accepts.
+    #[arg(long, env = "AUTH_AUDIENCE", default_value = "todo-app")]
+    pub auth_audience: String,
+
+    /// Lifetime of issued tokens, in seconds.
+    #[arg(long, env = "AUTH_TOKEN_TTL_SECS", default_value_t = 7 * 24 * 3600)]
+    pub auth_token_ttl_secs: u64,
+
+    /// JWKS URL of an external token issuer (e.g. Better Auth's /api/auth/jwks):
+    /// its EdDSA/RS256/ES256 tokens are accepted too. Without BETTER_AUTH_SECRET
+    /// this is the only way in, and local sign-up/sign-in are disabled.
+    #[arg(long, env = "AUTH_JWKS_URL")]
+    pub auth_jwks_url: Option<String>,
+
+    /// Required `iss` of external tokens (unchecked when unset).
+    #[arg(long, env = "AUTH_JWKS_ISSUER")]
+    pub auth_jwks_issuer: Option<String>,
+
+    /// Required `aud` of external tokens (unchecked when unset).
+    #[arg(long, env = "AUTH_JWKS_AUDIENCE")]
+    pub auth_jwks_audience: Option<String>,
+
+    /// Failed sign-ins for one email before further attempts are delayed.
+    #[arg(long, env = "SIGN_IN_MAX_FAILURES", default_value_t = 5)]
+    pub sign_in_max_failures: u32,
+
+    /// The one browser origin allowed by CORS (e.g. https://todo.example.com). None when unset.
+    #[arg(long, env = "FRONTEND_URL")]
+    pub frontend_url: Option<String>,
+
+    /// Log format: auto (JSON when not on a terminal), json or pretty. Filter with RUST_LOG.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "auto")]
+    pub log_format: LogFormat,
+
+    /// Longest time a request may take before it is answered 503.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// After SIGTERM, how long in-flight requests may take before the process exits.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
+    pub shutdown_timeout_secs: u64,
+}
+
+/// A fatal configuration problem, printed as one line.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+/// Reads a secret given either inline or as a file, never both.
+pub fn resolve_secret(name: &str, inline: Option<&str>, file: Option<&PathBuf>) -> Result<Option<String>, ConfigError> {
+    match (inline.filter(|s| !s.is_empty()), file) {
+        (Some(_), Some(_)) => Err(ConfigError(format!("set either {name} or {name}_FILE, not both"))),
+        (Some(v), None) => Ok(Some(v.to_string())),
+        (None, Some(path)) => {
+            let raw = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("cannot read {name}_FILE {}: {e}", path.display())))?;
+            let v = raw.trim_end_matches(['\n', '\r']).to_string();
+            if v.is_empty() {
+                return Err(ConfigError(format!("{name}_FILE {} is empty", path.display())));
+            }
+            Ok(Some(v))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// Checked, resolved configuration.
+#[derive(Clone)]
+pub struct ApiConfig {
+    pub addr: SocketAddr,
+    pub app_env: AppEnv,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub database_acquire_timeout: Duration,
+    pub database_startup_timeout: Duration,
+    pub auth: todo_auth::AuthConfig,
+    /// True when no secret was configured and a random one is in use.
+    pub ephemeral_secret: bool,
+    pub sign_in_max_failures: u32,
+    pub frontend_url: Option<String>,
+    pub log_format: LogFormat,
+    pub request_timeout: Duration,
+    pub shutdown_timeout: Duration,
+}
+
+pub const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
+
+impl ApiArgs {
+    pub fn resolve(&self) -> Result<ApiConfig, ConfigError> {
+        let production = self.app_env == AppEnv::Production;
+        let database_url =
+            resolve_secret("DATABASE_URL", self.database_url.as_deref(), self.database_url_file.as_ref())?;
+        let database_url = match database_url {
+            Some(url) => url,
+            None if production => {
+                return Err(ConfigError(
+                    "APP_ENV=production needs an explicit DATABASE_URL (or DATABASE_URL_FILE)".into(),
+                ));
+            }
+            None => todo_store::default_sqlite_url(&self.data_dir),
+        };
+        if todo_store::Backend::of_url(&database_url).is_none() {
+            return Err(ConfigError("DATABASE_URL must start with postgres://, postgresql:// or sqlite:".into()));
+        }
+
+        let secret = resolve_secret(
+            "BETTER_AUTH_SECRET",
+            self.better_auth_secret.as_deref(),
+            self.better_auth_secret_file.as_ref(),
+        )?;
+        let jwks_only = secret.is_none() && self.auth_jwks_url.is_some();
+        if production && !jwks_only {
+            match &secret {
+                None => {
+                    return Err(ConfigError(format!(
+                        "APP_ENV=production needs BETTER_AUTH_SECRET (or BETTER_AUTH_SECRET_FILE) of at least {MIN_PRODUCTION_SECRET_BYTES} bytes, e.g. from `openssl rand -base64 48`"
+                    )));
+                }
+                Some(s) if s.len() < MIN_PRODUCTION_SECRET_BYTES => {
+                    return Err(ConfigError(format!(
+                        "BETTER_AUTH_SECRET is {} bytes; APP_ENV=production needs at least {MIN_PRODUCTION_SECRET_BYTES}",
+                        s.len()
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        let ephemeral_secret = secret.is_none() && !jwks_only;
+        let hs256_secret = match secret {
+            Some(s) => Some(s.into_bytes()),
+            None if jwks_only => None,
+            None => Some(random_secret()),
+        };
+        if let Some(url) = &self.auth_jwks_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(ConfigError("AUTH_JWKS_URL must be an http(s) URL".into()));
+            }
+        }
+        let frontend_url = match self.frontend_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(u) => {
+                let origin = u.trim_end_matches('/');
+                let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+                if host.is_none_or(|h| h.is_empty() || h.contains('/')) {
+                    return Err(ConfigError(format!(
+                        "FRONTEND_URL must be an origin like https://todo.example.com (got {u:?})"
+                    )));
+                }
+                Some(origin.to_string())
+            }
+            None => None,
+        };
+        if self.database_max_connections == 0 {
+            return Err(ConfigError("DATABASE_MAX_CONNECTIONS must be at least 1".into()));
+        }
+        Ok(ApiConfig {
+            addr: SocketAddr::new(self.host, self.port),
+            app_env: self.app_env,
+            database_url,
+            database_max_connections: self.database_max_connections,
+            database_acquire_timeout: Duration::from_millis(self.database_acquire_timeout_ms.max(1)),
+            database_startup_timeout: Duration::from_secs(self.database_startup_timeout_secs),
+            auth: todo_auth::AuthConfig {
+                hs256_secret,
+                issuer: self.auth_issuer.clone(),
+                audience: self.auth_audience.clone(),
+                token_ttl: Duration::from_secs(self.auth_token_ttl_secs.max(60)),
+                jwks_url: self.auth_jwks_url.clone(),
+                jwks_issuer: self.auth_jwks_issuer.clone(),
+                jwks_audience: self.auth_jwks_audience.clone(),
+            },
+            ephemeral_secret,
+            sign_in_max_failures: self.sign_in_max_failures.max(1),
+            frontend_url,
+            log_format: self.log_format,
+            request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+        })
+    }
+}
+
+fn random_secret() -> Vec<u8> {
+    use rand::RngCore;
+    let mut bytes = vec![0u8; 48];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        args: ApiArgs,
+    }
+
+    fn parse(args: &[&str]) -> ApiArgs {
+        T::try_parse_from(std::iter::once("todo-api").chain(args.iter().copied())).unwrap().args
+    }
+
+    fn err(args: &[&str]) -> String {
+        parse(args).resolve().err().expect("should be refused").to_string()
+    }
+
+    #[test]
+    fn development_defaults_to_sqlite_and_a_random_secret() {
+        let c = parse(&[]).resolve().unwrap();
+        assert!(c.database_url.starts_with("sqlite://"));
+        assert!(c.ephemeral_secret);
+        assert_eq!(c.auth.hs256_secret.as_ref().unwrap().len(), 48);
+    }
+
+    #[test]
+    fn production_refuses_missing_or_weak_settings() {
+        assert!(err(&["--app-env", "production"]).contains("DATABASE_URL"));
+        assert!(err(&["--app-env", "production", "--database-url", "postgres://x/y"]).contains("BETTER_AUTH_SECRET"));
+        assert!(
+            err(&["--app-env", "production", "--database-url", "postgres://x/y", "--better-auth-secret", "short"])
+                .contains("needs at least 32")
+        );
+        let ok = parse(&[
+            "--app-env",
+            "production",
+            "--database-url",
+            "postgres://x/y",
+            "--better-auth-secret",
+            &"s".repeat(32),
+        ])
+        .resolve()
+        .unwrap();
+        assert!(!ok.ephemeral_secret);
+    }
+
+    #[test]
+    fn secrets_come_from_files() {
+        let dir = std::env::temp_dir().join(format!("todo-api-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("secret");
+        std::fs::write(&f, format!("{}\n", "k".repeat(40))).unwrap();
+        let c = parse(&["--better-auth-secret-file", f.to_str().unwrap()]).resolve().unwrap();
+        assert_eq!(c.auth.hs256_secret.unwrap(), "k".repeat(40).into_bytes());
+        assert!(
+            err(&["--better-auth-secret-file", f.to_str().unwrap(), "--better-auth-secret", "x"]).contains("not both")
+        );
+        assert!(err(&["--database-url-file", "/nonexistent/x"]).contains("cannot read DATABASE_URL_FILE"));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        assert!(err(&["--database-url", "mysql://x"]).contains("DATABASE_URL"));
+        assert!(err(&["--frontend-url", "todo.example.com"]).contains("FRONTEND_URL"));
+        assert!(err(&["--frontend-url", "https://todo.example.com/app"]).contains("FRONTEND_URL"));
+        assert_eq!(
+            parse(&["--frontend-url", "https://todo.example.com/"]).resolve().unwrap().frontend_url.as_deref(),
+            Some("https://todo.example.com")
+        );
+    }
+
+    #[test]
+    fn jwks_only_mode_has_no_hs256_secret() {
+        let c = parse(&["--auth-jwks-url", "https://id.example.com/jwks"]).resolve().unwrap();
+        assert!(c.auth.hs256_secret.is_none() && !c.ephemeral_secret);
+    }
+}

@@ -1,0 +1,189 @@
+//! The one error type of the HTTP layer and its single mapping to RFC 9457
+//! `application/problem+json` responses with a stable machine-readable `code`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use todo_domain::{FieldError, ValidationErrors};
+use todo_store::StoreError;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    MalformedJson(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    Validation(ValidationErrors),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("this token may only access its own user's data")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("no route for {method} {path}")]
+    RouteNotFound { method: String, path: String },
+    #[error("method {method} is not allowed on {path}")]
+    MethodNotAllowed { method: String, path: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many failed sign-in attempts for this email; try again in {retry_after} s")]
+    TooManySignIns { retry_after: u64 },
+    #[error("{detail}")]
+    Unavailable { detail: String, retry_after: u64 },
+    #[error("{0}")]
+    NotImplemented(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `validation_failed`.
+    pub code: &'static str,
+    /// Each invalid field, for `validation_failed`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn field(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::Validation(ValidationErrors::single(field, message))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooManySignIns { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::RouteNotFound { .. } => "route_not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::TooManySignIns { .. } => "too_many_sign_in_attempts",
+            ApiError::Unavailable { .. } => "service_unavailable",
+            ApiError::NotImplemented(_) => "not_implemented",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status();
+        Problem {
+            kind: format!("urn:todo-app:problem:{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            code: self.code(),
+            errors: match self {
+                ApiError::Validation(v) => v.0.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(error = %detail, "internal error");
+        }
+        let retry_after = match &self {
+            ApiError::TooManySignIns { retry_after } | ApiError::Unavailable { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
+        let status = self.status();
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        let headers = res.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Some(secs) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(v: ValidationErrors) -> Self {
+        ApiError::Validation(v)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::NotFound("resource"),
+            StoreError::Conflict(msg) => ApiError::Conflict(msg),
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                ApiError::Unavailable { detail: "the database is unavailable; retry shortly".into(), retry_after: 2 }
+            }
+            StoreError::Internal(msg) => ApiError::Internal(msg),
+        }
+    }
+}
+
+impl From<todo_auth::AuthError> for ApiError {
+    fn from(e: todo_auth::AuthError) -> Self {
+        use todo_auth::AuthError as A;
+        match e {
+            A::Missing | A::Invalid(_) => ApiError::Unauthorized(e.to_string()),
+            A::IssuingDisabled => ApiError::NotImplemented(e.to_string()),
+            A::KeysUnavailable(_) => ApiError::Unavailable { detail: e.to_string(), retry_after: 5 },
+            A::Hashing(msg) => ApiError::Internal(msg),
+        }
+    }
+}
+
+/// Maps a store "not found" to a 404 naming what was looked for.
+pub trait NotFoundAs<T> {
+    fn not_found_as(self, what: &'static str) -> Result<T, ApiError>;
+}
+
+impl<T> NotFoundAs<T> for Result<T, StoreError> {
+    fn not_found_as(self, what: &'static str) -> Result<T, ApiError> {
+        self.map_err(|e| match e {
+            StoreError::NotFound => ApiError::NotFound(what),
+            other => other.into(),
+        })
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

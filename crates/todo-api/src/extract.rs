@@ -1,0 +1,189 @@
+//! Request extractors whose failures are problem+json responses naming the field.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// A JSON body. Syntax errors are 400; wrong types, missing or unknown fields 422
+/// with the field's path; a non-JSON content type 415; an oversized body 413.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType(
+                "expected a JSON body with Content-Type: application/json".into(),
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e: BytesRejection| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge { limit: BODY_LIMIT_BYTES }
+            } else {
+                ApiError::MalformedJson(e.body_text())
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        use serde_json::error::Category;
+        match inner.classify() {
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::MalformedJson(format!("malformed JSON: {inner}"))
+            }
+            Category::Data => {
+                let msg = strip_position(&inner.to_string());
+                let field = named_field(&msg).unwrap_or_else(|| if path == "." { "body".into() } else { path.clone() });
+                let field = if path != "." && field != path && !path.is_empty() && msg.starts_with("missing field") {
+                    format!("{path}.{field}")
+                } else {
+                    field
+                };
+                ApiError::field(&field, msg)
+            }
+        }
+    })?;
+    Ok(value)
+}
+
+/// serde names the field itself in "missing field `x`" / "unknown field `x`".
+fn named_field(msg: &str) -> Option<String> {
+    let rest = msg.strip_prefix("missing field `").or_else(|| msg.strip_prefix("unknown field `"))?;
+    rest.split('`').next().map(str::to_string)
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// Query parameters; every parameter struct takes strings and validates them
+/// itself, so this only fails on a malformed query string.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| ApiError::field("query", e.body_text()))
+    }
+}
+
+/// The authenticated caller (the token's subject).
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user_id: String,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_token(parts).ok_or(todo_auth::AuthError::Missing)?;
+        let claims = state.auth.verify(token).await?;
+        Ok(AuthUser { user_id: claims.sub })
+    }
+}
+
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// The `{user_id}` of the path, checked against the token: no or bad token 401,
+/// someone else's user id 403.
+#[derive(Debug, Clone)]
+pub struct Owner(pub String);
+
+impl FromRequestParts<AppState> for Owner {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        let params = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::Internal(e.body_text()))?;
+        let path_user = params.0.get("user_id").ok_or_else(|| ApiError::Internal("route has no {user_id}".into()))?;
+        if *path_user != user.user_id {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(Owner(user.user_id))
+    }
+}
+
+/// A numeric `{id}` path segment; anything else cannot name a task, so it is 404.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for TaskId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let params = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::Internal(e.body_text()))?;
+        params.0.get("id").and_then(|s| s.parse::<i64>().ok()).map(TaskId).ok_or(ApiError::NotFound("task"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use todo_domain::TaskInput;
+
+    fn field_of(body: &str) -> (u16, String) {
+        match parse_json::<TaskInput>(body.as_bytes()) {
+            Ok(_) => (200, String::new()),
+            Err(e) => {
+                let p = e.problem();
+                (p.status, p.errors.first().map(|f| f.field.clone()).unwrap_or_default())
+            }
+        }
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        assert_eq!(field_of(r#"{"title": 5}"#), (422, "title".into()));
+        assert_eq!(field_of(r#"{"description": "x"}"#), (422, "title".into()));
+        assert_eq!(field_of(r#"{"title": "x", "colour": "red"}"#), (422, "colour".into()));
+        assert_eq!(field_of(r#"{"title": "x", "priority": "max"}"#), (422, "priority".into()));
+        assert_eq!(field_of(r#"{"title": "x", "due_at": "tomorrow"}"#), (422, "due_at".into()));
+        assert_eq!(field_of(r#"{"title": "x", "tags": ["a", 3]}"#), (422, "tags[1]".into()));
+        assert_eq!(field_of(r#"[1]"#), (422, "body".into()));
+        assert_eq!(field_of(r#"{"title": "#).0, 400);
+        assert_eq!(field_of(r#"{"title" "x"}"#).0, 400);
+        assert_eq!(field_of(r#"{"title": "x"}"#).0, 200);
+    }
+}

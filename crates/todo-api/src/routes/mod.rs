@@ -1,0 +1,83 @@
+//! The route table. Every route is declared through `utoipa_axum::routes!`, so a
+//! route cannot exist without its OpenAPI description.
+
+pub mod auth;
+pub mod ops;
+pub mod tasks;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(openapi_json),
+    info(title = "todo-app API", description = "Tasks, accounts and operations endpoints of todo-app. Errors are RFC 9457 problem+json with a stable `code`."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and tokens"),
+        (name = "tasks", description = "A user's tasks; `{user_id}` must equal the token's subject"),
+        (name = "operations", description = "Health, readiness, metrics and this document"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The OpenAPI document served at `/api/openapi.json`.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
+    responses((status = 200, description = "This OpenAPI document", content_type = "application/json")))]
+#[allow(dead_code)] // documents the route below; the handler is the closure in `router`
+async fn openapi_json() {}
+
+/// All routes with their OpenAPI document.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::sign_up))
+        .routes(routes!(auth::sign_in))
+        .routes(routes!(auth::me))
+        .routes(routes!(tasks::list_tasks, tasks::create_task))
+        .routes(routes!(tasks::get_task, tasks::replace_task, tasks::patch_task, tasks::delete_task))
+        .routes(routes!(tasks::toggle_task))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .split_for_parts();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    let json = doc.to_json().unwrap_or_else(|_| "{}".into());
+    let router = router.route(
+        "/api/openapi.json",
+        get(move || {
+            let json = json.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], json) }
+        }),
+    );
+    (router, doc)
+}
+
+pub async fn not_found(req: Request) -> impl IntoResponse {
+    ApiError::RouteNotFound { method: req.method().to_string(), path: req.uri().path().to_string() }
+}
+
+pub async fn method_not_allowed(req: Request) -> impl IntoResponse {
+    ApiError::MethodNotAllowed { method: req.method().to_string(), path: req.uri().path().to_string() }
+}

@@ -1,0 +1,141 @@
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use todo_domain::{Task, TaskChanges, TaskInput, TaskListParams, TaskPatchInput};
+
+use crate::error::{ApiResult, NotFoundAs, Problem};
+use crate::extract::{ApiJson, ApiQuery, Owner, TaskId};
+use crate::state::AppState;
+
+pub const TOTAL_COUNT_HEADER: &str = "x-total-count";
+
+/// List the user's tasks, filtered, sorted and paginated on the server. The total
+/// number of matching tasks is in the `X-Total-Count` header.
+#[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Must equal the token's subject"), TaskListParams),
+    responses(
+        (status = 200, description = "One page of tasks", body = Vec<Task>,
+            headers(("x-total-count" = i64, description = "Number of tasks matching the filters"))),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token belongs to another user", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_tasks(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    ApiQuery(params): ApiQuery<TaskListParams>,
+) -> ApiResult<(HeaderMap, Json<Vec<Task>>)> {
+    let filter = params.validate()?;
+    let page = state.store.list_tasks(&user_id, &filter).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(TOTAL_COUNT_HEADER, HeaderValue::from(page.total));
+    Ok((headers, Json(page.tasks)))
+}
+
+/// Create a task.
+#[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Must equal the token's subject")),
+    request_body = TaskInput,
+    responses(
+        (status = 201, description = "Created", body = Task),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_task(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    ApiJson(input): ApiJson<TaskInput>,
+) -> ApiResult<(StatusCode, HeaderMap, Json<Task>)> {
+    let draft = input.validate()?;
+    let task = state.store.create_task(&user_id, &draft).await?;
+    let mut headers = HeaderMap::new();
+    if let Ok(loc) = HeaderValue::from_str(&format!("/api/{user_id}/tasks/{}", task.id)) {
+        headers.insert(header::LOCATION, loc);
+    }
+    Ok((StatusCode::CREATED, headers, Json(task)))
+}
+
+/// Get one task.
+#[utoipa::path(get, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path), ("id" = i64, Path)),
+    responses(
+        (status = 200, description = "The task", body = Task),
+        (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_task(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    TaskId(id): TaskId,
+) -> ApiResult<Json<Task>> {
+    Ok(Json(state.store.get_task(&user_id, id).await.not_found_as("task")?))
+}
+
+/// Replace a task. Omitted optional fields are cleared; `completed` keeps its value when omitted.
+#[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path), ("id" = i64, Path)),
+    request_body = TaskInput,
+    responses(
+        (status = 200, description = "The updated task", body = Task),
+        (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn replace_task(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    TaskId(id): TaskId,
+    ApiJson(input): ApiJson<TaskInput>,
+) -> ApiResult<Json<Task>> {
+    let changes = TaskChanges::from(input.validate()?);
+    Ok(Json(state.store.update_task(&user_id, id, &changes).await.not_found_as("task")?))
+}
+
+/// Change some fields of a task; `null` clears `description` or `due_at`.
+#[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path), ("id" = i64, Path)),
+    request_body = TaskPatchInput,
+    responses(
+        (status = 200, description = "The updated task", body = Task),
+        (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn patch_task(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    TaskId(id): TaskId,
+    ApiJson(input): ApiJson<TaskPatchInput>,
+) -> ApiResult<Json<Task>> {
+    let changes = input.validate()?;
+    Ok(Json(state.store.update_task(&user_id, id, &changes).await.not_found_as("task")?))
+}
+
+/// Delete a task.
+#[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path), ("id" = i64, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_task(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    TaskId(id): TaskId,
+) -> ApiResult<StatusCode> {
+    state.store.delete_task(&user_id, id).await.not_found_as("task")?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Toggle a task between completed and pending.
+#[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path), ("id" = i64, Path)),
+    responses(
+        (status = 200, description = "The toggled task", body = Task),
+        (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn toggle_task(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    TaskId(id): TaskId,
+) -> ApiResult<Json<Task>> {
+    Ok(Json(state.store.toggle_task(&user_id, id).await.not_found_as("task")?))
+}
