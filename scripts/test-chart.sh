@@ -148,6 +148,7 @@ SETS=(
   "staging:values-staging.yaml ci/required-inputs.yaml"
   "production:values-production.yaml ci/required-inputs.yaml"
   "all-features:values.yaml ci/all-features.yaml"
+  "kube-play:values.yaml ci/kube-play.yaml"
 )
 vflags() { local f; for f in $1; do printf -- '-f\n%s\n' "$CHART/$f"; done; }
 

@@ -1,0 +1,212 @@
+//! Test harness: the real application on a random port against a fresh database,
+//! SQLite (a temporary file) or PostgreSQL (a new database in the cluster named by
+//! `TEST_DATABASE_URL`, which `scripts/test.sh` starts).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use todo_api::{ApiArgs, Application};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Parser)]
+struct TestCli {
+    #[command(flatten)]
+    api: ApiArgs,
+}
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// A fresh database URL for one test.
+pub async fn fresh_database(db: Db) -> String {
+    let name = format!("todo_test_{}", uuid::Uuid::new_v4().simple());
+    match db {
+        Db::Sqlite => {
+            let dir = std::env::temp_dir().join(&name);
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}", dir.join("todo.db").display())
+        }
+        Db::Postgres => {
+            let admin = std::env::var("TEST_DATABASE_URL").expect(
+                "TEST_DATABASE_URL is not set: run ./scripts/test.sh, which starts PostgreSQL, \
+                 or point it at a server where tests may create databases",
+            );
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+            format!("{base}/{name}")
+        }
+    }
+}
+
+/// Parses server flags the way the binary does, on top of test defaults.
+pub fn args(database_url: &str, extra: &[&str]) -> ApiArgs {
+    let mut argv = vec![
+        "todo-api".to_string(),
+        "--host=127.0.0.1".into(),
+        "--port=0".into(),
+        format!("--database-url={database_url}"),
+        format!("--better-auth-secret={SECRET}"),
+        "--log-format=json".into(),
+    ];
+    argv.extend(extra.iter().map(|s| s.to_string()));
+    TestCli::try_parse_from(argv).expect("valid test flags").api
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub database_url: String,
+    pub client: Client,
+    server: tokio::task::JoinHandle<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub async fn spawn(db: Db) -> TestApp {
+    spawn_with(db, &[]).await
+}
+
+pub async fn spawn_with(db: Db, extra: &[&str]) -> TestApp {
+    let url = fresh_database(db).await;
+    spawn_on(db, &url, extra).await
+}
+
+/// Starts the app on an existing database (e.g. to restart on the same data).
+pub async fn spawn_on(db: Db, database_url: &str, extra: &[&str]) -> TestApp {
+    let cfg = args(database_url, extra).resolve().expect("valid test config");
+    let app = Application::build(cfg).await.expect("app starts");
+    let base = format!("http://{}", app.local_addr());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app.serve(async move {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    TestApp {
+        base,
+        db,
+        database_url: database_url.to_string(),
+        client: Client::builder().build().unwrap(),
+        server,
+        stop: Some(tx),
+    }
+}
+
+/// A signed-up user and their token.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    pub fn as_user(&self, method: Method, user: &User, path: &str) -> RequestBuilder {
+        self.req(method, &path.replace("{me}", &user.id)).bearer_auth(&user.token)
+    }
+
+    pub async fn sign_up(&self, email: &str) -> User {
+        let res = self
+            .req(Method::POST, "/api/auth/sign-up")
+            .json(&json!({"email": email, "password": "correct horse", "name": "Test User"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "sign-up of {email}");
+        let body: Value = res.json().await.unwrap();
+        User {
+            id: body["user"]["id"].as_str().unwrap().to_string(),
+            email: body["user"]["email"].as_str().unwrap().to_string(),
+            token: body["token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    pub async fn create_task(&self, user: &User, body: Value) -> Value {
+        let res = self.as_user(Method::POST, user, "/api/{me}/tasks").json(&body).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "create {body}");
+        res.json().await.unwrap()
+    }
+
+    /// Lists with a query string; returns (total, titles in order).
+    pub async fn list(&self, user: &User, query: &str) -> (i64, Vec<String>) {
+        let res = self.as_user(Method::GET, user, &format!("/api/{{me}}/tasks?{query}")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "list ?{query}");
+        let total = res.headers()["x-total-count"].to_str().unwrap().parse().unwrap();
+        let tasks: Vec<Value> = res.json().await.unwrap();
+        (total, tasks.iter().map(|t| t["title"].as_str().unwrap().to_string()).collect())
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let server = std::mem::replace(&mut self.server, tokio::spawn(async {}));
+        let _ = server.await;
+    }
+}
+
+/// Asserts a problem+json response with the given status and code; returns the body.
+pub async fn expect_problem(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status for expected {code}");
+    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    assert_eq!(ct, "application/problem+json", "content type of {code}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    body
+}
+
+/// The fields named in a validation problem.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect()
+}
+
+pub fn temp_dir(prefix: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Declares one test per database for an `async fn(TestApp)`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($case:ident),+ $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$case(super::common::spawn(super::common::Db::Sqlite).await).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$case(super::common::spawn(super::common::Db::Postgres).await).await
+                }
+            }
+        )+
+    };
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite. Works on a fresh Debian 12 machine (installs what it needs)
+# and on one already set up; safe to run again.
+#
+#   ./scripts/test.sh            everything CI runs
+#   ./scripts/test.sh --rust     only the Rust suite (unit + integration, SQLite and PostgreSQL)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/common.sh
+source scripts/lib/postgres.sh
+
+only_rust=false
+[[ "${1:-}" == "--rust" ]] && only_rust=true
+
+start=$(now)
+
+# Toolchain: Rust with rustfmt (rustup is the documented way to get it).
+if ! command -v cargo >/dev/null 2>&1; then
+  [[ -x "$HOME/.cargo/bin/cargo" ]] || die "cargo not found: install Rust with rustup (https://rustup.rs)"
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+ensure_cmds "curl:curl" "runuser:util-linux"
+
+PG_DIR="${TODO_TEST_PG_DIR:-/tmp/todo-app-test-pg}"
+PG_PORT="${TODO_TEST_PG_PORT:-55432}"
+pg_test_start "$PG_DIR" "$PG_PORT"
+trap 'pg_test_stop "$PG_DIR"' EXIT
+
+log "cargo fmt --check"
+cargo fmt --all --check || die "code is not formatted: run cargo fmt --all"
+
+log "Rust tests (SQLite and PostgreSQL)"
+cargo test --workspace --locked || die "cargo test failed"
+
+if ! $only_rust; then
+  log "Helm chart checks"
+  ./scripts/test-chart.sh
+  log "Container image checks"
+  ./scripts/test-images.sh
+fi
+
+log "all tests passed in $(elapsed "$start") s"
