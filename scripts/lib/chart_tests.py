@@ -302,7 +302,9 @@ def test_dev_secret_generated_and_mounted_as_files():
     ds = docs(DEV)
     sec = secret_data(one(ds, "Secret", FULL))
     assert len(sec["BETTER_AUTH_SECRET"]) >= 32
-    pg = secret_data(one(ds, "Secret", f"{FULL}-postgresql"))
+    pg_secret = one(ds, "Secret", f"{FULL}-postgresql")
+    assert pg_secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"  # outlives uninstall like the PVC
+    pg = secret_data(pg_secret)
     assert sec["DATABASE_URL"] == f"postgres://todo:{pg['POSTGRES_PASSWORD']}@{FULL}-postgresql:5432/todo?sslmode=disable"
     assert "OPENAI_API_KEY" not in sec  # builtin provider needs none
     c = backend_container(ds)
