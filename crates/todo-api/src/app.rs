@@ -62,7 +62,7 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
     if let Some(origin) = opts.frontend_url.as_deref().and_then(|o| HeaderValue::from_str(o).ok()) {
         app = app.layer(
             CorsLayer::new()
-                .allow_origin(AllowOrigin::exact(origin))
+                .allow_origin(AllowOrigin::list([origin]))
                 .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
                 .expose_headers([REQUEST_ID, HeaderName::from_static(routes::tasks::TOTAL_COUNT_HEADER)])

@@ -99,6 +99,10 @@ pub struct ApiArgs {
     #[arg(long, env = "AUTH_JWKS_AUDIENCE")]
     pub auth_jwks_audience: Option<String>,
 
+    /// Least seconds between two JWKS refreshes triggered by an unknown key id.
+    #[arg(long, env = "AUTH_JWKS_MIN_REFRESH_SECS", default_value_t = 10)]
+    pub auth_jwks_min_refresh_secs: u64,
+
     /// Failed sign-ins for one email before further attempts are delayed.
     #[arg(long, env = "SIGN_IN_MAX_FAILURES", default_value_t = 5)]
     pub sign_in_max_failures: u32,
@@ -246,6 +250,7 @@ impl ApiArgs {
                 jwks_url: self.auth_jwks_url.clone(),
                 jwks_issuer: self.auth_jwks_issuer.clone(),
                 jwks_audience: self.auth_jwks_audience.clone(),
+                jwks_min_refetch_interval: Duration::from_secs(self.auth_jwks_min_refresh_secs),
             },
             ephemeral_secret,
             sign_in_max_failures: self.sign_in_max_failures.max(1),

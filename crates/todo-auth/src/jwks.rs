@@ -8,9 +8,6 @@ use tokio::sync::Mutex;
 
 use crate::AuthError;
 
-/// Keys are refreshed at most this often when a token names an unknown `kid`,
-/// so random kids cannot turn us into a request amplifier against the issuer.
-const REFETCH_MIN_INTERVAL: Duration = Duration::from_secs(10);
 const MAX_AGE: Duration = Duration::from_secs(600);
 
 struct Cached {
@@ -23,18 +20,26 @@ struct Cached {
 #[derive(Clone)]
 pub struct JwksCache {
     url: String,
+    /// Keys are refreshed at most this often when a token names an unknown `kid`,
+    /// so random kids cannot turn us into a request amplifier against the issuer.
+    min_refetch_interval: Duration,
     http: reqwest::Client,
     cached: Arc<Mutex<Cached>>,
 }
 
 impl JwksCache {
-    pub fn new(url: String) -> JwksCache {
+    pub fn new(url: String, min_refetch_interval: Duration) -> JwksCache {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(5))
             .build()
             .unwrap_or_default();
-        JwksCache { url, http, cached: Arc::new(Mutex::new(Cached { keys: HashMap::new(), fetched_at: None })) }
+        JwksCache {
+            url,
+            min_refetch_interval,
+            http,
+            cached: Arc::new(Mutex::new(Cached { keys: HashMap::new(), fetched_at: None })),
+        }
     }
 
     /// The verification key for `kid` and the one algorithm it may be used with.
@@ -42,7 +47,7 @@ impl JwksCache {
         let mut cached = self.cached.lock().await;
         let stale = cached.fetched_at.is_none_or(|t| t.elapsed() > MAX_AGE);
         let unknown = !cached.keys.contains_key(kid);
-        let may_refetch = cached.fetched_at.is_none_or(|t| t.elapsed() > REFETCH_MIN_INTERVAL);
+        let may_refetch = cached.fetched_at.is_none_or(|t| t.elapsed() > self.min_refetch_interval);
         if stale || (unknown && may_refetch) {
             match self.fetch().await {
                 Ok(keys) => {

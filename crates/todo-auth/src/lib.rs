@@ -54,6 +54,8 @@ pub struct AuthConfig {
     /// Expected `iss`/`aud` of external tokens, checked when set.
     pub jwks_issuer: Option<String>,
     pub jwks_audience: Option<String>,
+    /// Least time between two JWKS fetches caused by unknown key ids.
+    pub jwks_min_refetch_interval: Duration,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -78,7 +80,7 @@ pub struct Authenticator {
 impl Authenticator {
     pub fn new(cfg: AuthConfig) -> Authenticator {
         let hs256 = cfg.hs256_secret.as_ref().map(|s| (EncodingKey::from_secret(s), DecodingKey::from_secret(s)));
-        let jwks = cfg.jwks_url.clone().map(JwksCache::new);
+        let jwks = cfg.jwks_url.clone().map(|url| JwksCache::new(url, cfg.jwks_min_refetch_interval));
         Authenticator { cfg, hs256, jwks }
     }
 
@@ -166,6 +168,7 @@ mod tests {
             jwks_url: None,
             jwks_issuer: None,
             jwks_audience: None,
+            jwks_min_refetch_interval: Duration::from_secs(10),
         }
     }
 

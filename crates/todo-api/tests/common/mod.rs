@@ -23,6 +23,7 @@ struct TestCli {
     api: ApiArgs,
 }
 
+pub const NO_SECRET: &str = "<no secret>";
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 /// A fresh database URL for one test.
@@ -48,15 +49,19 @@ pub async fn fresh_database(db: Db) -> String {
 }
 
 /// Parses server flags the way the binary does, on top of test defaults.
+/// `NO_SECRET` among the extra flags leaves BETTER_AUTH_SECRET unset.
 pub fn args(database_url: &str, extra: &[&str]) -> ApiArgs {
     let mut argv = vec![
         "todo-api".to_string(),
         "--host=127.0.0.1".into(),
         "--port=0".into(),
         format!("--database-url={database_url}"),
-        format!("--better-auth-secret={SECRET}"),
         "--log-format=json".into(),
     ];
+    if !extra.contains(&NO_SECRET) {
+        argv.push(format!("--better-auth-secret={SECRET}"));
+    }
+    let extra: Vec<&str> = extra.iter().copied().filter(|a| *a != NO_SECRET).collect();
     argv.extend(extra.iter().map(|s| s.to_string()));
     TestCli::try_parse_from(argv).expect("valid test flags").api
 }

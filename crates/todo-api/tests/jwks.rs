@@ -1,0 +1,161 @@
+//! Tokens from an external issuer (Better Auth's JWT plugin and the like), checked
+//! against a JWKS served over HTTP by a stand-in identity provider.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::routing::get;
+use axum::{Json, Router};
+use common::{Db, NO_SECRET, expect_problem, spawn_with};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+// Test-only Ed25519 keys, generated with `openssl genpkey -algorithm ed25519`.
+const KEY1_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKCyIe4HjyKv3ClLw29MC8n+hbPGMBek3HhMKKCOdEvQ\n-----END PRIVATE KEY-----\n";
+const KEY1_X: &str = "l4o3ysgrcbzBCNlDmG03Pq-EMD_vEMd4j4Ea3u9LEJk";
+const KEY2_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIG0iPZRzYvQ6PxhiETj1mfaZ76TbmKBVK2UNTui9gdAi\n-----END PRIVATE KEY-----\n";
+const KEY2_X: &str = "7cR2UyFkWDXG_lfaoFwqWXV-b6QJaWRjEDG0Vl4Aq5A";
+
+fn jwk(kid: &str, x: &str) -> Value {
+    json!({"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig"})
+}
+
+/// A JWKS endpoint whose key set the test can change, counting fetches.
+struct Provider {
+    url: String,
+    keys: Arc<Mutex<Vec<Value>>>,
+    fetches: Arc<AtomicUsize>,
+}
+
+async fn provider(keys: Vec<Value>) -> Provider {
+    let keys = Arc::new(Mutex::new(keys));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let (k, f) = (keys.clone(), fetches.clone());
+    let app = Router::new().route(
+        "/api/auth/jwks",
+        get(move || {
+            let (k, f) = (k.clone(), f.clone());
+            async move {
+                f.fetch_add(1, Ordering::SeqCst);
+                Json(json!({"keys": *k.lock().unwrap()}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/api/auth/jwks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Provider { url, keys, fetches }
+}
+
+fn ed_token(pem: &str, kid: &str, sub: &str) -> String {
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some(kid.into());
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({"sub": sub, "iat": now, "exp": now + 600, "iss": "https://id.example.com", "aud": "https://id.example.com"});
+    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_pem(pem.as_bytes()).unwrap()).unwrap()
+}
+
+fn hs_token(secret: &str, sub: &str) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({"sub": sub, "iat": now, "exp": now + 600, "iss": "todo-app", "aud": "todo-app"});
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwks_only_accepts_external_tokens_and_refuses_hs256() {
+    let idp = provider(vec![jwk("k1", KEY1_X)]).await;
+    let jwks = format!("--auth-jwks-url={}", idp.url);
+    let app = spawn_with(Db::Sqlite, &[NO_SECRET, &jwks, "--auth-jwks-issuer=https://id.example.com"]).await;
+
+    let token = ed_token(KEY1_PEM, "k1", "external-user-1");
+    let res = app
+        .req(Method::POST, "/api/external-user-1/tasks")
+        .bearer_auth(&token)
+        .json(&json!({"title": "from Better Auth"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = app.req(Method::GET, "/api/external-user-1/tasks").bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    // The subject still has to match the path.
+    let res = app.req(Method::GET, "/api/someone-else/tasks").bearer_auth(&token).send().await.unwrap();
+    expect_problem(res, 403, "forbidden").await;
+
+    // An HS256 token, even one signed with a plausible secret, is refused outright:
+    // no HMAC key exists in JWKS-only mode.
+    for secret in ["", "test-secret-test-secret-test-secret-0123", KEY1_X] {
+        let res = app
+            .req(Method::GET, "/api/external-user-1/tasks")
+            .bearer_auth(hs_token(secret, "external-user-1"))
+            .send()
+            .await
+            .unwrap();
+        expect_problem(res, 401, "unauthorized").await;
+    }
+    // A token signed by another key under a known kid, and a wrong issuer.
+    let res = app
+        .req(Method::GET, "/api/external-user-1/tasks")
+        .bearer_auth(ed_token(KEY2_PEM, "k1", "external-user-1"))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 401, "unauthorized").await;
+    // Local accounts are off: the identity provider signs users in.
+    let res = app
+        .req(Method::POST, "/api/auth/sign-up")
+        .json(&json!({"email": "a@b.co", "password": "password1", "name": "A"}))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 501, "not_implemented").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_kid_refetches_the_key_set_but_not_too_often() {
+    let idp = provider(vec![jwk("k1", KEY1_X)]).await;
+    let jwks = format!("--auth-jwks-url={}", idp.url);
+    let app = spawn_with(Db::Sqlite, &[NO_SECRET, &jwks, "--auth-jwks-min-refresh-secs=1"]).await;
+    let get = |token: String| app.req(Method::GET, "/api/ext-2/tasks").bearer_auth(token).send();
+
+    assert_eq!(get(ed_token(KEY1_PEM, "k1", "ext-2")).await.unwrap().status(), 200);
+    assert_eq!(get(ed_token(KEY1_PEM, "k1", "ext-2")).await.unwrap().status(), 200);
+    assert_eq!(idp.fetches.load(Ordering::SeqCst), 1, "keys are cached");
+
+    // The issuer rotates to a new key.
+    idp.keys.lock().unwrap().push(jwk("k2", KEY2_X));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(get(ed_token(KEY2_PEM, "k2", "ext-2")).await.unwrap().status(), 200, "new kid is fetched");
+    assert_eq!(idp.fetches.load(Ordering::SeqCst), 2);
+
+    // Random kids do not hammer the issuer.
+    for i in 0..5 {
+        let res = get(ed_token(KEY2_PEM, &format!("bogus-{i}"), "ext-2")).await.unwrap();
+        expect_problem(res, 401, "unauthorized").await;
+    }
+    assert!(idp.fetches.load(Ordering::SeqCst) <= 3, "{} fetches", idp.fetches.load(Ordering::SeqCst));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_and_external_tokens_work_side_by_side() {
+    let idp = provider(vec![jwk("k1", KEY1_X)]).await;
+    let jwks = format!("--auth-jwks-url={}", idp.url);
+    let app = spawn_with(Db::Sqlite, &[&jwks]).await;
+    let local = app.sign_up("local@example.com").await;
+    assert_eq!(app.as_user(Method::GET, &local, "/api/{me}/tasks").send().await.unwrap().status(), 200);
+    let res =
+        app.req(Method::GET, "/api/ext-3/tasks").bearer_auth(ed_token(KEY1_PEM, "k1", "ext-3")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_identity_provider_is_503_not_500() {
+    let app = spawn_with(Db::Sqlite, &[NO_SECRET, "--auth-jwks-url=http://127.0.0.1:9/jwks"]).await;
+    let res =
+        app.req(Method::GET, "/api/ext-4/tasks").bearer_auth(ed_token(KEY1_PEM, "k1", "ext-4")).send().await.unwrap();
+    assert!(res.headers().contains_key("retry-after"));
+    expect_problem(res, 503, "service_unavailable").await;
+}

@@ -1,0 +1,153 @@
+//! Health, readiness, metrics, OpenAPI, CORS and behaviour under overload.
+
+mod common;
+
+use common::{Db, TestApp, spawn, spawn_with};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+on_both_databases!(health_readiness_and_metrics, overload_far_beyond_the_pool_never_stalls);
+
+async fn health_readiness_and_metrics(app: TestApp) {
+    let u = app.sign_up("ops@example.com").await;
+    app.create_task(&u, json!({"title": "count me"})).await;
+    let health: Value = app.req(Method::GET, "/healthz").send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+    let res = app.req(Method::GET, "/readyz").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+
+    let metrics = app.req(Method::GET, "/metrics").send().await.unwrap().text().await.unwrap();
+    for needle in [
+        r#"http_requests_total{method="POST",route="/api/{user_id}/tasks",status="201"} 1"#,
+        r#"http_requests_total{method="GET",route="/healthz",status="200"} 1"#,
+        r#"http_request_duration_seconds_bucket{le="0.00025",method="POST",route="/api/{user_id}/tasks"}"#,
+        "db_pool_connections ",
+        "db_pool_idle_connections ",
+        "db_pool_max_connections 10",
+        "http_requests_in_flight ",
+    ] {
+        assert!(metrics.contains(needle), "metrics lack {needle}:\n{metrics}");
+    }
+    assert!(!metrics.contains(&u.id), "ids must not become labels");
+}
+
+/// 300 concurrent requests against a pool of 2 connections: every one is answered
+/// with a success or a 503 carrying Retry-After, and /healthz answers meanwhile.
+async fn overload_far_beyond_the_pool_never_stalls(seed: TestApp) {
+    let app = common::spawn_on(
+        seed.db,
+        &seed.database_url,
+        &["--database-max-connections=2", "--database-acquire-timeout-ms=300"],
+    )
+    .await;
+    let u = app.sign_up("load@example.com").await;
+    for i in 0..20 {
+        app.create_task(&u, json!({"title": format!("task {i}")})).await;
+    }
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let mut requests = tokio::task::JoinSet::new();
+    for i in 0..300 {
+        let (client, url, token) =
+            (client.clone(), app.url(&format!("/api/{}/tasks?limit=100", u.id)), u.token.clone());
+        let create_url = app.url(&format!("/api/{}/tasks", u.id));
+        requests.spawn(async move {
+            let res = if i % 3 == 0 {
+                client.post(create_url).bearer_auth(token).json(&json!({"title": format!("load {i}")})).send().await
+            } else {
+                client.get(url).bearer_auth(token).send().await
+            }
+            .expect("every request gets an answer");
+            let status = res.status();
+            let retry = res.headers().get("retry-after").is_some();
+            (i % 3 == 0, status, retry)
+        });
+    }
+    // Liveness does not queue behind the database.
+    let health = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+
+    let (mut ok, mut shed, mut created) = (0, 0, 0);
+    while let Some(r) = requests.join_next().await {
+        let (is_create, status, retry) = r.unwrap();
+        match status {
+            StatusCode::OK | StatusCode::CREATED => {
+                ok += 1;
+                created += usize::from(is_create);
+            }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert!(retry, "503 without Retry-After");
+                shed += 1;
+            }
+            other => panic!("unexpected status {other} under load"),
+        }
+    }
+    assert_eq!(ok + shed, 300);
+    assert!(ok > 0, "some requests must succeed");
+    // It recovers at once, and every 201 was really written.
+    assert_eq!(app.list(&u, "").await.0 as usize, 20 + created);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_covers_every_route() {
+    let app = spawn(Db::Sqlite).await;
+    let doc: Value = app.req(Method::GET, "/api/openapi.json").send().await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let expected = [
+        ("/api/auth/sign-up", "post"),
+        ("/api/auth/sign-in", "post"),
+        ("/api/auth/me", "get"),
+        ("/api/{user_id}/tasks", "get"),
+        ("/api/{user_id}/tasks", "post"),
+        ("/api/{user_id}/tasks/{id}", "get"),
+        ("/api/{user_id}/tasks/{id}", "put"),
+        ("/api/{user_id}/tasks/{id}", "patch"),
+        ("/api/{user_id}/tasks/{id}", "delete"),
+        ("/api/{user_id}/tasks/{id}/complete", "patch"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+        ("/api/openapi.json", "get"),
+    ];
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented = 0;
+    for (path, ops) in paths {
+        for (method, _) in ops.as_object().unwrap() {
+            assert!(
+                expected.contains(&(path.as_str(), method.as_str())),
+                "undocumented expectation for {method} {path}"
+            );
+            documented += 1;
+        }
+    }
+    assert_eq!(documented, expected.len());
+    // Every documented operation is really served (anything but a route 404/405).
+    for (path, method) in expected {
+        let path = path.replace("{user_id}", "u").replace("{id}", "1");
+        let res = app.req(method.to_uppercase().parse().unwrap(), &path).send().await.unwrap();
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert!(!body.contains("route_not_found") && status != 405, "{method} {path} is not served: {status} {body}");
+    }
+    assert!(doc["components"]["schemas"]["Task"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_allows_only_the_frontend_origin() {
+    let app = spawn_with(Db::Sqlite, &["--frontend-url=https://todo.example.com"]).await;
+    let preflight = |origin: &'static str| {
+        app.req(Method::OPTIONS, "/api/u/tasks")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization,content-type")
+            .send()
+    };
+    let ok = preflight("https://todo.example.com").await.unwrap();
+    assert_eq!(ok.headers()["access-control-allow-origin"], "https://todo.example.com");
+    let evil = preflight("https://evil.example.com").await.unwrap();
+    assert!(evil.headers().get("access-control-allow-origin").is_none());
+
+    let no_cors = spawn(Db::Sqlite).await;
+    let res = no_cors.req(Method::GET, "/healthz").header("origin", "https://todo.example.com").send().await.unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+}
