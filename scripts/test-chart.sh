@@ -70,7 +70,7 @@ need_apt() { # need_apt COMMAND PACKAGE
 
 # ---------------------------------------------------------------- tools
 mkdir -p "$BIN" "$OUT"
-export GOMODCACHE=$CACHE/gomod GOFLAGS=-modcacherw
+export GOMODCACHE=$CACHE/gomod GOFLAGS=-modcacherw PYTHONDONTWRITEBYTECODE=1
 
 ensure_go() {
   command -v go >/dev/null 2>&1 || die "Go is needed to build helm ${HELM_VERSION} (Go >= 1.24; Debian's golang package is too old): https://go.dev/dl/"
