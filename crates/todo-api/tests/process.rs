@@ -1,0 +1,164 @@
+//! The real `todo-api` binary: help, configuration refusals, the healthcheck
+//! subcommand and SIGTERM handling.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_todo-api");
+
+fn command() -> Command {
+    let mut c = Command::new(BIN);
+    // Keep the developer's or CI's environment from leaking into these runs.
+    for var in ["DATABASE_URL", "BETTER_AUTH_SECRET", "APP_ENV", "PORT", "HOST", "AUTH_JWKS_URL", "FRONTEND_URL"] {
+        c.env_remove(var);
+        c.env_remove(format!("{var}_FILE"));
+    }
+    c
+}
+
+#[test]
+fn help_lists_every_setting_with_its_environment_variable() {
+    let out = command().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for env in [
+        "HOST",
+        "PORT",
+        "APP_ENV",
+        "DATABASE_URL",
+        "DATABASE_URL_FILE",
+        "BETTER_AUTH_SECRET",
+        "BETTER_AUTH_SECRET_FILE",
+        "AUTH_JWKS_URL",
+        "FRONTEND_URL",
+        "LOG_FORMAT",
+        "SHUTDOWN_TIMEOUT_SECS",
+        "DATABASE_MAX_CONNECTIONS",
+        "DATABASE_ACQUIRE_TIMEOUT_MS",
+    ] {
+        assert!(help.contains(&format!("[env: {env}")), "--help does not mention {env}:\n{help}");
+    }
+    assert!(help.contains("[default: 8000]"));
+    assert!(help.contains("healthcheck"));
+}
+
+#[test]
+fn production_refuses_weak_configuration_with_one_line() {
+    let out = command().env("APP_ENV", "production").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("DATABASE_URL"), "{err}");
+
+    let out = command()
+        .env("APP_ENV", "production")
+        .env("DATABASE_URL", "postgres://u:hunter2@127.0.0.1:1/db")
+        .env("BETTER_AUTH_SECRET", "too-short")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("at least 32"), "{err}");
+    assert!(!err.contains("too-short") && !err.contains("hunter2"), "secrets leaked: {err}");
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    logs: std::sync::mpsc::Receiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary on a free port with an SQLite database and waits for its
+/// "listening" log line.
+fn start_server(dir: &std::path::Path) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = command()
+        .env("PORT", port.to_string())
+        .env("HOST", "127.0.0.1")
+        .env("DATA_DIR", dir)
+        .env("BETTER_AUTH_SECRET", "a-secret-that-must-never-appear-in-logs-0123")
+        .env("LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, logs) = std::sync::mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    let server = Server { child, port, logs };
+    loop {
+        let line = server.logs.recv_timeout(Duration::from_secs(60)).expect("server starts and logs");
+        if line.contains("listening on") {
+            return server;
+        }
+    }
+}
+
+fn sigterm(child: &Child) {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn healthcheck_subcommand_and_sigterm() {
+    let dir = common::temp_dir("todo-api-proc");
+    let mut server = start_server(&dir);
+    let url = format!("http://127.0.0.1:{}/healthz", server.port);
+
+    let ok = command().args(["healthcheck", "--url", &url]).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let via_port = command().arg("healthcheck").env("PORT", server.port.to_string()).output().unwrap();
+    assert!(via_port.status.success());
+    let not_found =
+        command().args(["healthcheck", "--url", &format!("http://127.0.0.1:{}/nope", server.port)]).output().unwrap();
+    assert_eq!(not_found.status.code(), Some(1));
+
+    let ready =
+        todo_api::healthcheck::probe(&format!("http://127.0.0.1:{}/readyz", server.port), Duration::from_secs(5));
+    assert_eq!(ready, Ok(200));
+
+    sigterm(&server.child);
+    let status = wait_with_timeout(&mut server.child, Duration::from_secs(30)).expect("exits after SIGTERM");
+    assert_eq!(status.code(), Some(0), "clean exit after SIGTERM");
+    let logs: Vec<String> = server.logs.try_iter().collect();
+    assert!(logs.iter().any(|l| l.contains("shutdown requested")), "{logs:#?}");
+    for line in &logs {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        assert!(!line.contains("a-secret-that-must-never"), "secret in logs: {line}");
+        if v["fields"]["message"] == "finished processing request" {
+            assert!(v["span"]["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{line}");
+        }
+    }
+    let unreachable = command().args(["healthcheck", "--url", &url]).output().unwrap();
+    assert_eq!(unreachable.status.code(), Some(1));
+}
+
+fn wait_with_timeout(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
