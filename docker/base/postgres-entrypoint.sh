@@ -24,7 +24,7 @@ if [[ "$1" == postgres ]]; then
     mkdir -p "$PGDATA"
     chown -R postgres:postgres "$PGDATA" /var/run/postgresql
     chmod 0700 "$PGDATA"
-    exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
+    exec setpriv --reuid=postgres --regid=postgres --init-groups "${BASH_SOURCE[0]}" "$@"
   fi
 
   if [[ ! -s "$PGDATA/PG_VERSION" ]]; then
@@ -61,7 +61,11 @@ MSG
     fi
     for f in /docker-entrypoint-initdb.d/*; do
       case "$f" in
-        *.sh)  echo "running $f"; . "$f" ;;
+        *.sh)
+          echo "running $f"
+          # shellcheck disable=SC1090
+          . "$f"
+          ;;
         *.sql) echo "running $f"; psql -v ON_ERROR_STOP=1 --no-psqlrc --dbname "$POSTGRES_DB" -f "$f" ;;
         *)     ;;
       esac

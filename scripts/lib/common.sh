@@ -72,6 +72,7 @@ dockerfile_image() {
 
 # The images this repository can build: "name crate dockerfile" per line.
 # An image whose crate does not exist yet is reported by the callers, not hidden.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 IMAGE_TABLE=(
   "todo-api crates/todo-api docker/backend/Dockerfile"
   "todo-web crates/todo-web docker/frontend/Dockerfile"
