@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Load benchmark of the release todo-api against PostgreSQL, with wrk.
+# Reports req/s, p50/p99 latency and peak RSS for list-100, create, get-one and
+# /healthz (the ceiling, measured in the same run), at concurrency 32 and 256,
+# plus idle RSS and process start to ready. Numbers are machine-dependent: compare
+# the ratios against /healthz, which this script prints.
+#
+#   ./scripts/bench.sh [--duration SECS]     (default 8 s per run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/common.sh
+source scripts/lib/postgres.sh
+
+DURATION=8
+[[ "${1:-}" == "--duration" ]] && DURATION="$2"
+ensure_cmds "wrk:wrk" "curl:curl" "python3:python3"
+
+PG_DIR=/tmp/todo-app-bench-pg
+PG_PORT=55433
+pg_test_start "$PG_DIR" "$PG_PORT"
+WORK="$(mktemp -d)"
+API_PID=""
+cleanup() { [[ -n "$API_PID" ]] && kill "$API_PID" 2>/dev/null; pg_test_stop "$PG_DIR"; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+log "building release todo-api"
+cargo build --release --locked -p todo-api --bin todo-api >/dev/null 2>&1 || cargo build --release --locked -p todo-api --bin todo-api
+BIN="${CARGO_TARGET_DIR:-target}/release/todo-api"
+
+DB="todo_bench_$$"
+as_postgres "$TEST_PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE $DB" >/dev/null
+PORT=18080
+t0=$(date +%s%N)
+DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/$DB" BETTER_AUTH_SECRET="bench-secret-bench-secret-bench-secret" \
+  PORT=$PORT HOST=127.0.0.1 LOG_FORMAT=json RUST_LOG=warn DATABASE_MAX_CONNECTIONS=16 \
+  "$BIN" >"$WORK/api.log" 2>&1 &
+API_PID=$!
+until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do sleep 0.002; done
+t1=$(date +%s%N)
+start_ms=$(( (t1 - t0) / 1000000 ))
+sleep 1
+idle_kb=$(awk '/VmRSS/ {print $2}' /proc/$API_PID/status)
+
+B="http://127.0.0.1:$PORT"
+resp=$(curl -fs -XPOST "$B/api/auth/sign-up" -H 'content-type: application/json' \
+  -d '{"email":"bench@example.com","password":"bench password","name":"Bench"}')
+TOKEN=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' <<<"$resp")
+USER_ID=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])' <<<"$resp")
+for i in $(seq 1 100); do
+  curl -fs -XPOST "$B/api/$USER_ID/tasks" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+    -d "{\"title\":\"Task $i\",\"description\":\"Benchmark task number $i\",\"priority\":\"high\",\"tags\":[\"bench\",\"t$((i % 7))\"],\"due_at\":\"2030-01-01T00:00:00Z\"}" >/dev/null
+done
+ONE_ID=$(curl -fs "$B/api/$USER_ID/tasks?limit=1" -H "authorization: Bearer $TOKEN" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+
+cat >"$WORK/auth.lua" <<LUA
+wrk.headers["authorization"] = "Bearer $TOKEN"
+LUA
+cat >"$WORK/create.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["authorization"] = "Bearer $TOKEN"
+wrk.headers["content-type"] = "application/json"
+wrk.body = '{"title":"Created under load","priority":"low","tags":["load"]}'
+LUA
+
+# run NAME PATH LUA CONNS -> "rps p50_ms p99_ms"
+run() {
+  local out
+  out=$(wrk -t2 -c"$4" -d"${DURATION}s" --latency ${3:+-s "$3"} "$B$2")
+  python3 - "$out" <<'PY'
+import re, sys
+out = sys.argv[1]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+def ms(label):
+    m = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)\b", out)
+    v, unit = float(m.group(1)), m.group(2)
+    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+print(f"{rps:.0f} {ms('50'):.2f} {ms('99'):.2f} {errors.group(1) if errors else 0}")
+PY
+}
+
+printf '\n| endpoint | conc. | req/s | vs /healthz | p50 ms | p99 ms | non-2xx |\n|---|---|---|---|---|---|---|\n' >"$WORK/table"
+for c in 32 256; do
+  read -r h_rps h50 h99 herr < <(run healthz /healthz "" "$c")
+  printf '| GET /healthz | %s | %s | 1.00 | %s | %s | %s |\n' "$c" "$h_rps" "$h50" "$h99" "$herr" >>"$WORK/table"
+  for spec in "list 100 tasks|/api/$USER_ID/tasks?limit=100|$WORK/auth.lua" \
+              "get one task|/api/$USER_ID/tasks/$ONE_ID|$WORK/auth.lua" \
+              "create task|/api/$USER_ID/tasks|$WORK/create.lua"; do
+    IFS='|' read -r name path lua <<<"$spec"
+    read -r rps p50 p99 err < <(run "$name" "$path" "$lua" "$c")
+    ratio=$(awk -v a="$rps" -v b="$h_rps" 'BEGIN { printf "%.2f", a / b }')
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$c" "$rps" "$ratio" "$p50" "$p99" "$err" >>"$WORK/table"
+  done
+done
+peak_kb=$(awk '/VmHWM/ {print $2}' /proc/$API_PID/status)
+
+cat "$WORK/table"
+printf '\nstart to ready: %s ms; idle RSS: %.1f MB; peak RSS under load: %.1f MB; %s s per run, wrk -t2, pool 16, %s cores\n' \
+  "$start_ms" "$(awk -v k="$idle_kb" 'BEGIN{print k/1024}')" "$(awk -v k="$peak_kb" 'BEGIN{print k/1024}')" "$DURATION" "$(nproc)"
