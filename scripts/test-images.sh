@@ -59,7 +59,7 @@ cleanup() {
   if ((KEEP)); then
     warn "--keep: containers left running (podman ps --filter label=$RUN_ID)"
   else
-    podman ps -aq --filter "label=$RUN_ID" | xargs -r podman rm -f -t 0 >/dev/null 2>&1 || true
+    podman ps -aq --filter "label=$RUN_ID" | xargs -r podman rm -f -v -t 0 >/dev/null 2>&1 || true
     podman network rm -f "$NET" >/dev/null 2>&1 || true
     podman volume ls -q --filter "label=$RUN_ID" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
     podman rmi -f "${PREFIX}todo-api:rebuild-probe" >/dev/null 2>&1 || true
@@ -337,7 +337,7 @@ if built todo-api; then
       BASE="http://127.0.0.1:$(host_port "$API2" 8000)"
       check "todo-api --user 12345: sees the same tasks" list_has_task
     fi
-    pm rm -f -t 0 "$API2" >/dev/null
+    pm rm -f -v -t 0 "$API2" >/dev/null
 
     log "backend: embedded SQLite default on a volume (no DATABASE_URL)"
     API3="$RUN_ID-api-sqlite"
@@ -345,7 +345,7 @@ if built todo-api; then
     t0=$(now)
     run_app "$API3" todo-api 8000 -v "$RUN_ID-data:/app/data" -e "BETTER_AUTH_SECRET=$AUTH_SECRET"
     wait_ready "$API3" 8000 "$t0" "todo-api (SQLite on a volume)" || true
-    pm rm -f -t 0 "$API3" >/dev/null
+    pm rm -f -v -t 0 "$API3" >/dev/null
   fi
 else
   fail "todo-api image was not built"
