@@ -140,6 +140,10 @@ for row in "${TO_BUILD[@]}"; do
     --build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION"
     --build-arg "CREATED=$CREATED" --build-arg "SOURCE=$SOURCE_URL"
     "${EXTRA_ARGS[@]}"
+    # Also as --label: podman 4.3 (buildah 1.28) reuses a cached LABEL layer
+    # even when the build arguments it expands have changed.
+    --label "org.opencontainers.image.version=$VERSION" --label "org.opencontainers.image.revision=$REVISION"
+    --label "org.opencontainers.image.created=$CREATED" --label "org.opencontainers.image.source=$SOURCE_URL"
     -t "$PREFIX$name:$VERSION" -t "$PREFIX$name:$REV" -t "$PREFIX$name:latest")
   # HEALTHCHECK is a Docker-format feature: podman drops it from OCI images.
   if [[ "$ENGINE" == podman ]]; then args+=(--format docker); fi
