@@ -10,7 +10,7 @@
 #      process UID (10001), a read-only root filesystem (tmpfs /tmp), /healthz
 #      and /readyz, the image's own HEALTHCHECK, sign-up + create task + list,
 #      stop (SIGTERM, idle) and restart with nothing lost, an arbitrary UID,
-#      and the embedded SQLite default on a volume;
+#      and the embedded SQLite default on a volume (image user and arbitrary UID);
 #   5. the frontend (todo-web) with the same checks once its crate exists.
 # Records image size, build and rebuild time, start-to-ready time.
 #
@@ -339,13 +339,15 @@ if built todo-api; then
     fi
     pm rm -f -v -t 0 "$API2" >/dev/null
 
-    log "backend: embedded SQLite default on a volume (no DATABASE_URL)"
-    API3="$RUN_ID-api-sqlite"
-    podman volume create --label "$RUN_ID" "$RUN_ID-data" >/dev/null
-    t0=$(now)
-    run_app "$API3" todo-api 8000 -v "$RUN_ID-data:/app/data" -e "BETTER_AUTH_SECRET=$AUTH_SECRET"
-    wait_ready "$API3" 8000 "$t0" "todo-api (SQLite on a volume)" || true
-    pm rm -f -v -t 0 "$API3" >/dev/null
+    log "backend: embedded SQLite default on a fresh volume (no DATABASE_URL), image user and --user 12345"
+    for user in "" 12345; do
+      API3="$RUN_ID-api-sqlite$user"
+      podman volume create --label "$RUN_ID" "$API3" >/dev/null
+      t0=$(now)
+      run_app "$API3" todo-api 8000 -v "$API3:/app/data" -e "BETTER_AUTH_SECRET=$AUTH_SECRET" ${user:+--user "$user"}
+      wait_ready "$API3" 8000 "$t0" "todo-api (SQLite on a volume${user:+, --user $user})" || true
+      pm rm -f -v -t 0 "$API3" >/dev/null
+    done
   fi
 else
   fail "todo-api image was not built"
