@@ -1,0 +1,645 @@
+//! The built-in assistant of todo-app: a deterministic English command interpreter.
+//!
+//! It understands short requests such as "Add a task to buy groceries", "What's pending?",
+//! "Mark task 3 as complete", "Delete the meeting task" or "Change task 1 to 'Call mom tonight'"
+//! and carries them out by calling the same task tools the LLM agent uses, through a
+//! [`ToolRunner`] that the caller implements (the real store in the agent, a fake in tests).
+//! No model, network or database is involved, so it works on any machine and is the default
+//! assistant when no LLM provider is configured, and the fallback when one fails.
+//!
+//! Every reply starts with [`REPLY_PREFIX`] so users can tell it apart from a model's answer.
+//! Due dates without a time are due at 17:00 UTC that day (see [`dates`]).
+
+pub mod dates;
+mod intent;
+mod text;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::dates::Due;
+use crate::intent::{Changes, DueFilter, Intent, ListQuery, NewTask, Status, Target};
+
+/// Every reply of the built-in assistant starts with this.
+pub const REPLY_PREFIX: &str = "(built-in assistant) ";
+
+/// Executes one tool for the authenticated user. Implemented by the agent (real store) and by
+/// tests (in-memory fake).
+pub trait ToolRunner: Send {
+    fn call(
+        &mut self,
+        name: &str,
+        args: serde_json::Value,
+    ) -> impl std::future::Future<Output = Result<serde_json::Value, String>> + Send;
+}
+
+/// One tool call the interpreter made, with its result, in order.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MadeCall {
+    pub name: String,
+    pub arguments: serde_json::Value,
+    /// What the tool returned, or `{"error": "..."}` when it failed.
+    pub result: serde_json::Value,
+}
+
+/// The assistant's answer to one message.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Reply {
+    pub text: String,
+    pub calls: Vec<MadeCall>,
+}
+
+/// Interprets one user message. `today` is the user's current date (for "today", "tomorrow",
+/// "next friday", "on Dec 3").
+pub async fn respond(message: &str, today: NaiveDate, tools: &mut impl ToolRunner) -> Reply {
+    let intent = intent::parse(message, today);
+    let mut session = Session { tools, calls: Vec::new(), today };
+    let text = session.run(intent).await;
+    Reply { text: format!("{REPLY_PREFIX}{text}"), calls: session.calls }
+}
+
+/// What the built-in assistant can do, in one paragraph.
+pub fn help_text() -> &'static str {
+    "I'm the built-in assistant. I can add tasks (\"add a task to buy groceries tomorrow, high priority #shopping\"), \
+     show them (\"what's pending?\", \"show overdue tasks\", \"what have I completed?\", \"search dentist\"), \
+     complete them (\"mark task 3 as complete\", \"I finished the groceries task\"), change them \
+     (\"change task 1 to 'Call mom tonight'\", \"set task 2 priority to high\", \"move task 4 to friday\") \
+     and delete them (\"delete the meeting task\")."
+}
+
+/// A task as `list_tasks` returns it (parsed leniently).
+#[derive(Debug, Clone)]
+struct TaskInfo {
+    id: i64,
+    title: String,
+    completed: bool,
+    priority: String,
+    tags: Vec<String>,
+    due: Option<DateTime<Utc>>,
+}
+
+impl TaskInfo {
+    fn from_json(v: &Value) -> Option<TaskInfo> {
+        let id = v.get("id").or_else(|| v.get("task_id")).and_then(Value::as_i64)?;
+        Some(TaskInfo {
+            id,
+            title: v.get("title").and_then(Value::as_str).unwrap_or("(untitled)").to_string(),
+            completed: v.get("completed").and_then(Value::as_bool).unwrap_or(false),
+            priority: v.get("priority").and_then(Value::as_str).unwrap_or("medium").to_string(),
+            tags: v
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default(),
+            due: v
+                .get("due_at")
+                .and_then(Value::as_str)
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .map(|d| d.with_timezone(&Utc)),
+        })
+    }
+}
+
+fn tasks_of(v: &Value) -> Vec<TaskInfo> {
+    let list = v.get("tasks").and_then(Value::as_array).or_else(|| v.as_array());
+    list.map(|a| a.iter().filter_map(TaskInfo::from_json).collect()).unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Complete,
+    Delete,
+    Update,
+    Tag,
+}
+
+impl Op {
+    fn question(self) -> &'static str {
+        match self {
+            Op::Complete => "Which one should I mark as done?",
+            Op::Delete => "Which one should I delete?",
+            Op::Update => "Which one should I change?",
+            Op::Tag => "Which one should I tag?",
+        }
+    }
+
+    fn example(self, id: i64) -> String {
+        match self {
+            Op::Complete => format!("mark task {id} as complete"),
+            Op::Delete => format!("delete task {id}"),
+            Op::Update => format!("change task {id} to ..."),
+            Op::Tag => format!("tag task {id} with ..."),
+        }
+    }
+
+    fn failed(self) -> &'static str {
+        match self {
+            Op::Complete => "mark that task as done",
+            Op::Delete => "delete that task",
+            Op::Update => "change that task",
+            Op::Tag => "tag that task",
+        }
+    }
+}
+
+/// The task a command acts on.
+struct Picked {
+    id: i64,
+    info: Option<TaskInfo>,
+}
+
+struct Session<'t, T: ToolRunner> {
+    tools: &'t mut T,
+    calls: Vec<MadeCall>,
+    today: NaiveDate,
+}
+
+impl<T: ToolRunner> Session<'_, T> {
+    async fn call(&mut self, name: &str, args: Value) -> Result<Value, String> {
+        let outcome = self.tools.call(name, args.clone()).await;
+        let result = match &outcome {
+            Ok(v) => v.clone(),
+            Err(e) => json!({ "error": e }),
+        };
+        self.calls.push(MadeCall { name: name.to_string(), arguments: args, result });
+        outcome
+    }
+
+    async fn run(&mut self, intent: Intent) -> String {
+        match intent {
+            Intent::Help { opening } => format!("{opening}{}", help_text()),
+            Intent::Clarify(question) => question,
+            Intent::Add(task) => self.add(task).await,
+            Intent::List(query) => self.list(query).await,
+            Intent::Complete(target) => self.complete(target).await,
+            Intent::Reopen(target) => {
+                let which = match target {
+                    Target::Id(id) => format!("task {id}"),
+                    Target::Title(t) => format!("\"{t}\""),
+                };
+                format!(
+                    "I can't reopen {which}: I can only mark tasks as done. You can reopen it from your task list in the app."
+                )
+            }
+            Intent::Delete(target) => self.delete(target).await,
+            Intent::Update(target, changes) => self.update(target, changes).await,
+            Intent::Tags { target, add, remove } => self.tag(target, add, remove).await,
+        }
+    }
+
+    async fn add(&mut self, task: NewTask) -> String {
+        let mut args = Map::new();
+        args.insert("title".into(), json!(task.title));
+        if let Some(d) = &task.description {
+            args.insert("description".into(), json!(d));
+        }
+        if let Some(p) = task.priority {
+            args.insert("priority".into(), json!(p));
+        }
+        if !task.tags.is_empty() {
+            args.insert("tags".into(), json!(task.tags));
+        }
+        if let Some(due) = task.due {
+            args.insert("due_at".into(), json!(due.to_rfc3339()));
+        }
+        match self.call("add_task", Value::Object(args)).await {
+            Ok(v) => {
+                let title = v.get("title").and_then(Value::as_str).unwrap_or(&task.title).to_string();
+                let id = v.get("task_id").and_then(Value::as_i64);
+                let mut details = Vec::new();
+                if let Some(due) = task.due {
+                    details.push(format!("due {}", self.due_words(&due)));
+                }
+                if let Some(p) = task.priority {
+                    details.push(format!("{p} priority"));
+                }
+                if !task.tags.is_empty() {
+                    details.push(format!("tagged {}", hash_tags(&task.tags)));
+                }
+                let mut out = format!("I've added \"{title}\" to your list");
+                if let Some(id) = id {
+                    out.push_str(&format!(" as task {id}"));
+                }
+                if !details.is_empty() {
+                    out.push_str(&format!(": {}", details.join(", ")));
+                }
+                out.push('.');
+                out
+            }
+            Err(e) => format!("Sorry, I couldn't add \"{}\": {}.", task.title, trim_err(&e)),
+        }
+    }
+
+    async fn list(&mut self, query: ListQuery) -> String {
+        let mut args = Map::new();
+        args.insert("status".into(), json!(query.status.as_str()));
+        if let Some(p) = query.priority {
+            args.insert("priority".into(), json!(p));
+        }
+        if let Some(t) = &query.tag {
+            args.insert("tag".into(), json!(t));
+        }
+        if let Some(q) = &query.q {
+            args.insert("q".into(), json!(q));
+        }
+        if let Some(d) = query.due {
+            let due = match d {
+                DueFilter::Overdue => "overdue",
+                DueFilter::Today => "today",
+                DueFilter::Tomorrow | DueFilter::Week => "week",
+            };
+            args.insert("due".into(), json!(due));
+        }
+        let v = match self.call("list_tasks", Value::Object(args)).await {
+            Ok(v) => v,
+            Err(e) => return format!("Sorry, I couldn't look up your tasks: {}.", trim_err(&e)),
+        };
+        let mut tasks = tasks_of(&v);
+        let mut total = v.get("count").and_then(Value::as_u64).map_or(tasks.len(), |c| c as usize).max(tasks.len());
+        if query.due == Some(DueFilter::Tomorrow) {
+            let tomorrow = self.today.succ_opt();
+            tasks.retain(|t| t.due.map(|d| d.date_naive()) == tomorrow);
+            total = tasks.len();
+        }
+        let what = describe_query(&query);
+        if tasks.is_empty() {
+            let filtered = query.priority.is_some() || query.tag.is_some() || query.q.is_some() || query.due.is_some();
+            return match (query.status, filtered) {
+                (Status::All, false) => "Your list is empty. Try \"add a task to buy groceries\".".to_string(),
+                (Status::Pending, false) => "You have no pending tasks. Nice work!".to_string(),
+                (Status::Completed, false) => "You haven't completed any tasks yet.".to_string(),
+                _ => format!("You have no {what}."),
+            };
+        }
+        let show_done = query.status == Status::All;
+        let lines: Vec<String> = tasks.iter().map(|t| self.task_line(t, show_done)).collect();
+        let mut out = match (query.status, tasks.len()) {
+            (Status::Completed, n) => format!("You've completed {n} {}:", what_for(&query, n)),
+            (_, n) => format!("You have {n} {}:", what_for(&query, n)),
+        };
+        out.push('\n');
+        out.push_str(&lines.join("\n"));
+        if total > tasks.len() {
+            out.push_str(&format!("\n(Showing the first {} of {total}.)", tasks.len()));
+        }
+        out
+    }
+
+    async fn complete(&mut self, target: Target) -> String {
+        let picked = match self.resolve(&target, Op::Complete).await {
+            Ok(p) => p,
+            Err(reply) => return reply,
+        };
+        match self.call("complete_task", json!({ "task_id": picked.id })).await {
+            Ok(v) => {
+                let title = result_title(&v, &picked);
+                format!("Nice work! I've marked \"{title}\" (task {}) as complete.", picked.id)
+            }
+            Err(e) => friendly_error(Op::Complete, picked.id, &e),
+        }
+    }
+
+    async fn delete(&mut self, target: Target) -> String {
+        let picked = match self.resolve(&target, Op::Delete).await {
+            Ok(p) => p,
+            Err(reply) => return reply,
+        };
+        match self.call("delete_task", json!({ "task_id": picked.id })).await {
+            Ok(v) => {
+                let title = result_title(&v, &picked);
+                format!("I've deleted \"{title}\" (task {}) from your list.", picked.id)
+            }
+            Err(e) => friendly_error(Op::Delete, picked.id, &e),
+        }
+    }
+
+    async fn update(&mut self, target: Target, changes: Changes) -> String {
+        let picked = match self.resolve(&target, Op::Update).await {
+            Ok(p) => p,
+            Err(reply) => return reply,
+        };
+        let mut args = Map::new();
+        args.insert("task_id".into(), json!(picked.id));
+        let mut said = Vec::new();
+        if let Some(t) = &changes.title {
+            args.insert("title".into(), json!(t));
+        }
+        if let Some(d) = &changes.description {
+            args.insert("description".into(), json!(d));
+            said.push("updated its description".to_string());
+        }
+        if let Some(p) = changes.priority {
+            args.insert("priority".into(), json!(p));
+            said.push(format!("set its priority to {p}"));
+        }
+        if let Some(due) = changes.due {
+            args.insert("due_at".into(), json!(due.to_rfc3339()));
+            said.push(format!("made it due {}", self.due_words(&due)));
+        }
+        match self.call("update_task", Value::Object(args)).await {
+            Ok(v) => {
+                let title = result_title(&v, &picked);
+                let id = picked.id;
+                match (&changes.title, said.is_empty()) {
+                    (Some(_), true) => format!("I've renamed task {id} to \"{title}\"."),
+                    (Some(_), false) => format!("I've renamed task {id} to \"{title}\" and {}.", join_and(&said)),
+                    (None, _) => format!("I've updated \"{title}\" (task {id}): {}.", join_and(&said)),
+                }
+            }
+            Err(e) => friendly_error(Op::Update, picked.id, &e),
+        }
+    }
+
+    async fn tag(&mut self, target: Target, add: Vec<String>, remove: Vec<String>) -> String {
+        let picked = match self.resolve(&target, Op::Tag).await {
+            Ok(p) => p,
+            Err(reply) => return reply,
+        };
+        let current = picked.info.as_ref().map(|i| i.tags.clone()).unwrap_or_default();
+        let mut tags: Vec<String> = current.iter().filter(|t| !remove.contains(t)).cloned().collect();
+        for t in &add {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
+        }
+        if tags == current {
+            let title = picked.info.as_ref().map_or(String::new(), |i| format!(" (\"{}\")", i.title));
+            return format!("Task {}{title} already has those tags: nothing to change.", picked.id);
+        }
+        match self.call("update_task", json!({ "task_id": picked.id, "tags": tags })).await {
+            Ok(v) => {
+                let title = result_title(&v, &picked);
+                if tags.is_empty() {
+                    format!("I've removed all tags from \"{title}\" (task {}).", picked.id)
+                } else {
+                    format!("\"{title}\" (task {}) is now tagged {}.", picked.id, hash_tags(&tags))
+                }
+            }
+            Err(e) => friendly_error(Op::Tag, picked.id, &e),
+        }
+    }
+
+    /// Finds the task a command names. `Err` carries the reply to give instead (not found,
+    /// ambiguous, already done, lookup failed).
+    async fn resolve(&mut self, target: &Target, op: Op) -> Result<Picked, String> {
+        let words = match target {
+            Target::Id(id) if op != Op::Tag => return Ok(Picked { id: *id, info: None }),
+            Target::Id(id) => {
+                // Tag changes need the current tags.
+                let v = self.call("list_tasks", json!({ "status": "all" })).await.map_err(lookup_failed)?;
+                return match tasks_of(&v).into_iter().find(|t| t.id == *id) {
+                    Some(info) => Ok(Picked { id: *id, info: Some(info) }),
+                    None => Err(format!(
+                        "I couldn't find task {id}. Say \"show my tasks\" to see your tasks and their numbers."
+                    )),
+                };
+            }
+            Target::Title(words) => words.clone(),
+        };
+        let v = self.call("list_tasks", json!({ "status": "all", "q": words })).await.map_err(lookup_failed)?;
+        let mut found = tasks_of(&v);
+        if found.is_empty() {
+            // Second chance: word-by-word ("buying groceries" finds "Buy groceries").
+            let v = self.call("list_tasks", json!({ "status": "all" })).await.map_err(lookup_failed)?;
+            found = tasks_of(&v).into_iter().filter(|t| fuzzy_match(&words, &t.title)).collect();
+        }
+        if found.is_empty() {
+            return Err(format!(
+                "I couldn't find a task matching \"{words}\". Say \"show my tasks\" to see what's on your list."
+            ));
+        }
+        if op == Op::Complete {
+            let open: Vec<TaskInfo> = found.iter().filter(|t| !t.completed).cloned().collect();
+            if open.is_empty() {
+                return Err(match found.as_slice() {
+                    [t] => format!("\"{}\" (task {}) is already complete.", t.title, t.id),
+                    _ => format!("All the tasks matching \"{words}\" are already complete."),
+                });
+            }
+            found = open;
+        }
+        if found.len() > 1 {
+            let exact: Vec<&TaskInfo> = found.iter().filter(|t| t.title.eq_ignore_ascii_case(&words)).collect();
+            if let [t] = exact.as_slice() {
+                return Ok(Picked { id: t.id, info: Some((*t).clone()) });
+            }
+            let lines: Vec<String> = found.iter().map(|t| self.task_line(t, true)).collect();
+            return Err(format!(
+                "I found {} tasks matching \"{words}\":\n{}\n{} Say, for example, \"{}\".",
+                found.len(),
+                lines.join("\n"),
+                op.question(),
+                op.example(found[0].id)
+            ));
+        }
+        let t = found.remove(0);
+        Ok(Picked { id: t.id, info: Some(t) })
+    }
+
+    /// "3. Buy milk (due Dec 1, high)"
+    fn task_line(&self, t: &TaskInfo, show_done: bool) -> String {
+        let mut details = Vec::new();
+        if show_done && t.completed {
+            details.push("done".to_string());
+        }
+        if let Some(due) = t.due {
+            let date = due.date_naive();
+            let mut s = if date == self.today {
+                "due today".to_string()
+            } else if Some(date) == self.today.succ_opt() {
+                "due tomorrow".to_string()
+            } else {
+                format!("due {}", short_date(date, self.today))
+            };
+            if !t.completed && date < self.today {
+                s.push_str(", overdue");
+            }
+            details.push(s);
+        }
+        if t.priority != "medium" && !t.priority.is_empty() {
+            details.push(t.priority.clone());
+        }
+        if !t.tags.is_empty() {
+            details.push(hash_tags(&t.tags));
+        }
+        if details.is_empty() {
+            format!("{}. {}", t.id, t.title)
+        } else {
+            format!("{}. {} ({})", t.id, t.title, details.join(", "))
+        }
+    }
+
+    /// "tomorrow (Thu, Jun 11)", "Fri, Dec 4 at 09:30 UTC"
+    fn due_words(&self, due: &Due) -> String {
+        let day = due.date.format("%a, %b %-d").to_string();
+        let day = if due.date.year() == self.today.year() { day } else { format!("{day}, {}", due.date.year()) };
+        let rel = if due.date == self.today {
+            format!("today ({day})")
+        } else if Some(due.date) == self.today.succ_opt() {
+            format!("tomorrow ({day})")
+        } else {
+            day
+        };
+        match due.time {
+            Some(t) => format!("{rel} at {} UTC", t.format("%H:%M")),
+            None => rel,
+        }
+    }
+}
+
+fn short_date(date: NaiveDate, today: NaiveDate) -> String {
+    if date.year() == today.year() { date.format("%b %-d").to_string() } else { date.format("%b %-d, %Y").to_string() }
+}
+
+fn hash_tags(tags: &[String]) -> String {
+    tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ")
+}
+
+fn join_and(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn result_title(v: &Value, picked: &Picked) -> String {
+    v.get("title")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| picked.info.as_ref().map(|i| i.title.clone()))
+        .unwrap_or_else(|| format!("task {}", picked.id))
+}
+
+fn trim_err(e: &str) -> &str {
+    e.trim().trim_end_matches('.')
+}
+
+fn lookup_failed(e: String) -> String {
+    format!("Sorry, I couldn't look up your tasks: {}.", trim_err(&e))
+}
+
+/// Turns a tool error into a sentence.
+fn friendly_error(op: Op, id: i64, e: &str) -> String {
+    let low = e.to_ascii_lowercase();
+    if ["doesn't exist", "does not exist", "not found", "no task", "no such", "unknown task"]
+        .iter()
+        .any(|p| low.contains(p))
+    {
+        format!(
+            "I couldn't find task {id}: it doesn't exist. Say \"show my tasks\" to see your tasks and their numbers."
+        )
+    } else {
+        format!("Sorry, I couldn't {}: {}.", op.failed(), trim_err(e))
+    }
+}
+
+/// "pending tasks", "high-priority tasks due today matching \"milk\"".
+fn what_for(query: &ListQuery, n: usize) -> String {
+    let mut s = String::new();
+    if query.status == Status::Pending {
+        s.push_str("pending ");
+    }
+    if let Some(DueFilter::Overdue) = query.due {
+        s.push_str("overdue ");
+    }
+    if let Some(p) = query.priority {
+        s.push_str(p);
+        s.push_str("-priority ");
+    }
+    s.push_str(if n == 1 { "task" } else { "tasks" });
+    match query.due {
+        Some(DueFilter::Today) => s.push_str(" due today"),
+        Some(DueFilter::Tomorrow) => s.push_str(" due tomorrow"),
+        Some(DueFilter::Week) => s.push_str(" due in the next 7 days"),
+        _ => {}
+    }
+    if let Some(t) = &query.tag {
+        s.push_str(&format!(" tagged #{t}"));
+    }
+    if let Some(q) = &query.q {
+        s.push_str(&format!(" matching \"{q}\""));
+    }
+    s
+}
+
+fn describe_query(query: &ListQuery) -> String {
+    let mut s = String::new();
+    if query.status == Status::Completed {
+        s.push_str("completed ");
+    }
+    s.push_str(&what_for(query, 2));
+    s
+}
+
+/// Every significant word of `query` appears (by stem) among the title's words.
+fn fuzzy_match(query: &str, title: &str) -> bool {
+    const STOP: &[&str] = &["the", "and", "for", "with", "task", "todo", "about", "that", "this", "one", "from"];
+    let stems = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .filter(|w| w.chars().count() >= 3 && !STOP.contains(&w.as_str()))
+            .map(|w| stem(&w))
+            .collect()
+    };
+    let q = stems(query);
+    let t = stems(title);
+    !q.is_empty()
+        && q.iter().all(|qw| {
+            t.iter().any(|tw| {
+                tw == qw
+                    || (qw.len() >= 3 && tw.len() >= 3 && (tw.starts_with(qw.as_str()) || qw.starts_with(tw.as_str())))
+            })
+        })
+}
+
+fn stem(w: &str) -> String {
+    for (suffix, repl) in [("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")] {
+        if let Some(base) = w.strip_suffix(suffix)
+            && base.chars().count() >= 3
+        {
+            return format!("{base}{repl}");
+        }
+    }
+    w.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fuzzy() {
+        assert!(fuzzy_match("buying groceries", "Buy groceries"));
+        assert!(fuzzy_match("meetings", "Team meeting"));
+        assert!(!fuzzy_match("dentist", "Buy groceries"));
+        assert!(!fuzzy_match("the", "The thing"));
+    }
+
+    #[test]
+    fn lists_join() {
+        assert_eq!(join_and(&["a".into(), "b".into(), "c".into()]), "a, b and c");
+    }
+
+    #[test]
+    fn friendly_errors() {
+        assert!(friendly_error(Op::Delete, 7, "task 7 doesn't exist").contains("couldn't find task 7"));
+        assert_eq!(
+            friendly_error(Op::Update, 2, "title is too long."),
+            "Sorry, I couldn't change that task: title is too long."
+        );
+    }
+
+    #[test]
+    fn respond_future_is_send() {
+        struct Nothing;
+        impl ToolRunner for Nothing {
+            async fn call(&mut self, _: &str, _: Value) -> Result<Value, String> {
+                Err("no".into())
+            }
+        }
+        fn assert_send<F: std::future::Future + Send>(_: F) {}
+        let mut t = Nothing;
+        assert_send(respond("hi", NaiveDate::MIN, &mut t));
+    }
+}

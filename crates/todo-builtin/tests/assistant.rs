@@ -1,0 +1,769 @@
+//! The built-in assistant against an in-memory fake of the task tools that behaves like the
+//! real ones (ids, filters, errors for unknown ids and bad arguments).
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{Value, json};
+use todo_builtin::{MadeCall, REPLY_PREFIX, Reply, ToolRunner, respond};
+
+#[derive(Debug, Clone)]
+struct FakeTask {
+    id: i64,
+    title: String,
+    description: Option<String>,
+    completed: bool,
+    priority: String,
+    tags: Vec<String>,
+    due_at: Option<DateTime<Utc>>,
+}
+
+impl FakeTask {
+    fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "completed": self.completed,
+            "priority": self.priority,
+            "tags": self.tags,
+            "due_at": self.due_at.map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        })
+    }
+}
+
+struct Fake {
+    tasks: Vec<FakeTask>,
+    next_id: i64,
+    now: DateTime<Utc>,
+    fail_all: bool,
+}
+
+/// Wednesday.
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 6, 10).unwrap()
+}
+
+impl Fake {
+    fn new() -> Fake {
+        Fake { tasks: Vec::new(), next_id: 1, now: today().and_hms_opt(12, 0, 0).unwrap().and_utc(), fail_all: false }
+    }
+
+    fn with(titles: &[&str]) -> Fake {
+        let mut f = Fake::new();
+        for t in titles {
+            f.seed(t, |_| {});
+        }
+        f
+    }
+
+    fn seed(&mut self, title: &str, edit: impl FnOnce(&mut FakeTask)) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut t = FakeTask {
+            id,
+            title: title.into(),
+            description: None,
+            completed: false,
+            priority: "medium".into(),
+            tags: vec![],
+            due_at: None,
+        };
+        edit(&mut t);
+        self.tasks.push(t);
+        id
+    }
+
+    fn get(&self, id: i64) -> Option<&FakeTask> {
+        self.tasks.iter().find(|t| t.id == id)
+    }
+
+    fn task_id(args: &Value) -> Result<i64, String> {
+        args.get("task_id").and_then(Value::as_i64).ok_or_else(|| "task_id must be an integer".to_string())
+    }
+
+    fn priority(args: &Value) -> Result<Option<String>, String> {
+        match args.get("priority") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(p)) if ["low", "medium", "high", "urgent"].contains(&p.as_str()) => Ok(Some(p.clone())),
+            Some(_) => Err("priority must be one of low, medium, high, urgent".into()),
+        }
+    }
+
+    fn due(args: &Value) -> Result<Option<DateTime<Utc>>, String> {
+        match args.get("due_at") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
+                .map(|d| Some(d.with_timezone(&Utc)))
+                .map_err(|_| "due_at must be an RFC 3339 date-time".into()),
+            Some(_) => Err("due_at must be a string".into()),
+        }
+    }
+
+    fn tags(args: &Value) -> Result<Option<Vec<String>>, String> {
+        match args.get("tags") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|t| t.as_str().map(str::to_lowercase).ok_or_else(|| "tags must be strings".to_string()))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(_) => Err("tags must be an array".into()),
+        }
+    }
+
+    fn title(args: &Value, required: bool) -> Result<Option<String>, String> {
+        match args.get("title") {
+            None | Some(Value::Null) if !required => Ok(None),
+            Some(Value::String(t)) if !t.trim().is_empty() && t.chars().count() <= 200 => Ok(Some(t.trim().into())),
+            Some(Value::String(t)) if !t.trim().is_empty() => Err("title must be at most 200 characters".into()),
+            _ => Err("title is required".into()),
+        }
+    }
+
+    fn not_found(id: i64) -> String {
+        format!("task {id} doesn't exist")
+    }
+
+    fn exec(&mut self, name: &str, args: &Value) -> Result<Value, String> {
+        if self.fail_all {
+            return Err("database unavailable".into());
+        }
+        match name {
+            "add_task" => {
+                let title = Self::title(args, true)?.unwrap_or_default();
+                let priority = Self::priority(args)?.unwrap_or_else(|| "medium".into());
+                let due_at = Self::due(args)?;
+                let tags = Self::tags(args)?.unwrap_or_default();
+                let description = args.get("description").and_then(Value::as_str).map(str::to_string);
+                let id = self.seed(&title, |t| {
+                    t.priority = priority;
+                    t.due_at = due_at;
+                    t.tags = tags;
+                    t.description = description;
+                });
+                Ok(json!({"task_id": id, "status": "created", "title": title}))
+            }
+            "list_tasks" => {
+                let status = args.get("status").and_then(Value::as_str).unwrap_or("all");
+                if !["all", "pending", "completed"].contains(&status) {
+                    return Err("status must be one of all, pending, completed".into());
+                }
+                let priority = Self::priority(args)?;
+                let tag = args.get("tag").and_then(Value::as_str).map(str::to_lowercase);
+                let q = args.get("q").and_then(Value::as_str).map(str::to_lowercase);
+                let due = args.get("due").and_then(Value::as_str);
+                let start_of_today = today().and_hms_opt(0, 0, 0).unwrap().and_utc();
+                let mut out: Vec<&FakeTask> = self
+                    .tasks
+                    .iter()
+                    .filter(|t| match status {
+                        "pending" => !t.completed,
+                        "completed" => t.completed,
+                        _ => true,
+                    })
+                    .filter(|t| priority.as_ref().is_none_or(|p| &t.priority == p))
+                    .filter(|t| tag.as_ref().is_none_or(|g| t.tags.contains(g)))
+                    .filter(|t| {
+                        q.as_ref().is_none_or(|q| {
+                            t.title.to_lowercase().contains(q)
+                                || t.description.as_ref().is_some_and(|d| d.to_lowercase().contains(q))
+                        })
+                    })
+                    .filter(|t| match (due, t.due_at) {
+                        (None, _) => true,
+                        (Some(_), None) => false,
+                        (Some("overdue"), Some(d)) => d < self.now && !t.completed,
+                        (Some("today"), Some(d)) => d >= start_of_today && d < start_of_today + Duration::days(1),
+                        (Some("week"), Some(d)) => d >= start_of_today && d < start_of_today + Duration::days(7),
+                        _ => false,
+                    })
+                    .collect();
+                out.sort_by_key(|t| std::cmp::Reverse(t.id));
+                Ok(json!({"tasks": out.iter().map(|t| t.json()).collect::<Vec<_>>(), "count": out.len()}))
+            }
+            "complete_task" => {
+                let id = Self::task_id(args)?;
+                let t = self.tasks.iter_mut().find(|t| t.id == id).ok_or_else(|| Self::not_found(id))?;
+                t.completed = true;
+                Ok(json!({"task_id": id, "status": "completed", "title": t.title}))
+            }
+            "delete_task" => {
+                let id = Self::task_id(args)?;
+                let i = self.tasks.iter().position(|t| t.id == id).ok_or_else(|| Self::not_found(id))?;
+                let t = self.tasks.remove(i);
+                Ok(json!({"task_id": id, "status": "deleted", "title": t.title}))
+            }
+            "update_task" => {
+                let id = Self::task_id(args)?;
+                let title = Self::title(args, false)?;
+                let priority = Self::priority(args)?;
+                let due_at = Self::due(args)?;
+                let tags = Self::tags(args)?;
+                let t = self.tasks.iter_mut().find(|t| t.id == id).ok_or_else(|| Self::not_found(id))?;
+                if let Some(x) = title {
+                    t.title = x;
+                }
+                if let Some(x) = args.get("description").and_then(Value::as_str) {
+                    t.description = Some(x.into());
+                }
+                if let Some(x) = priority {
+                    t.priority = x;
+                }
+                if let Some(x) = due_at {
+                    t.due_at = Some(x);
+                }
+                if let Some(x) = tags {
+                    t.tags = x;
+                }
+                Ok(json!({"task_id": id, "status": "updated", "title": t.title}))
+            }
+            other => Err(format!("unknown tool {other}")),
+        }
+    }
+}
+
+impl ToolRunner for Fake {
+    async fn call(&mut self, name: &str, args: Value) -> Result<Value, String> {
+        self.exec(name, &args)
+    }
+}
+
+async fn say(fake: &mut Fake, message: &str) -> Reply {
+    let reply = respond(message, today(), fake).await;
+    assert!(reply.text.starts_with(REPLY_PREFIX), "reply must say it is the built-in assistant: {}", reply.text);
+    assert!(!reply.text.contains("{") || reply.text.contains("\""), "no raw JSON in replies: {}", reply.text);
+    reply
+}
+
+/// (name, arguments) of each call.
+fn calls(reply: &Reply) -> Vec<(String, Value)> {
+    reply.calls.iter().map(|c| (c.name.clone(), c.arguments.clone())).collect()
+}
+
+fn call(name: &str, args: Value) -> (String, Value) {
+    (name.to_string(), args)
+}
+
+fn assert_words(text: &str, words: &[&str]) {
+    let low = text.to_lowercase();
+    for w in words {
+        assert!(low.contains(&w.to_lowercase()), "expected {w:?} in reply: {text}");
+    }
+}
+
+fn added(fake: &Fake, reply: &Reply) -> Value {
+    assert_eq!(reply.calls.len(), 1, "{:?}", reply.calls);
+    assert_eq!(reply.calls[0].name, "add_task");
+    assert!(fake.get(reply.calls[0].result["task_id"].as_i64().unwrap()).is_some());
+    reply.calls[0].arguments.clone()
+}
+
+// --- The eight example commands of the specification, exactly as written ---------------------
+
+#[tokio::test]
+async fn add_a_task_to_buy_groceries() {
+    let mut fake = Fake::new();
+    let reply = say(&mut fake, "Add a task to buy groceries").await;
+    assert_eq!(
+        reply.calls,
+        vec![MadeCall {
+            name: "add_task".into(),
+            arguments: json!({"title": "Buy groceries"}),
+            result: json!({"task_id": 1, "status": "created", "title": "Buy groceries"}),
+        }]
+    );
+    assert_words(&reply.text, &["added", "Buy groceries", "task 1"]);
+    assert_eq!(fake.tasks[0].title, "Buy groceries");
+}
+
+#[tokio::test]
+async fn show_me_all_my_tasks() {
+    let mut fake = Fake::with(&["Buy milk", "Walk the dog", "Team meeting"]);
+    fake.tasks[1].completed = true;
+    fake.tasks[0].priority = "high".into();
+    fake.tasks[0].due_at = Some("2026-12-01T17:00:00Z".parse().unwrap());
+    let reply = say(&mut fake, "Show me all my tasks").await;
+    assert_eq!(calls(&reply), vec![call("list_tasks", json!({"status": "all"}))]);
+    assert_eq!(reply.calls[0].result["count"], 3);
+    assert_words(
+        &reply.text,
+        &["3 tasks", "1. Buy milk (due Dec 1, high)", "2. Walk the dog (done)", "3. Team meeting"],
+    );
+}
+
+#[tokio::test]
+async fn whats_pending() {
+    let mut fake = Fake::with(&["Buy milk", "Walk the dog", "Team meeting"]);
+    fake.tasks[1].completed = true;
+    let reply = say(&mut fake, "What's pending?").await;
+    assert_eq!(calls(&reply), vec![call("list_tasks", json!({"status": "pending"}))]);
+    assert_words(&reply.text, &["2 pending tasks", "1. Buy milk", "3. Team meeting"]);
+    assert!(!reply.text.contains("Walk the dog"), "{}", reply.text);
+}
+
+#[tokio::test]
+async fn mark_task_3_as_complete() {
+    let mut fake = Fake::with(&["Buy milk", "Walk the dog", "Call the plumber"]);
+    let reply = say(&mut fake, "Mark task 3 as complete").await;
+    assert_eq!(
+        reply.calls,
+        vec![MadeCall {
+            name: "complete_task".into(),
+            arguments: json!({"task_id": 3}),
+            result: json!({"task_id": 3, "status": "completed", "title": "Call the plumber"}),
+        }]
+    );
+    assert_words(&reply.text, &["Call the plumber", "task 3", "complete"]);
+    assert!(fake.get(3).unwrap().completed);
+}
+
+#[tokio::test]
+async fn delete_the_meeting_task() {
+    let mut fake = Fake::with(&["Buy milk", "Team meeting", "Walk the dog"]);
+    let reply = say(&mut fake, "Delete the meeting task").await;
+    assert_eq!(
+        calls(&reply),
+        vec![call("list_tasks", json!({"status": "all", "q": "meeting"})), call("delete_task", json!({"task_id": 2}))]
+    );
+    assert_eq!(reply.calls[1].result, json!({"task_id": 2, "status": "deleted", "title": "Team meeting"}));
+    assert_words(&reply.text, &["deleted", "Team meeting"]);
+    assert!(fake.get(2).is_none());
+    assert_eq!(fake.tasks.len(), 2);
+}
+
+#[tokio::test]
+async fn change_task_1_to_call_mom_tonight() {
+    let mut fake = Fake::with(&["Call mom"]);
+    let reply = say(&mut fake, "Change task 1 to 'Call mom tonight'").await;
+    assert_eq!(
+        reply.calls,
+        vec![MadeCall {
+            name: "update_task".into(),
+            arguments: json!({"task_id": 1, "title": "Call mom tonight"}),
+            result: json!({"task_id": 1, "status": "updated", "title": "Call mom tonight"}),
+        }]
+    );
+    assert_words(&reply.text, &["task 1", "Call mom tonight"]);
+    assert_eq!(fake.get(1).unwrap().title, "Call mom tonight");
+    assert_eq!(fake.get(1).unwrap().due_at, None, "a quoted title is not read for dates");
+}
+
+#[tokio::test]
+async fn i_need_to_remember_to_pay_bills() {
+    let mut fake = Fake::new();
+    let reply = say(&mut fake, "I need to remember to pay bills").await;
+    assert_eq!(calls(&reply), vec![call("add_task", json!({"title": "Pay bills"}))]);
+    assert_eq!(reply.calls[0].result, json!({"task_id": 1, "status": "created", "title": "Pay bills"}));
+    assert_words(&reply.text, &["added", "Pay bills"]);
+}
+
+#[tokio::test]
+async fn what_have_i_completed() {
+    let mut fake = Fake::with(&["Buy milk", "Walk the dog", "File taxes"]);
+    fake.tasks[1].completed = true;
+    fake.tasks[2].completed = true;
+    let reply = say(&mut fake, "What have I completed?").await;
+    assert_eq!(calls(&reply), vec![call("list_tasks", json!({"status": "completed"}))]);
+    assert_words(&reply.text, &["completed 2 tasks", "2. Walk the dog", "3. File taxes"]);
+    assert!(!reply.text.contains("Buy milk"));
+    // Completed tasks are not marked "done" again when only completed ones are listed.
+    assert!(!reply.text.contains("(done)"));
+}
+
+// --- Adding: priorities, due dates, tags ------------------------------------------------------
+
+#[tokio::test]
+async fn priorities_are_extracted_from_the_title() {
+    let cases = [
+        ("Add an urgent task to call the bank", "Call the bank", "urgent"),
+        ("add buy milk, high priority", "Buy milk", "high"),
+        ("Add a high priority task to renew the passport", "Renew the passport", "high"),
+        ("add pay taxes, it's important", "Pay taxes", "high"),
+        ("add water the plants with low priority", "Water the plants", "low"),
+        ("remind me to clean the garage, not important", "Clean the garage", "low"),
+        ("create task fix the sink asap", "Fix the sink", "urgent"),
+        ("add a medium priority task to read a book", "Read a book", "medium"),
+    ];
+    for (message, title, priority) in cases {
+        let mut fake = Fake::new();
+        let reply = say(&mut fake, message).await;
+        assert_eq!(added(&fake, &reply), json!({"title": title, "priority": priority}), "{message}");
+        assert_words(&reply.text, &[title, &format!("{priority} priority")]);
+    }
+}
+
+#[tokio::test]
+async fn due_dates_are_relative_to_today() {
+    // today is Wednesday 2026-06-10
+    let cases = [
+        ("Add a task to submit the report by friday", "Submit the report", "2026-06-12T17:00:00Z"),
+        ("add call the dentist tomorrow", "Call the dentist", "2026-06-11T17:00:00Z"),
+        ("remind me to call mom tomorrow at 6pm", "Call mom", "2026-06-11T18:00:00Z"),
+        ("add water plants today", "Water plants", "2026-06-10T17:00:00Z"),
+        ("add take out the trash tonight", "Take out the trash", "2026-06-10T20:00:00Z"),
+        ("add renew passport on Dec 3", "Renew passport", "2026-12-03T17:00:00Z"),
+        ("add pay rent by 2026-12-03", "Pay rent", "2026-12-03T17:00:00Z"),
+        ("add dentist appointment next monday", "Dentist appointment", "2026-06-15T17:00:00Z"),
+        ("add send the invoice in 3 days", "Send the invoice", "2026-06-13T17:00:00Z"),
+        ("I need to book flights on friday", "Book flights", "2026-06-12T17:00:00Z"),
+        ("add a task to plan the party next week", "Plan the party", "2026-06-15T17:00:00Z"),
+        ("add finish slides by the end of the month", "Finish slides", "2026-06-30T17:00:00Z"),
+    ];
+    for (message, title, due) in cases {
+        let mut fake = Fake::new();
+        let reply = say(&mut fake, message).await;
+        assert_eq!(added(&fake, &reply), json!({"title": title, "due_at": due}), "{message}");
+        assert_words(&reply.text, &[title, "due"]);
+    }
+    let mut fake = Fake::new();
+    let reply = say(&mut fake, "add call the dentist tomorrow").await;
+    assert_words(&reply.text, &["due tomorrow (Thu, Jun 11)"]);
+}
+
+#[tokio::test]
+async fn tags_priority_date_and_description_together() {
+    let mut fake = Fake::new();
+    let reply = say(&mut fake, "Add an urgent task to prepare slides for the review by friday #work #Q3").await;
+    assert_eq!(
+        added(&fake, &reply),
+        json!({
+            "title": "Prepare slides for the review",
+            "priority": "urgent",
+            "tags": ["work", "q3"],
+            "due_at": "2026-06-12T17:00:00Z",
+        })
+    );
+    assert_words(&reply.text, &["Prepare slides for the review", "#work #q3", "urgent priority", "Fri, Jun 12"]);
+
+    let mut fake = Fake::new();
+    let reply = say(&mut fake, "add buy paint tagged home with description white, matte finish").await;
+    assert_eq!(
+        added(&fake, &reply),
+        json!({"title": "Buy paint", "tags": ["home"], "description": "white, matte finish"})
+    );
+}
+
+#[tokio::test]
+async fn add_phrasings() {
+    let cases = [
+        ("add milk to my list", "Milk"),
+        ("Create a new task: call the plumber", "Call the plumber"),
+        ("remember to water the plants!", "Water the plants"),
+        ("please add \"Renew passport\"", "Renew passport"),
+        ("Hey, can you add a task to book the car service?", "Book the car service"),
+        ("new task: email Sarah", "Email Sarah"),
+        ("I have to pick up the kids", "Pick up the kids"),
+        ("don't forget to feed the cat", "Feed the cat"),
+        ("remember to delete old emails", "Delete old emails"),
+        ("add 'Read \"Dune\"'", "Read \"Dune\""),
+    ];
+    for (message, title) in cases {
+        let mut fake = Fake::new();
+        let reply = say(&mut fake, message).await;
+        assert_eq!(added(&fake, &reply), json!({"title": title}), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn add_without_a_title_asks_and_too_long_a_title_is_explained() {
+    let mut fake = Fake::new();
+    let reply = say(&mut fake, "add a task").await;
+    assert!(reply.calls.is_empty());
+    assert_words(&reply.text, &["what should the task be called"]);
+
+    let long = format!("add {}", "x".repeat(250));
+    let reply = say(&mut fake, &long).await;
+    assert_eq!(reply.calls.len(), 1);
+    assert_eq!(reply.calls[0].result, json!({"error": "title must be at most 200 characters"}));
+    assert_words(&reply.text, &["couldn't add", "at most 200 characters"]);
+    assert!(fake.tasks.is_empty());
+}
+
+// --- Listing ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn list_filters() {
+    let mut fake = Fake::with(&["Buy milk", "Pay rent", "Dentist appointment", "Team meeting"]);
+    fake.tasks[0].due_at = Some("2026-06-08T17:00:00Z".parse().unwrap()); // overdue
+    fake.tasks[1].due_at = Some("2026-06-10T17:00:00Z".parse().unwrap()); // today
+    fake.tasks[1].priority = "high".into();
+    fake.tasks[2].tags = vec!["health".into()];
+    fake.tasks[3].completed = true;
+    let cases: &[(&str, Value, &[&str])] = &[
+        ("show overdue tasks", json!({"status": "all", "due": "overdue"}), &["1. Buy milk (due Jun 8, overdue)"]),
+        ("what's due today?", json!({"status": "all", "due": "today"}), &["2. Pay rent (due today, high)"]),
+        ("show high priority tasks", json!({"status": "all", "priority": "high"}), &["2. Pay rent"]),
+        ("search dentist", json!({"status": "all", "q": "dentist"}), &["3. Dentist appointment (#health)"]),
+        ("show me tasks about the meeting", json!({"status": "all", "q": "meeting"}), &["4. Team meeting (done)"]),
+        ("show #health tasks", json!({"status": "all", "tag": "health"}), &["3. Dentist appointment"]),
+        ("list my pending tasks", json!({"status": "pending"}), &["3 pending tasks"]),
+        ("what do I still need to do?", json!({"status": "pending"}), &["3 pending tasks"]),
+        ("show completed tasks", json!({"status": "completed"}), &["4. Team meeting"]),
+        ("what's due this week", json!({"status": "all", "due": "week"}), &["2. Pay rent"]),
+        ("what should I do today?", json!({"status": "pending", "due": "today"}), &["1 pending task due today"]),
+    ];
+    for (message, args, words) in cases {
+        let reply = say(&mut fake, message).await;
+        assert_eq!(calls(&reply), vec![call("list_tasks", args.clone())], "{message}");
+        assert_words(&reply.text, words);
+    }
+}
+
+#[tokio::test]
+async fn empty_lists_say_so() {
+    let mut fake = Fake::new();
+    let reply = say(&mut fake, "Show me all my tasks").await;
+    assert_eq!(reply.calls.len(), 1);
+    assert_words(&reply.text, &["list is empty"]);
+    let reply = say(&mut fake, "What's pending?").await;
+    assert_words(&reply.text, &["no pending tasks"]);
+    let reply = say(&mut fake, "What have I completed?").await;
+    assert_words(&reply.text, &["haven't completed any"]);
+    let reply = say(&mut fake, "search dentist").await;
+    assert_words(&reply.text, &["no tasks matching \"dentist\""]);
+}
+
+// --- Completing, deleting, updating by id and by title ---------------------------------------
+
+#[tokio::test]
+async fn complete_by_title() {
+    let mut fake = Fake::with(&["Buy groceries", "Walk the dog"]);
+    let reply = say(&mut fake, "I finished the groceries task").await;
+    assert_eq!(
+        calls(&reply),
+        vec![
+            call("list_tasks", json!({"status": "all", "q": "groceries"})),
+            call("complete_task", json!({"task_id": 1}))
+        ]
+    );
+    assert_words(&reply.text, &["Buy groceries", "complete"]);
+    assert!(fake.get(1).unwrap().completed);
+
+    // Saying it again: already done, nothing changed.
+    let reply = say(&mut fake, "I finished the groceries task").await;
+    assert_eq!(reply.calls.len(), 1);
+    assert_words(&reply.text, &["already complete"]);
+}
+
+#[tokio::test]
+async fn complete_by_title_with_other_word_forms() {
+    let mut fake = Fake::with(&["Buy groceries", "Walk the dog"]);
+    let reply = say(&mut fake, "I'm done with buying groceries").await;
+    assert_eq!(
+        calls(&reply),
+        vec![
+            call("list_tasks", json!({"status": "all", "q": "buying groceries"})),
+            call("list_tasks", json!({"status": "all"})),
+            call("complete_task", json!({"task_id": 1})),
+        ]
+    );
+    assert!(fake.get(1).unwrap().completed);
+}
+
+#[tokio::test]
+async fn completion_phrasings() {
+    for message in
+        ["done with task 2", "complete #2", "task 2 is done", "finished task 2", "mark task 2 done", "check off task 2"]
+    {
+        let mut fake = Fake::with(&["Buy milk", "Walk the dog"]);
+        let reply = say(&mut fake, message).await;
+        assert_eq!(calls(&reply), vec![call("complete_task", json!({"task_id": 2}))], "{message}");
+    }
+}
+
+#[tokio::test]
+async fn ambiguous_titles_ask_which_one() {
+    let mut fake = Fake::with(&["Team meeting", "Buy milk", "Meeting notes"]);
+    let reply = say(&mut fake, "Delete the meeting task").await;
+    assert_eq!(calls(&reply), vec![call("list_tasks", json!({"status": "all", "q": "meeting"}))]);
+    assert_words(&reply.text, &["found 2 tasks", "1. Team meeting", "3. Meeting notes", "which one", "delete task"]);
+    assert_eq!(fake.tasks.len(), 3, "nothing deleted");
+
+    // An exact title among several matches is taken.
+    let reply = say(&mut fake, "delete 'Team meeting'").await;
+    assert_eq!(
+        calls(&reply),
+        vec![
+            call("list_tasks", json!({"status": "all", "q": "Team meeting"})),
+            call("delete_task", json!({"task_id": 1}))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn unknown_titles_say_so() {
+    let mut fake = Fake::with(&["Buy milk"]);
+    let reply = say(&mut fake, "Delete the dentist task").await;
+    assert_eq!(
+        calls(&reply),
+        vec![
+            call("list_tasks", json!({"status": "all", "q": "dentist"})),
+            call("list_tasks", json!({"status": "all"})),
+        ]
+    );
+    assert_words(&reply.text, &["couldn't find a task matching \"dentist\""]);
+    assert_eq!(fake.tasks.len(), 1);
+}
+
+#[tokio::test]
+async fn unknown_task_ids_get_a_friendly_sentence() {
+    let mut fake = Fake::with(&["Buy milk"]);
+    for (message, tool) in [
+        ("Mark task 42 as complete", "complete_task"),
+        ("Delete task 42", "delete_task"),
+        ("Change task 42 to 'Something else'", "update_task"),
+    ] {
+        let reply = say(&mut fake, message).await;
+        assert_eq!(reply.calls.len(), 1, "{message}");
+        assert_eq!(reply.calls[0].name, tool);
+        assert_eq!(reply.calls[0].result, json!({"error": "task 42 doesn't exist"}));
+        assert_words(&reply.text, &["couldn't find task 42", "doesn't exist", "show my tasks"]);
+    }
+    assert_eq!(fake.get(1).unwrap().title, "Buy milk");
+}
+
+#[tokio::test]
+async fn updates() {
+    let mut fake = Fake::with(&["Buy groceries", "Write report", "Call mom", "Pay rent"]);
+    let reply = say(&mut fake, "rename the groceries task to buy food").await;
+    assert_eq!(
+        calls(&reply),
+        vec![
+            call("list_tasks", json!({"status": "all", "q": "groceries"})),
+            call("update_task", json!({"task_id": 1, "title": "Buy food"})),
+        ]
+    );
+    assert_words(&reply.text, &["renamed task 1", "Buy food"]);
+
+    let reply = say(&mut fake, "set task 2 priority to high").await;
+    assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 2, "priority": "high"}))]);
+    assert_words(&reply.text, &["Write report", "priority to high"]);
+
+    let reply = say(&mut fake, "move task 4 to tomorrow").await;
+    assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 4, "due_at": "2026-06-11T17:00:00Z"}))]);
+    assert_words(&reply.text, &["Pay rent", "due tomorrow"]);
+
+    let reply = say(&mut fake, "make task 3 urgent").await;
+    assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 3, "priority": "urgent"}))]);
+
+    let reply = say(&mut fake, "set task 3 to low").await;
+    assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 3, "priority": "low"}))]);
+
+    let reply = say(&mut fake, "give task 3 a due date of friday").await;
+    assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 3, "due_at": "2026-06-12T17:00:00Z"}))]);
+
+    let reply = say(&mut fake, "push task 4 back to next week").await;
+    assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 4, "due_at": "2026-06-15T17:00:00Z"}))]);
+
+    let reply = say(&mut fake, "postpone the report task to next monday").await;
+    assert_eq!(
+        calls(&reply),
+        vec![
+            call("list_tasks", json!({"status": "all", "q": "report"})),
+            call("update_task", json!({"task_id": 2, "due_at": "2026-06-15T17:00:00Z"})),
+        ]
+    );
+
+    let reply = say(&mut fake, "change the description of task 3 to ask about the holidays").await;
+    assert_eq!(
+        calls(&reply),
+        vec![call("update_task", json!({"task_id": 3, "description": "ask about the holidays"}))]
+    );
+
+    let reply = say(&mut fake, "change task 3 to high priority due friday").await;
+    assert_eq!(
+        calls(&reply),
+        vec![call("update_task", json!({"task_id": 3, "priority": "high", "due_at": "2026-06-12T17:00:00Z"}))]
+    );
+
+    let reply = say(&mut fake, "set the due date of task 1 to someday maybe").await;
+    assert!(reply.calls.is_empty());
+    assert_words(&reply.text, &["couldn't read the date"]);
+
+    let f = &fake;
+    assert_eq!(f.get(1).unwrap().title, "Buy food");
+    assert_eq!(f.get(2).unwrap().priority, "high");
+    assert_eq!(f.get(3).unwrap().priority, "high");
+}
+
+#[tokio::test]
+async fn tags_on_existing_tasks() {
+    let mut fake = Fake::with(&["Buy milk"]);
+    fake.tasks[0].tags = vec!["errands".into()];
+    let reply = say(&mut fake, "add tag #home to task 1").await;
+    assert_eq!(
+        calls(&reply),
+        vec![
+            call("list_tasks", json!({"status": "all"})),
+            call("update_task", json!({"task_id": 1, "tags": ["errands", "home"]})),
+        ]
+    );
+    assert_words(&reply.text, &["#errands #home"]);
+    let reply = say(&mut fake, "remove the tag errands from task 1").await;
+    assert_eq!(reply.calls[1].arguments, json!({"task_id": 1, "tags": ["home"]}));
+}
+
+// --- Conversation, nonsense, failures ----------------------------------------------------------
+
+#[tokio::test]
+async fn nonsense_and_greetings_make_no_calls() {
+    let mut fake = Fake::with(&["Buy milk"]);
+    for message in [
+        "asdf qwerty",
+        "hello",
+        "Hi!",
+        "what is the meaning of life?",
+        "",
+        "   ",
+        "help",
+        "thanks!",
+        "the weather is nice",
+        "42",
+        "!!!???",
+        "🍕🍕🍕",
+        "delete",
+        "mark it as done",
+    ] {
+        let reply = say(&mut fake, message).await;
+        assert!(reply.calls.is_empty(), "{message:?} made calls: {:?}", reply.calls);
+        assert!(reply.text.len() > REPLY_PREFIX.len() + 10, "{message:?}: {}", reply.text);
+    }
+    let reply = say(&mut fake, "blorp").await;
+    assert_words(
+        &reply.text,
+        &["built-in assistant", "add a task", "what's pending", "mark task 3 as complete", "delete"],
+    );
+    assert_eq!(fake.tasks.len(), 1);
+}
+
+#[tokio::test]
+async fn tool_failures_become_sentences() {
+    let mut fake = Fake::with(&["Buy milk"]);
+    fake.fail_all = true;
+    let reply = say(&mut fake, "What's pending?").await;
+    assert_eq!(reply.calls[0].result, json!({"error": "database unavailable"}));
+    assert_words(&reply.text, &["couldn't look up your tasks", "database unavailable"]);
+    let reply = say(&mut fake, "Delete the milk task").await;
+    assert_eq!(reply.calls.len(), 1);
+    assert_words(&reply.text, &["couldn't look up"]);
+    let reply = say(&mut fake, "Add a task to buy groceries").await;
+    assert_words(&reply.text, &["couldn't add \"Buy groceries\""]);
+}
+
+#[tokio::test]
+async fn bulk_deletes_are_refused() {
+    let mut fake = Fake::with(&["Buy milk", "Walk the dog"]);
+    let reply = say(&mut fake, "delete all my tasks").await;
+    assert!(reply.calls.is_empty());
+    assert_words(&reply.text, &["one task at a time"]);
+    assert_eq!(fake.tasks.len(), 2);
+}
+
+#[tokio::test]
+async fn replies_serialize_for_the_chat_api() {
+    let mut fake = Fake::new();
+    let reply = say(&mut fake, "Add a task to buy groceries").await;
+    let v = serde_json::to_value(&reply).unwrap();
+    assert_eq!(v["calls"][0]["name"], "add_task");
+    assert_eq!(v["calls"][0]["arguments"]["title"], "Buy groceries");
+    assert_eq!(v["calls"][0]["result"]["status"], "created");
+}
