@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/common.sh
 source scripts/lib/postgres.sh
+source scripts/lib/python-venv.sh
 
 only_rust=false
 [[ "${1:-}" == "--rust" ]] && only_rust=true
@@ -21,6 +22,9 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 ensure_cmds "curl:curl" "runuser:util-linux"
+
+# The official MCP Python SDK, for the MCP server's interoperability test.
+ensure_test_venv
 
 PG_DIR="${TODO_TEST_PG_DIR:-/tmp/todo-app-test-pg}"
 PG_PORT="${TODO_TEST_PG_PORT:-55432}"

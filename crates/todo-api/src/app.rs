@@ -35,12 +35,14 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct HttpOptions {
     pub frontend_url: Option<String>,
     pub request_timeout: Duration,
+    pub mcp: crate::mcp::McpOptions,
 }
 
 /// The API's router with every layer: request ids, tracing, metrics, CORS,
 /// timeouts, body limit, panics and unknown routes as problem+json.
 pub fn router(state: AppState, opts: &HttpOptions) -> Router {
     let (routes, _) = routes::router();
+    let routes = routes.merge(crate::mcp::router(state.clone(), &opts.mcp));
     let timeout = opts.request_timeout;
     let mut app = routes
         .fallback(routes::not_found)
@@ -120,10 +122,14 @@ pub struct Application {
 impl Application {
     pub async fn build(cfg: ApiConfig) -> anyhow::Result<Application> {
         let store = open_store(&cfg).await?;
-        let state = AppState::new(store, Authenticator::new(cfg.auth.clone()), cfg.sign_in_max_failures);
+        let state = AppState::new(store, Authenticator::new(cfg.auth.clone()), &cfg);
         let router = router(
             state.clone(),
-            &HttpOptions { frontend_url: cfg.frontend_url.clone(), request_timeout: cfg.request_timeout },
+            &HttpOptions {
+                frontend_url: cfg.frontend_url.clone(),
+                request_timeout: cfg.request_timeout,
+                mcp: cfg.mcp.clone(),
+            },
         );
         let listener =
             tokio::net::TcpListener::bind(cfg.addr).await.with_context(|| format!("cannot listen on {}", cfg.addr))?;

@@ -111,17 +111,91 @@ pub struct ApiArgs {
     #[arg(long, env = "FRONTEND_URL")]
     pub frontend_url: Option<String>,
 
+    /// Assistant provider: openai, gemini, groq, openrouter, ollama, openai-compatible
+    /// (with LLM_BASE_URL and LLM_MODEL) or builtin. Default: openai when
+    /// OPENAI_API_KEY is set, otherwise builtin (no model needed).
+    #[arg(long, env = "LLM_PROVIDER")]
+    pub llm_provider: Option<String>,
+
+    /// Model name; each provider has a sensible default.
+    #[arg(long, env = "LLM_MODEL")]
+    pub llm_model: Option<String>,
+
+    /// Base URL of the chat-completions API (…/v1); overrides the provider's default.
+    #[arg(long, env = "LLM_BASE_URL")]
+    pub llm_base_url: Option<String>,
+
+    /// API key of the provider (any provider falls back to it).
+    #[arg(long, env = "OPENAI_API_KEY", hide_env_values = true)]
+    pub openai_api_key: Option<String>,
+
+    /// File holding OPENAI_API_KEY.
+    #[arg(long, env = "OPENAI_API_KEY_FILE")]
+    pub openai_api_key_file: Option<PathBuf>,
+
+    /// Gemini's key (LLM_PROVIDER=gemini), also GEMINI_API_KEY_FILE.
+    #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
+    pub gemini_api_key: Option<String>,
+
+    #[arg(long, env = "GEMINI_API_KEY_FILE", hide = true)]
+    pub gemini_api_key_file: Option<PathBuf>,
+
+    /// Groq's key (LLM_PROVIDER=groq), also GROQ_API_KEY_FILE.
+    #[arg(long, env = "GROQ_API_KEY", hide_env_values = true)]
+    pub groq_api_key: Option<String>,
+
+    #[arg(long, env = "GROQ_API_KEY_FILE", hide = true)]
+    pub groq_api_key_file: Option<PathBuf>,
+
+    /// OpenRouter's key (LLM_PROVIDER=openrouter), also OPENROUTER_API_KEY_FILE.
+    #[arg(long, env = "OPENROUTER_API_KEY", hide_env_values = true)]
+    pub openrouter_api_key: Option<String>,
+
+    #[arg(long, env = "OPENROUTER_API_KEY_FILE", hide = true)]
+    pub openrouter_api_key_file: Option<PathBuf>,
+
+    /// none, or builtin: answer with the built-in assistant when the provider fails.
+    #[arg(long, env = "LLM_FALLBACK", default_value = "none")]
+    pub llm_fallback: String,
+
+    /// Total time allowed for one provider request, in seconds.
+    #[arg(long, env = "LLM_TIMEOUT_SECS", default_value_t = 60)]
+    pub llm_timeout_secs: u64,
+
+    /// Time allowed to connect to the provider, in seconds.
+    #[arg(long, env = "LLM_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
+    pub llm_connect_timeout_secs: u64,
+
+    /// Retries after a provider 429/5xx (honouring Retry-After) or refused connection.
+    #[arg(long, env = "LLM_MAX_RETRIES", default_value_t = 2)]
+    pub llm_max_retries: u32,
+
+    /// Most rounds of tool calls in one chat turn.
+    #[arg(long, env = "LLM_MAX_TOOL_ROUNDS", default_value_t = 6)]
+    pub llm_max_tool_rounds: u32,
+
+    /// How many earlier messages of a conversation the assistant sees.
+    #[arg(long, env = "CHAT_HISTORY_MESSAGES", default_value_t = 20)]
+    pub chat_history_messages: u32,
+
     /// Log format: auto (JSON when not on a terminal), json or pretty. Filter with RUST_LOG.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "auto")]
     pub log_format: LogFormat,
 
     /// Longest time a request may take before it is answered 503.
-    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 90)]
     pub request_timeout_secs: u64,
 
     /// After SIGTERM, how long in-flight requests may take before the process exits.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
     pub shutdown_timeout_secs: u64,
+
+    /// Extra `Host` names accepted by the MCP endpoint /mcp, comma-separated
+    /// (`todo.example.com`, or `name:port` to pin a port); `*` accepts any host.
+    /// Always accepted: localhost, 127.0.0.1, ::1 and the host of FRONTEND_URL.
+    /// Other hosts get 403 (protection against DNS rebinding).
+    #[arg(long, env = "MCP_ALLOWED_HOSTS")]
+    pub mcp_allowed_hosts: Option<String>,
 }
 
 /// A fatal configuration problem, printed as one line.
@@ -161,9 +235,20 @@ pub struct ApiConfig {
     pub ephemeral_secret: bool,
     pub sign_in_max_failures: u32,
     pub frontend_url: Option<String>,
+    pub assistant: AssistantSettings,
     pub log_format: LogFormat,
     pub request_timeout: Duration,
     pub shutdown_timeout: Duration,
+    pub mcp: crate::mcp::McpOptions,
+}
+
+/// The assistant's resolved settings; `provider: None` is the built-in interpreter.
+#[derive(Debug, Clone)]
+pub struct AssistantSettings {
+    pub provider: Option<todo_agent::ProviderConfig>,
+    pub fallback_builtin: bool,
+    pub max_tool_rounds: u32,
+    pub history_messages: u32,
 }
 
 pub const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
@@ -232,9 +317,12 @@ impl ApiArgs {
             }
             None => None,
         };
+        let mcp_allowed_hosts = crate::mcp::allowed_hosts(self.mcp_allowed_hosts.as_deref(), frontend_url.as_deref())
+            .map_err(ConfigError)?;
         if self.database_max_connections == 0 {
             return Err(ConfigError("DATABASE_MAX_CONNECTIONS must be at least 1".into()));
         }
+        let assistant = self.assistant()?;
         Ok(ApiConfig {
             addr: SocketAddr::new(self.host, self.port),
             app_env: self.app_env,
@@ -255,9 +343,95 @@ impl ApiArgs {
             ephemeral_secret,
             sign_in_max_failures: self.sign_in_max_failures.max(1),
             frontend_url,
+            assistant,
             log_format: self.log_format,
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+            mcp: crate::mcp::McpOptions { allowed_hosts: mcp_allowed_hosts },
+        })
+    }
+}
+
+impl ApiArgs {
+    fn assistant(&self) -> Result<AssistantSettings, ConfigError> {
+        let openai_key =
+            resolve_secret("OPENAI_API_KEY", self.openai_api_key.as_deref(), self.openai_api_key_file.as_ref())?;
+        let name = match self.llm_provider.as_deref().map(|p| p.trim().to_ascii_lowercase()).filter(|p| !p.is_empty()) {
+            Some(p) => p,
+            None if openai_key.is_some() => "openai".into(),
+            None => todo_agent::BUILTIN.into(),
+        };
+        let fallback_builtin = match self.llm_fallback.trim().to_ascii_lowercase().as_str() {
+            "" | "none" => false,
+            "builtin" => true,
+            other => return Err(ConfigError(format!("LLM_FALLBACK must be none or builtin (got {other:?})"))),
+        };
+        let own_key = match name.as_str() {
+            "gemini" => {
+                resolve_secret("GEMINI_API_KEY", self.gemini_api_key.as_deref(), self.gemini_api_key_file.as_ref())?
+            }
+            "groq" => resolve_secret("GROQ_API_KEY", self.groq_api_key.as_deref(), self.groq_api_key_file.as_ref())?,
+            "openrouter" => resolve_secret(
+                "OPENROUTER_API_KEY",
+                self.openrouter_api_key.as_deref(),
+                self.openrouter_api_key_file.as_ref(),
+            )?,
+            _ => None,
+        };
+        let api_key = own_key.or(openai_key);
+        let provider = match name.as_str() {
+            // RECONSTRUCTED: from here to the end of this function the original text was
+            // lost when the MCP work accidentally truncated config.rs (21:00 UTC); this is a
+            // stand-in written from provider.rs. Check it against your version.
+            n if n == todo_agent::BUILTIN => None,
+            other => {
+                let (base_url, default_model, key_env) = match todo_agent::preset(other) {
+                    Some(p) => (Some(p.base_url.to_string()), Some(p.default_model.to_string()), p.key_env),
+                    None if other == "openai-compatible" => (None, None, None),
+                    None => {
+                        return Err(ConfigError(format!(
+                            "LLM_PROVIDER must be openai, gemini, groq, openrouter, ollama, openai-compatible or builtin (got {other:?})"
+                        )));
+                    }
+                };
+                let base_url = self
+                    .llm_base_url
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.trim_end_matches('/').to_string())
+                    .or(base_url)
+                    .ok_or_else(|| ConfigError(format!("LLM_PROVIDER={other} needs LLM_BASE_URL")))?;
+                if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+                    return Err(ConfigError(format!("LLM_BASE_URL must be an http(s) URL (got {base_url:?})")));
+                }
+                let model = self
+                    .llm_model
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .or(default_model)
+                    .ok_or_else(|| ConfigError(format!("LLM_PROVIDER={other} needs LLM_MODEL")))?;
+                if let (None, Some(env)) = (&api_key, key_env) {
+                    return Err(ConfigError(format!("LLM_PROVIDER={other} needs {env} (or {env}_FILE)")));
+                }
+                Some(todo_agent::ProviderConfig {
+                    name: other.to_string(),
+                    base_url,
+                    model,
+                    api_key,
+                    connect_timeout: Duration::from_secs(self.llm_connect_timeout_secs.max(1)),
+                    timeout: Duration::from_secs(self.llm_timeout_secs.max(1)),
+                    max_retries: self.llm_max_retries,
+                })
+            }
+        };
+        Ok(AssistantSettings {
+            provider,
+            fallback_builtin,
+            max_tool_rounds: self.llm_max_tool_rounds.max(1),
+            history_messages: self.chat_history_messages,
         })
     }
 }

@@ -38,6 +38,9 @@ pub enum ApiError {
     Unavailable { detail: String, retry_after: u64 },
     #[error("{0}")]
     NotImplemented(String),
+    /// The assistant's model provider failed (502) or timed out (504).
+    #[error("{detail}")]
+    Provider { detail: String, timeout: bool },
     #[error("internal error")]
     Internal(String),
 }
@@ -77,6 +80,8 @@ impl ApiError {
             ApiError::TooManySignIns { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            ApiError::Provider { timeout: false, .. } => StatusCode::BAD_GATEWAY,
+            ApiError::Provider { timeout: true, .. } => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -96,6 +101,8 @@ impl ApiError {
             ApiError::TooManySignIns { .. } => "too_many_sign_in_attempts",
             ApiError::Unavailable { .. } => "service_unavailable",
             ApiError::NotImplemented(_) => "not_implemented",
+            ApiError::Provider { timeout: false, .. } => "llm_provider_error",
+            ApiError::Provider { timeout: true, .. } => "llm_provider_timeout",
             ApiError::Internal(_) => "internal_error",
         }
     }

@@ -143,7 +143,14 @@ impl FromRequestParts<AppState> for Owner {
     }
 }
 
-/// A numeric `{id}` path segment; anything else cannot name a task, so it is 404.
+/// The numeric `{id}` path segment; anything else cannot name a resource, so it is 404.
+async fn numeric_id<S: Send + Sync>(parts: &mut Parts, state: &S, what: &'static str) -> Result<i64, ApiError> {
+    let params = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map_err(|e| ApiError::Internal(e.body_text()))?;
+    params.0.get("id").and_then(|s| s.parse::<i64>().ok()).ok_or(ApiError::NotFound(what))
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct TaskId(pub i64);
 
@@ -151,10 +158,18 @@ impl<S: Send + Sync> FromRequestParts<S> for TaskId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let params = Path::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| ApiError::Internal(e.body_text()))?;
-        params.0.get("id").and_then(|s| s.parse::<i64>().ok()).map(TaskId).ok_or(ApiError::NotFound("task"))
+        numeric_id(parts, state, "task").await.map(TaskId)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ConversationId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for ConversationId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        numeric_id(parts, state, "conversation").await.map(ConversationId)
     }
 }
 

@@ -103,6 +103,10 @@ async fn openapi_document_covers_every_route() {
         ("/api/{user_id}/tasks/{id}", "patch"),
         ("/api/{user_id}/tasks/{id}", "delete"),
         ("/api/{user_id}/tasks/{id}/complete", "patch"),
+        ("/api/{user_id}/chat", "post"),
+        ("/api/{user_id}/conversations", "get"),
+        ("/api/{user_id}/conversations/{id}/messages", "get"),
+        ("/api/{user_id}/conversations/{id}", "delete"),
         ("/healthz", "get"),
         ("/readyz", "get"),
         ("/metrics", "get"),
@@ -150,4 +154,17 @@ async fn cors_allows_only_the_frontend_origin() {
     let no_cors = spawn(Db::Sqlite).await;
     let res = no_cors.req(Method::GET, "/healthz").header("origin", "https://todo.example.com").send().await.unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
+}
+
+/// Replicas starting together on an empty PostgreSQL database: the advisory lock
+/// makes one of them migrate while the others wait, and all come up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_starting_together_migrate_once() {
+    let url = common::fresh_database(Db::Postgres).await;
+    let apps = futures::future::join_all((0..4).map(|_| common::spawn_on(Db::Postgres, &url, &[]))).await;
+    let user = apps[0].sign_up("replica@example.com").await;
+    for app in &apps {
+        assert_eq!(app.req(Method::GET, "/readyz").send().await.unwrap().status(), 200);
+        assert_eq!(app.list(&user, "").await.0, 0, "every replica serves the same data");
+    }
 }

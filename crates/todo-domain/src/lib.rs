@@ -1,10 +1,12 @@
 //! The task and user model of todo-app and the validation rules that every entry
 //! point (REST API, chat tools, MCP) shares, so a rule is written exactly once.
 
+mod chat;
 mod task;
 mod user;
 mod validation;
 
+pub use chat::*;
 pub use task::*;
 pub use user::*;
 pub use validation::{FieldError, ValidationErrors};

@@ -3,6 +3,7 @@
 //! the same SQL text on both: timestamps are epoch milliseconds, tags a JSON array,
 //! and placeholders `$n`, which both drivers understand.
 
+mod conversations;
 mod db;
 mod sql;
 mod tasks;

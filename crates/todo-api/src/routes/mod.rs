@@ -2,6 +2,7 @@
 //! route cannot exist without its OpenAPI description.
 
 pub mod auth;
+pub mod chat;
 pub mod ops;
 pub mod tasks;
 
@@ -26,6 +27,7 @@ use crate::state::AppState;
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "tasks", description = "A user's tasks; `{user_id}` must equal the token's subject"),
+        (name = "chat", description = "The assistant: chat turns and stored conversations"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )
 )]
@@ -58,6 +60,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tasks::list_tasks, tasks::create_task))
         .routes(routes!(tasks::get_task, tasks::replace_task, tasks::patch_task, tasks::delete_task))
         .routes(routes!(tasks::toggle_task))
+        .routes(routes!(chat::chat))
+        .routes(routes!(chat::list_conversations))
+        .routes(routes!(chat::list_messages))
+        .routes(routes!(chat::delete_conversation))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

@@ -1,0 +1,295 @@
+//! One chat turn: the model (or the built-in interpreter) reads the conversation,
+//! calls task tools for the authenticated user, and answers.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use todo_domain::{ChatMessage, Role, ToolCallRecord};
+use todo_store::StoreError;
+use tokio::sync::mpsc;
+
+use crate::provider::{Provider, ProviderError, RequestedCall};
+use crate::tools::{TaskTools, ToolError, catalogue};
+
+/// What a streaming client sees while a turn runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TurnEvent {
+    Delta(String),
+    ToolCall(ToolCallRecord),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnOutcome {
+    pub text: String,
+    pub calls: Vec<ToolCallRecord>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// The provider failed; `calls` were executed before it did.
+    #[error("{error}")]
+    Provider { error: ProviderError, calls: Vec<ToolCallRecord> },
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+#[derive(Clone)]
+pub struct Assistant {
+    provider: Option<Provider>,
+    fallback_builtin: bool,
+    max_tool_rounds: u32,
+}
+
+pub const BUILTIN: &str = "builtin";
+
+impl Assistant {
+    /// `provider: None` is the built-in interpreter.
+    pub fn new(provider: Option<Provider>, fallback_builtin: bool, max_tool_rounds: u32) -> Assistant {
+        Assistant { provider, fallback_builtin, max_tool_rounds: max_tool_rounds.max(1) }
+    }
+
+    pub fn provider_name(&self) -> &str {
+        self.provider.as_ref().map(Provider::name).unwrap_or(BUILTIN)
+    }
+
+    pub async fn turn(
+        &self,
+        tools: &TaskTools,
+        history: &[ChatMessage],
+        message: &str,
+        now: DateTime<Utc>,
+        events: Option<mpsc::UnboundedSender<TurnEvent>>,
+    ) -> Result<TurnOutcome, AgentError> {
+        let Some(provider) = &self.provider else {
+            return builtin_turn(tools, message, now, events.as_ref(), Vec::new()).await;
+        };
+        match self.model_turn(provider, tools, history, message, now, events.as_ref()).await {
+            Err(AgentError::Provider { error, calls }) if self.fallback_builtin => {
+                tracing::warn!(%error, "provider failed; answering with the built-in assistant");
+                builtin_turn(tools, message, now, events.as_ref(), calls).await
+            }
+            other => other,
+        }
+    }
+
+    async fn model_turn(
+        &self,
+        provider: &Provider,
+        tools: &TaskTools,
+        history: &[ChatMessage],
+        message: &str,
+        now: DateTime<Utc>,
+        events: Option<&mpsc::UnboundedSender<TurnEvent>>,
+    ) -> Result<TurnOutcome, AgentError> {
+        let tool_defs: Vec<Value> = catalogue()
+            .into_iter()
+            .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}))
+            .collect();
+        let mut messages = vec![json!({"role": "system", "content": system_prompt(now)})];
+        messages.extend(history_messages(history));
+        messages.push(json!({"role": "user", "content": message}));
+
+        let mut calls: Vec<ToolCallRecord> = Vec::new();
+        let forward = |d: &str| {
+            if let Some(ev) = events {
+                let _ = ev.send(TurnEvent::Delta(d.to_string()));
+            }
+        };
+        let deltas: Option<&(dyn Fn(&str) + Sync)> = if events.is_some() { Some(&forward) } else { None };
+        for _round in 0..self.max_tool_rounds {
+            let completion = provider.complete(&messages, &tool_defs, deltas).await;
+            let completion = completion.map_err(|error| AgentError::Provider { error, calls: calls.clone() })?;
+            if completion.tool_calls.is_empty() {
+                return Ok(TurnOutcome { text: completion.content, calls });
+            }
+            messages.push(json!({
+                "role": "assistant",
+                "content": if completion.content.is_empty() { Value::Null } else { json!(completion.content) },
+                "tool_calls": completion.tool_calls.iter().map(wire_call).collect::<Vec<_>>(),
+            }));
+            for requested in &completion.tool_calls {
+                let record = execute(tools, requested).await?;
+                messages.push(json!({"role": "tool", "tool_call_id": record.id, "content": record.result.to_string()}));
+                if let Some(ev) = events {
+                    let _ = ev.send(TurnEvent::ToolCall(record.clone()));
+                }
+                calls.push(record);
+            }
+        }
+        let text = format!(
+            "I stopped after {} rounds of tool calls without finishing. Here is what I did: {}.",
+            self.max_tool_rounds,
+            calls.iter().map(|c| c.tool.as_str()).collect::<Vec<_>>().join(", ")
+        );
+        if let Some(ev) = events {
+            let _ = ev.send(TurnEvent::Delta(text.clone()));
+        }
+        Ok(TurnOutcome { text, calls })
+    }
+}
+
+fn wire_call(c: &RequestedCall) -> Value {
+    json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}})
+}
+
+/// Runs one requested call. Bad JSON, bad arguments and unknown tools become an
+/// `{"error": ...}` result the model can read; only store failures abort.
+async fn execute(tools: &TaskTools, requested: &RequestedCall) -> Result<ToolCallRecord, AgentError> {
+    let parsed: Result<Value, _> =
+        if requested.arguments.trim().is_empty() { Ok(json!({})) } else { serde_json::from_str(&requested.arguments) };
+    let (arguments, result) = match parsed {
+        Err(e) => {
+            (Value::String(requested.arguments.clone()), json!({"error": format!("arguments are not valid JSON: {e}")}))
+        }
+        Ok(args) => {
+            let result = match tools.call(&requested.name, args.clone()).await {
+                Ok(v) => v,
+                Err(ToolError::Rejected(msg)) => json!({"error": msg}),
+                Err(ToolError::Store(e)) => return Err(AgentError::Store(e)),
+            };
+            (args, result)
+        }
+    };
+    Ok(ToolCallRecord { id: requested.id.clone(), tool: requested.name.clone(), arguments, result })
+}
+
+/// The stored conversation as chat-completion messages: a reply with tool calls
+/// becomes the assistant's call message, one tool message per result, then its text.
+pub fn history_messages(history: &[ChatMessage]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for m in history {
+        match m.role {
+            Role::User => out.push(json!({"role": "user", "content": m.content})),
+            Role::Assistant => {
+                if !m.tool_calls.is_empty() {
+                    out.push(json!({
+                        "role": "assistant",
+                        "content": Value::Null,
+                        "tool_calls": m.tool_calls.iter().map(|c| json!({
+                            "id": c.id, "type": "function",
+                            "function": {"name": c.tool, "arguments": if c.arguments.is_string() { c.arguments.as_str().unwrap_or("{}").to_string() } else { c.arguments.to_string() }}
+                        })).collect::<Vec<_>>(),
+                    }));
+                    for c in &m.tool_calls {
+                        out.push(json!({"role": "tool", "tool_call_id": c.id, "content": c.result.to_string()}));
+                    }
+                }
+                out.push(json!({"role": "assistant", "content": m.content}));
+            }
+        }
+    }
+    out
+}
+
+pub fn system_prompt(now: DateTime<Utc>) -> String {
+    format!(
+        "You are the todo-app assistant. You manage the user's tasks, and only through the tools you are given.\n\
+         Today is {} ({}); the time is {} UTC. Resolve relative dates such as \"tomorrow\" or \"next Friday\" \
+         against today and pass due_at as an RFC 3339 date-time.\n\
+         - add, create, remember, \"I need to\": call add_task.\n\
+         - see, show, list, \"what's pending\", \"what have I completed\": call list_tasks with status pending, completed or all.\n\
+         - done, complete, finished: call complete_task.\n\
+         - delete, remove, cancel: call delete_task.\n\
+         - change, update, rename: call update_task.\n\
+         When the user names a task by its title instead of its number, call list_tasks with q set to a word of \
+         the title first and use the matching task's id; if several match, ask which one. Never invent task ids.\n\
+         After every action, confirm it in one short, friendly sentence. If a tool returns an error, explain it plainly.",
+        now.format("%A, %B %-d, %Y"),
+        now.format("%Y-%m-%d"),
+        now.format("%H:%M"),
+    )
+}
+
+/// Adapts the catalogue to the built-in interpreter: rejected calls are errors it
+/// explains; a store failure is remembered so the turn can fail as a whole.
+struct BuiltinRunner<'a> {
+    tools: &'a TaskTools,
+    store_error: Option<StoreError>,
+}
+
+impl todo_builtin::ToolRunner for BuiltinRunner<'_> {
+    async fn call(&mut self, name: &str, args: Value) -> Result<Value, String> {
+        match self.tools.call(name, args).await {
+            Ok(v) => Ok(v),
+            Err(ToolError::Rejected(msg)) => Err(msg),
+            Err(ToolError::Store(e)) => {
+                let msg = "the task list is unavailable right now".to_string();
+                self.store_error = Some(e);
+                Err(msg)
+            }
+        }
+    }
+}
+
+async fn builtin_turn(
+    tools: &TaskTools,
+    message: &str,
+    now: DateTime<Utc>,
+    events: Option<&mpsc::UnboundedSender<TurnEvent>>,
+    mut calls: Vec<ToolCallRecord>,
+) -> Result<TurnOutcome, AgentError> {
+    let mut runner = BuiltinRunner { tools, store_error: None };
+    let reply = todo_builtin::respond(message, now.date_naive(), &mut runner).await;
+    if let Some(e) = runner.store_error {
+        return Err(AgentError::Store(e));
+    }
+    let first = calls.len();
+    calls.extend(reply.calls.into_iter().enumerate().map(|(i, c)| ToolCallRecord {
+        id: format!("builtin_{}", first + i + 1),
+        tool: c.name,
+        arguments: c.arguments,
+        result: c.result,
+    }));
+    if let Some(ev) = events {
+        for c in &calls[first..] {
+            let _ = ev.send(TurnEvent::ToolCall(c.clone()));
+        }
+        let _ = ev.send(TurnEvent::Delta(reply.text.clone()));
+    }
+    Ok(TurnOutcome { text: reply.text, calls })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_prompt_carries_the_date() {
+        let now: DateTime<Utc> = "2026-11-26T10:30:00Z".parse().unwrap();
+        let p = system_prompt(now);
+        assert!(p.contains("Thursday, November 26, 2026") && p.contains("2026-11-26") && p.contains("10:30"));
+    }
+
+    #[test]
+    fn history_replays_tool_calls_in_protocol_order() {
+        let now = Utc::now();
+        let history = vec![
+            ChatMessage {
+                id: 1,
+                conversation_id: 1,
+                role: Role::User,
+                content: "add milk".into(),
+                tool_calls: vec![],
+                created_at: now,
+            },
+            ChatMessage {
+                id: 2,
+                conversation_id: 1,
+                role: Role::Assistant,
+                content: "Added.".into(),
+                tool_calls: vec![ToolCallRecord {
+                    id: "c1".into(),
+                    tool: "add_task".into(),
+                    arguments: json!({"title": "Milk"}),
+                    result: json!({"task_id": 1, "status": "created", "title": "Milk"}),
+                }],
+                created_at: now,
+            },
+        ];
+        let m = history_messages(&history);
+        let roles: Vec<&str> = m.iter().map(|v| v["role"].as_str().unwrap()).collect();
+        assert_eq!(roles, ["user", "assistant", "tool", "assistant"]);
+        assert_eq!(m[1]["tool_calls"][0]["function"]["arguments"], "{\"title\":\"Milk\"}");
+        assert_eq!(m[2]["tool_call_id"], "c1");
+        assert_eq!(m[3]["content"], "Added.");
+    }
+}

@@ -1,0 +1,11 @@
+//! The todo-app assistant: the task tool catalogue (shared by the chat agent and
+//! the MCP server), an OpenAI-compatible provider client, and the agent loop that
+//! falls back to (or is) the deterministic built-in interpreter.
+
+pub mod agent;
+pub mod provider;
+pub mod tools;
+
+pub use agent::{AgentError, Assistant, BUILTIN, TurnEvent, TurnOutcome};
+pub use provider::{PRESETS, Provider, ProviderConfig, ProviderError, preset};
+pub use tools::{TaskTools, ToolDef, ToolError, catalogue};

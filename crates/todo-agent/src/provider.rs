@@ -1,0 +1,338 @@
+//! A small client for the OpenAI chat-completions protocol with tool calling,
+//! which OpenAI, Gemini, Groq, OpenRouter and Ollama all speak. Responses are read
+//! leniently as JSON values: real providers add, omit and reshape fields.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+/// A provider preset: where it lives, its default model, and the environment
+/// variable that usually holds its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    pub name: &'static str,
+    pub base_url: &'static str,
+    pub default_model: &'static str,
+    pub key_env: Option<&'static str>,
+}
+
+pub const PRESETS: [Preset; 5] = [
+    Preset {
+        name: "openai",
+        base_url: "https://api.openai.com/v1",
+        default_model: "gpt-4o-mini",
+        key_env: Some("OPENAI_API_KEY"),
+    },
+    Preset {
+        name: "gemini",
+        base_url: "https://generativelanguage.googleapis.com/v1beta/openai",
+        default_model: "gemini-2.5-flash",
+        key_env: Some("GEMINI_API_KEY"),
+    },
+    Preset {
+        name: "groq",
+        base_url: "https://api.groq.com/openai/v1",
+        default_model: "llama-3.3-70b-versatile",
+        key_env: Some("GROQ_API_KEY"),
+    },
+    Preset {
+        name: "openrouter",
+        base_url: "https://openrouter.ai/api/v1",
+        default_model: "openai/gpt-4o-mini",
+        key_env: Some("OPENROUTER_API_KEY"),
+    },
+    Preset { name: "ollama", base_url: "http://localhost:11434/v1", default_model: "llama3.2", key_env: None },
+];
+
+pub fn preset(name: &str) -> Option<Preset> {
+    PRESETS.into_iter().find(|p| p.name == name)
+}
+
+#[derive(Clone)]
+pub struct ProviderConfig {
+    /// Name shown in errors and logs (`openai`, `groq`, `openai-compatible`, ...).
+    pub name: String,
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<String>,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    /// Extra attempts after a 429, a 5xx or a refused connection.
+    pub max_retries: u32,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ProviderError {
+    #[error("the {provider} provider did not answer within {secs} s")]
+    Timeout { provider: String, secs: u64 },
+    #[error("the {provider} provider failed: {cause}")]
+    Failed { provider: String, cause: String },
+}
+
+/// A tool call the model asked for; `arguments` is the raw JSON text it sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestedCall {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Completion {
+    pub content: String,
+    pub tool_calls: Vec<RequestedCall>,
+}
+
+#[derive(Clone)]
+pub struct Provider {
+    cfg: ProviderConfig,
+    http: reqwest::Client,
+}
+
+impl Provider {
+    pub fn new(cfg: ProviderConfig) -> Provider {
+        let http = reqwest::Client::builder()
+            .connect_timeout(cfg.connect_timeout)
+            .timeout(cfg.timeout)
+            .build()
+            .unwrap_or_default();
+        Provider { cfg, http }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.cfg.name
+    }
+
+    pub fn model(&self) -> &str {
+        &self.cfg.model
+    }
+
+    fn failed(&self, cause: impl Into<String>) -> ProviderError {
+        ProviderError::Failed { provider: self.cfg.name.clone(), cause: cause.into() }
+    }
+
+    fn from_reqwest(&self, e: reqwest::Error) -> ProviderError {
+        if e.is_timeout() {
+            ProviderError::Timeout { provider: self.cfg.name.clone(), secs: self.cfg.timeout.as_secs() }
+        } else {
+            // Without the URL: it is ours and adds nothing; keys travel in headers only.
+            self.failed(e.without_url().to_string())
+        }
+    }
+
+    /// One completion. With `deltas`, the reply is streamed and every text
+    /// fragment is handed to it as it arrives.
+    pub async fn complete(
+        &self,
+        messages: &[Value],
+        tools: &[Value],
+        deltas: Option<&(dyn Fn(&str) + Sync)>,
+    ) -> Result<Completion, ProviderError> {
+        let mut body = json!({"model": self.cfg.model, "messages": messages});
+        if !tools.is_empty() {
+            body["tools"] = Value::Array(tools.to_vec());
+            body["tool_choice"] = json!("auto");
+        }
+        if deltas.is_some() {
+            body["stream"] = json!(true);
+        }
+        let url = format!("{}/chat/completions", self.cfg.base_url.trim_end_matches('/'));
+        let mut attempt = 0;
+        let response = loop {
+            let mut req = self.http.post(&url).json(&body);
+            if let Some(key) = &self.cfg.api_key {
+                req = req.bearer_auth(key);
+            }
+            let retry_in = match req.send().await {
+                Ok(res) if res.status().is_success() => break res,
+                Ok(res) => {
+                    let status = res.status();
+                    let retry_after = res
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<f64>().ok())
+                        .map(|s| Duration::from_secs_f64(s.clamp(0.0, 30.0)));
+                    let text = res.text().await.unwrap_or_default();
+                    let retryable = status.as_u16() == 429 || status.is_server_error();
+                    if !retryable || attempt >= self.cfg.max_retries {
+                        return Err(self.failed(format!("HTTP {} {}", status.as_u16(), error_message(&text))));
+                    }
+                    retry_after.unwrap_or_else(|| backoff(attempt))
+                }
+                Err(e) if e.is_connect() && attempt < self.cfg.max_retries => backoff(attempt),
+                Err(e) => return Err(self.from_reqwest(e)),
+            };
+            attempt += 1;
+            tracing::warn!(provider = %self.cfg.name, attempt, wait_ms = retry_in.as_millis() as u64, "provider busy or failing; retrying");
+            tokio::time::sleep(retry_in).await;
+        };
+        match deltas {
+            None => {
+                let v: Value = response.json().await.map_err(|e| self.from_reqwest(e))?;
+                parse_completion(&v)
+                    .ok_or_else(|| self.failed(format!("unexpected response: {}", snippet(&v.to_string()))))
+            }
+            Some(sink) => self.read_stream(response, sink).await,
+        }
+    }
+
+    async fn read_stream(
+        &self,
+        response: reqwest::Response,
+        sink: &(dyn Fn(&str) + Sync),
+    ) -> Result<Completion, ProviderError> {
+        let mut out = Completion::default();
+        let mut partial: Vec<(String, String, String)> = Vec::new(); // id, name, arguments by index
+        let mut buf = String::new();
+        let mut stream = response.bytes_stream();
+        'read: while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| self.from_reqwest(e))?;
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(nl) = buf.find('\n') {
+                let line = buf[..nl].trim().to_string();
+                buf.drain(..=nl);
+                let Some(data) = line.strip_prefix("data:").map(str::trim) else { continue };
+                if data == "[DONE]" {
+                    break 'read;
+                }
+                let Ok(v) = serde_json::from_str::<Value>(data) else { continue };
+                let delta = &v["choices"][0]["delta"];
+                if let Some(text) = delta["content"].as_str().filter(|t| !t.is_empty()) {
+                    out.content.push_str(text);
+                    sink(text);
+                }
+                for (pos, call) in delta["tool_calls"].as_array().into_iter().flatten().enumerate() {
+                    let i = call["index"].as_u64().map(|i| i as usize).unwrap_or(pos);
+                    if partial.len() <= i {
+                        partial.resize(i + 1, Default::default());
+                    }
+                    if let Some(id) = call["id"].as_str() {
+                        partial[i].0 = id.to_string();
+                    }
+                    if let Some(name) = call["function"]["name"].as_str() {
+                        partial[i].1.push_str(name);
+                    }
+                    match &call["function"]["arguments"] {
+                        Value::String(s) => partial[i].2.push_str(s),
+                        Value::Null => {}
+                        other => partial[i].2.push_str(&other.to_string()),
+                    }
+                }
+            }
+        }
+        out.tool_calls = partial
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (_, name, _))| !name.is_empty())
+            .map(|(i, (id, name, arguments))| RequestedCall {
+                id: if id.is_empty() { format!("call_{i}") } else { id },
+                name,
+                arguments,
+            })
+            .collect();
+        Ok(out)
+    }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(250 * 2u64.pow(attempt.min(5)))
+}
+
+fn snippet(s: &str) -> String {
+    let s: String = s.chars().take(200).collect();
+    s.replace(['\n', '\r'], " ")
+}
+
+/// The provider's own error message when it sends one, else the start of the body.
+fn error_message(body: &str) -> String {
+    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let msg = parsed.as_ref().and_then(|v| {
+        v["error"]["message"]
+            .as_str()
+            .or_else(|| v["error"].as_str())
+            .or_else(|| v["message"].as_str())
+            .map(str::to_string)
+    });
+    snippet(&msg.unwrap_or_else(|| body.to_string()))
+}
+
+/// Reads `choices[0].message` whatever its exact shape.
+pub fn parse_completion(v: &Value) -> Option<Completion> {
+    let message = v.get("choices")?.get(0)?.get("message")?;
+    let content = match &message["content"] {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts.iter().filter_map(|p| p["text"].as_str()).collect::<Vec<_>>().join(""),
+        _ => String::new(),
+    };
+    let tool_calls = message["tool_calls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let f = c.get("function")?;
+            let name = f.get("name")?.as_str()?.to_string();
+            let arguments = match f.get("arguments") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Null) | None => "{}".into(),
+                Some(other) => other.to_string(),
+            };
+            let id = c.get("id").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("call_{i}"));
+            Some(RequestedCall { id, name, arguments })
+        })
+        .collect();
+    Some(Completion { content, tool_calls })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plain_and_tool_replies_leniently() {
+        let plain = json!({"choices": [{"message": {"role": "assistant", "content": "Hi!"}, "extra": 1}], "usage": {}});
+        assert_eq!(parse_completion(&plain).unwrap(), Completion { content: "Hi!".into(), tool_calls: vec![] });
+        let tools = json!({"choices": [{"message": {"content": null, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "add_task", "arguments": "{\"title\":\"x\"}"}},
+            {"function": {"name": "list_tasks", "arguments": {"status": "pending"}}}
+        ]}}]});
+        let c = parse_completion(&tools).unwrap();
+        assert_eq!(c.content, "");
+        assert_eq!(
+            c.tool_calls[0],
+            RequestedCall { id: "c1".into(), name: "add_task".into(), arguments: "{\"title\":\"x\"}".into() }
+        );
+        assert_eq!(c.tool_calls[1].id, "call_1");
+        assert_eq!(c.tool_calls[1].arguments, "{\"status\":\"pending\"}");
+        let parts = json!({"choices": [{"message": {"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}}]});
+        assert_eq!(parse_completion(&parts).unwrap().content, "ab");
+        assert!(parse_completion(&json!({"error": "x"})).is_none());
+    }
+
+    #[test]
+    fn error_messages_come_from_the_body() {
+        assert_eq!(error_message(r#"{"error":{"message":"Rate limit reached","type":"x"}}"#), "Rate limit reached");
+        assert_eq!(error_message("upstream\nexploded"), "upstream exploded");
+    }
+
+    #[test]
+    fn presets_cover_the_documented_providers() {
+        for name in ["openai", "gemini", "groq", "openrouter", "ollama"] {
+            assert!(preset(name).is_some(), "{name}");
+        }
+        assert!(preset("ollama").unwrap().key_env.is_none());
+    }
+}

@@ -1,0 +1,194 @@
+//! The assistant over HTTP: stateless chat turns (JSON or server-sent events) and
+//! the user's stored conversations.
+
+use std::convert::Infallible;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use todo_agent::{AgentError, ProviderError, TaskTools, TurnEvent};
+use todo_domain::{ChatMessage, ChatRequest, ChatResponse, Conversation, Role, conversation_title};
+use utoipa::IntoParams;
+
+use crate::error::{ApiError, ApiResult, NotFoundAs, Problem};
+use crate::extract::{ApiJson, ApiQuery, ConversationId, Owner};
+use crate::state::AppState;
+
+/// The conversation and history a turn runs on, with the user's message stored.
+struct PreparedTurn {
+    conversation: Conversation,
+    history: Vec<ChatMessage>,
+    message: String,
+}
+
+async fn prepare(state: &AppState, user_id: &str, req: &ChatRequest) -> ApiResult<PreparedTurn> {
+    let message = req.validate()?;
+    let conversation = match req.conversation_id {
+        Some(id) => state.store.get_conversation(user_id, id).await.not_found_as("conversation")?,
+        None => state.store.create_conversation(user_id, &conversation_title(&message)).await?,
+    };
+    let history = state.store.recent_messages(conversation.id, state.chat_history_messages).await?;
+    state.store.add_message(conversation.id, Role::User, &message, &[]).await?;
+    Ok(PreparedTurn { conversation, history, message })
+}
+
+/// Runs the turn and stores the reply, even when the provider failed, so the
+/// conversation stays consistent for the next turn. Runs detached from the
+/// request: a client that disconnects does not cut a turn in half.
+async fn run_turn(
+    state: AppState,
+    user_id: String,
+    turn: PreparedTurn,
+    events: Option<tokio::sync::mpsc::UnboundedSender<TurnEvent>>,
+) -> ApiResult<ChatResponse> {
+    let tools = TaskTools::new(state.store.clone(), user_id);
+    let conversation_id = turn.conversation.id;
+    let result = state.assistant.turn(&tools, &turn.history, &turn.message, Utc::now(), events).await;
+    match result {
+        Ok(out) => {
+            state.store.add_message(conversation_id, Role::Assistant, &out.text, &out.calls).await?;
+            Ok(ChatResponse { conversation_id, response: out.text, tool_calls: out.calls })
+        }
+        Err(AgentError::Provider { error, calls }) => {
+            tracing::warn!(provider = state.assistant.provider_name(), %error, "assistant provider failed");
+            let note = format!("Sorry, I could not answer this time ({error}).");
+            state.store.add_message(conversation_id, Role::Assistant, &note, &calls).await?;
+            let timeout = matches!(error, ProviderError::Timeout { .. });
+            Err(ApiError::Provider { detail: error.to_string(), timeout })
+        }
+        Err(AgentError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn wants_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("text/event-stream")))
+}
+
+/// Send a message to the assistant. Without `conversation_id` a new conversation
+/// starts. With `Accept: text/event-stream` the reply streams as server-sent
+/// events: `delta` (`{"text"}`), `tool_call` (a tool call with its result), then
+/// `done` (the same body as the JSON response) or `error` (a problem).
+#[utoipa::path(post, path = "/api/{user_id}/chat", tag = "chat", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Must equal the token's subject")),
+    request_body = ChatRequest,
+    responses(
+        (status = 200, description = "The assistant's reply and the tools it called", body = ChatResponse),
+        (status = 404, description = "No such conversation for this user", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty or too long message", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The model provider failed", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "The model provider timed out", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn chat(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<ChatRequest>,
+) -> ApiResult<Response> {
+    let turn = prepare(&state, &user_id, &req).await?;
+    if !wants_stream(&headers) {
+        let task = tokio::spawn(run_turn(state, user_id, turn, None));
+        let response = task.await.map_err(|e| ApiError::Internal(format!("chat turn failed: {e}")))??;
+        return Ok(Json(response).into_response());
+    }
+
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let done = tokio::spawn(run_turn(state, user_id, turn, Some(tx)));
+    let stream = futures::stream::unfold((rx, Some(done)), |(mut rx, done)| async move {
+        if let Some(ev) = rx.recv().await {
+            let event = match ev {
+                TurnEvent::Delta(text) => Event::default().event("delta").json_data(serde_json::json!({"text": text})),
+                TurnEvent::ToolCall(call) => Event::default().event("tool_call").json_data(call),
+            };
+            return Some((event.unwrap_or_default(), (rx, done)));
+        }
+        let finished = done?.await;
+        let event = match finished {
+            Ok(Ok(response)) => Event::default().event("done").json_data(response),
+            Ok(Err(e)) => Event::default().event("error").json_data(e.problem()),
+            Err(e) => Event::default().event("error").json_data(ApiError::Internal(e.to_string()).problem()),
+        };
+        Some((event.unwrap_or_default(), (rx, None)))
+    });
+    let stream = futures::StreamExt::map(stream, Ok::<_, Infallible>);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// 1-100, default 50.
+    pub limit: Option<String>,
+    /// Default 0.
+    pub offset: Option<String>,
+}
+
+impl PageParams {
+    fn validate(&self) -> ApiResult<(u32, u32)> {
+        let limit = match self.limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => 50,
+            Some(s) => s
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| ApiError::field("limit", "must be an integer from 1 to 100"))?,
+        };
+        let offset = match self.offset.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => 0,
+            Some(s) => s.parse::<u32>().map_err(|_| ApiError::field("offset", "must be a non-negative integer"))?,
+        };
+        Ok((limit, offset))
+    }
+}
+
+/// The user's conversations, most recently active first.
+#[utoipa::path(get, path = "/api/{user_id}/conversations", tag = "chat", security(("bearer" = [])),
+    params(("user_id" = String, Path), PageParams),
+    responses((status = 200, description = "Conversations", body = Vec<Conversation>)))]
+pub async fn list_conversations(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<Json<Vec<Conversation>>> {
+    let (limit, offset) = page.validate()?;
+    Ok(Json(state.store.list_conversations(&user_id, limit, offset).await?))
+}
+
+/// The messages of one conversation, oldest first, with each reply's tool calls.
+#[utoipa::path(get, path = "/api/{user_id}/conversations/{id}/messages", tag = "chat", security(("bearer" = [])),
+    params(("user_id" = String, Path), ("id" = i64, Path), PageParams),
+    responses(
+        (status = 200, description = "Messages", body = Vec<ChatMessage>),
+        (status = 404, description = "No such conversation for this user", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_messages(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    ConversationId(id): ConversationId,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<Json<Vec<ChatMessage>>> {
+    let (limit, offset) = page.validate()?;
+    Ok(Json(state.store.list_messages(&user_id, id, limit, offset).await.not_found_as("conversation")?))
+}
+
+/// Delete a conversation and its messages (tasks the assistant changed stay as they are).
+#[utoipa::path(delete, path = "/api/{user_id}/conversations/{id}", tag = "chat", security(("bearer" = [])),
+    params(("user_id" = String, Path), ("id" = i64, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such conversation for this user", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_conversation(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    ConversationId(id): ConversationId,
+) -> ApiResult<StatusCode> {
+    state.store.delete_conversation(&user_id, id).await.not_found_as("conversation")?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,445 @@
+//! The assistant end to end: chat turns against a scripted OpenAI-compatible
+//! server at the HTTP boundary (and the built-in interpreter), checking what the
+//! provider was sent and what the database holds afterwards.
+
+mod common;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode as AxStatus};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Json, Router};
+use common::{Db, TestApp, User, expect_problem, fields, spawn_on, spawn_with};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// One scripted provider answer.
+enum Reply {
+    Json(u16, Value, Vec<(&'static str, &'static str)>),
+    Slow(Duration, Value),
+    Stream(Vec<Value>),
+}
+
+#[derive(Clone)]
+struct ScriptedLlm {
+    url: String,
+    replies: Arc<Mutex<VecDeque<Reply>>>,
+    requests: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
+}
+
+impl ScriptedLlm {
+    async fn start() -> ScriptedLlm {
+        let replies: Arc<Mutex<VecDeque<Reply>>> = Default::default();
+        let requests: Arc<Mutex<Vec<(HeaderMap, Value)>>> = Default::default();
+        let (r, q) = (replies.clone(), requests.clone());
+        let app = Router::new().route(
+            "/v1/chat/completions",
+            post(move |headers: HeaderMap, Json(body): Json<Value>| {
+                let (r, q) = (r.clone(), q.clone());
+                async move {
+                    q.lock().unwrap().push((headers, body));
+                    let next = r.lock().unwrap().pop_front();
+                    match next {
+                        None => (AxStatus::INTERNAL_SERVER_ERROR, "script exhausted").into_response(),
+                        Some(Reply::Json(status, body, headers)) => {
+                            let mut res = (AxStatus::from_u16(status).unwrap(), Json(body)).into_response();
+                            for (k, v) in headers {
+                                res.headers_mut().insert(k, v.parse().unwrap());
+                            }
+                            res
+                        }
+                        Some(Reply::Slow(delay, body)) => {
+                            tokio::time::sleep(delay).await;
+                            Json(body).into_response()
+                        }
+                        Some(Reply::Stream(chunks)) => {
+                            let mut sse = String::new();
+                            for c in chunks {
+                                sse.push_str(&format!("data: {c}\n\n"));
+                            }
+                            sse.push_str("data: [DONE]\n\n");
+                            ([("content-type", "text/event-stream")], sse).into_response()
+                        }
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/v1", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        ScriptedLlm { url, replies, requests }
+    }
+
+    fn push(&self, reply: Reply) {
+        self.replies.lock().unwrap().push_back(reply);
+    }
+
+    fn requests(&self) -> Vec<Value> {
+        self.requests.lock().unwrap().iter().map(|(_, b)| b.clone()).collect()
+    }
+
+    fn flags(&self) -> Vec<String> {
+        vec![
+            "--llm-provider=openai-compatible".into(),
+            format!("--llm-base-url={}", self.url),
+            "--llm-model=scripted-model".into(),
+            "--openai-api-key=sk-test-key-must-stay-secret".into(),
+        ]
+    }
+}
+
+fn text(content: &str) -> Reply {
+    Reply::Json(
+        200,
+        json!({"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]}),
+        vec![],
+    )
+}
+
+fn calls(list: &[(&str, &str, &str)]) -> Reply {
+    let tool_calls: Vec<Value> = list
+        .iter()
+        .map(|(id, name, args)| json!({"id": id, "type": "function", "function": {"name": name, "arguments": args}}))
+        .collect();
+    Reply::Json(
+        200,
+        json!({"choices": [{"message": {"role": "assistant", "content": null, "tool_calls": tool_calls}, "finish_reason": "tool_calls"}]}),
+        vec![],
+    )
+}
+
+async fn with_llm(db: Db, extra: &[&str]) -> (TestApp, ScriptedLlm) {
+    let llm = ScriptedLlm::start().await;
+    let mut flags = llm.flags();
+    flags.extend(extra.iter().map(|s| s.to_string()));
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    (spawn_with(db, &flags).await, llm)
+}
+
+async fn chat(app: &TestApp, user: &User, body: Value) -> reqwest::Response {
+    app.as_user(Method::POST, user, "/api/{me}/chat").json(&body).send().await.unwrap()
+}
+
+async fn messages(app: &TestApp, user: &User, conversation: i64) -> Vec<Value> {
+    let res = app
+        .as_user(Method::GET, user, &format!("/api/{{me}}/conversations/{conversation}/messages"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+macro_rules! on_both {
+    ($($case:ident),+ $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() { super::$case(super::Db::Sqlite).await }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() { super::$case(super::Db::Postgres).await }
+            }
+        )+
+    };
+}
+
+on_both!(plain_answer, one_tool_call, multi_step_delete_by_title, resume_after_restart_and_isolation);
+
+async fn plain_answer(db: Db) {
+    let (app, llm) = with_llm(db, &[]).await;
+    let u = app.sign_up("plain@example.com").await;
+    llm.push(text("Hello! How can I help with your tasks?"));
+    let res = chat(&app, &u, json!({"message": "hi"})).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["response"], "Hello! How can I help with your tasks?");
+    assert_eq!(body["tool_calls"], json!([]));
+    let conversation = body["conversation_id"].as_i64().unwrap();
+
+    let sent = &llm.requests()[0];
+    assert_eq!(sent["model"], "scripted-model");
+    assert_eq!(sent["messages"][0]["role"], "system");
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert!(sent["messages"][0]["content"].as_str().unwrap().contains(&today), "system prompt carries today's date");
+    assert_eq!(sent["messages"][1], json!({"role": "user", "content": "hi"}));
+    let names: Vec<&str> =
+        sent["tools"].as_array().unwrap().iter().map(|t| t["function"]["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["add_task", "list_tasks", "complete_task", "delete_task", "update_task"]);
+    let auth = &llm.requests.lock().unwrap()[0].0;
+    assert_eq!(auth["authorization"], "Bearer sk-test-key-must-stay-secret");
+
+    let stored = messages(&app, &u, conversation).await;
+    assert_eq!(stored.len(), 2);
+    assert_eq!((stored[0]["role"].as_str(), stored[0]["content"].as_str()), (Some("user"), Some("hi")));
+    assert_eq!(stored[1]["role"], "assistant");
+    let convs: Vec<Value> =
+        app.as_user(Method::GET, &u, "/api/{me}/conversations").send().await.unwrap().json().await.unwrap();
+    assert_eq!(convs.len(), 1);
+    assert_eq!(convs[0]["title"], "hi");
+}
+
+async fn one_tool_call(db: Db) {
+    let (app, llm) = with_llm(db, &[]).await;
+    let u = app.sign_up("tool@example.com").await;
+    llm.push(calls(&[("call_1", "add_task", r#"{"title": "Buy groceries", "priority": "high"}"#)]));
+    llm.push(text("I've added 'Buy groceries' to your list."));
+    let body: Value = chat(&app, &u, json!({"message": "Add a task to buy groceries"})).await.json().await.unwrap();
+    assert_eq!(body["response"], "I've added 'Buy groceries' to your list.");
+    let call = &body["tool_calls"][0];
+    assert_eq!(call["tool"], "add_task");
+    assert_eq!(call["arguments"]["title"], "Buy groceries");
+    assert_eq!(call["result"]["status"], "created");
+    assert_eq!(call["result"]["title"], "Buy groceries");
+    assert_eq!(app.list(&u, "priority=high").await, (1, vec!["Buy groceries".into()]));
+
+    // The model was given the tool result in protocol order.
+    let second = &llm.requests()[1]["messages"];
+    let n = second.as_array().unwrap().len();
+    assert_eq!(second[n - 2]["tool_calls"][0]["id"], "call_1");
+    assert_eq!(second[n - 1]["role"], "tool");
+    assert_eq!(second[n - 1]["tool_call_id"], "call_1");
+    assert!(second[n - 1]["content"].as_str().unwrap().contains("created"));
+
+    let stored = messages(&app, &u, body["conversation_id"].as_i64().unwrap()).await;
+    assert_eq!(stored[1]["tool_calls"][0]["result"]["status"], "created");
+}
+
+async fn multi_step_delete_by_title(db: Db) {
+    let (app, llm) = with_llm(db, &[]).await;
+    let u = app.sign_up("multi@example.com").await;
+    let meeting = app.create_task(&u, json!({"title": "Team meeting"})).await;
+    app.create_task(&u, json!({"title": "Buy milk"})).await;
+    let id = meeting["id"].as_i64().unwrap();
+    llm.push(calls(&[("c1", "list_tasks", r#"{"q": "meeting"}"#)]));
+    llm.push(calls(&[("c2", "delete_task", &format!(r#"{{"task_id": {id}}}"#))]));
+    llm.push(text("Done: I deleted 'Team meeting'."));
+    let body: Value = chat(&app, &u, json!({"message": "Delete the meeting task"})).await.json().await.unwrap();
+    let tools: Vec<&str> = body["tool_calls"].as_array().unwrap().iter().map(|c| c["tool"].as_str().unwrap()).collect();
+    assert_eq!(tools, ["list_tasks", "delete_task"]);
+    assert_eq!(body["tool_calls"][0]["result"]["count"], 1);
+    assert_eq!(body["tool_calls"][1]["result"]["status"], "deleted");
+    assert_eq!(app.list(&u, "").await, (1, vec!["Buy milk".into()]));
+}
+
+async fn resume_after_restart_and_isolation(db: Db) {
+    let llm = ScriptedLlm::start().await;
+    let flags = llm.flags();
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let url = common::fresh_database(db).await;
+    let first = spawn_on(db, &url, &flags).await;
+    let alice = first.sign_up("alice-chat@example.com").await;
+    llm.push(calls(&[("c1", "add_task", r#"{"title": "Alice's secret plan"}"#)]));
+    llm.push(text("Added."));
+    let body: Value = chat(&first, &alice, json!({"message": "remember my secret plan"})).await.json().await.unwrap();
+    let conversation = body["conversation_id"].as_i64().unwrap();
+    first.stop().await;
+
+    // A new process on the same database continues the conversation.
+    let second = spawn_on(db, &url, &flags).await;
+    llm.push(text("You asked me to remember your secret plan."));
+    let res = chat(&second, &alice, json!({"conversation_id": conversation, "message": "what did I ask?"})).await;
+    assert_eq!(res.status(), 200);
+    let sent = llm.requests().last().unwrap().clone();
+    let roles: Vec<&str> = sent["messages"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["system", "user", "assistant", "tool", "assistant", "user"], "history replayed in order");
+    assert_eq!(sent["messages"][1]["content"], "remember my secret plan");
+    assert_eq!(messages(&second, &alice, conversation).await.len(), 4);
+
+    // Bob sees none of it, through any route.
+    let bob = second.sign_up("bob-chat@example.com").await;
+    let convs: Vec<Value> =
+        second.as_user(Method::GET, &bob, "/api/{me}/conversations").send().await.unwrap().json().await.unwrap();
+    assert!(convs.is_empty());
+    let res = second
+        .as_user(Method::GET, &bob, &format!("/api/{{me}}/conversations/{conversation}/messages"))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 404, "not_found").await;
+    let res = chat(&second, &bob, json!({"conversation_id": conversation, "message": "hi"})).await;
+    expect_problem(res, 404, "not_found").await;
+    let res = second
+        .as_user(Method::DELETE, &bob, &format!("/api/{{me}}/conversations/{conversation}"))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 404, "not_found").await;
+    // The model cannot reach Alice's tasks for Bob, even by id.
+    let alice_task = body["tool_calls"][0]["result"]["task_id"].as_i64().unwrap();
+    llm.push(calls(&[("b1", "list_tasks", "{}"), ("b2", "delete_task", &format!(r#"{{"task_id": {alice_task}}}"#))]));
+    llm.push(text("Nothing there."));
+    let body: Value = chat(&second, &bob, json!({"message": "show and delete everything"})).await.json().await.unwrap();
+    assert_eq!(body["tool_calls"][0]["result"]["count"], 0);
+    assert_eq!(body["tool_calls"][1]["result"]["error"], format!("task {alice_task} doesn't exist"));
+    assert_eq!(second.list(&alice, "").await.0, 1);
+
+    // Deleting the conversation removes its messages.
+    let res = second
+        .as_user(Method::DELETE, &alice, &format!("/api/{{me}}/conversations/{conversation}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let res = second
+        .as_user(Method::GET, &alice, &format!("/api/{{me}}/conversations/{conversation}/messages"))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 404, "not_found").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_malformed_and_unknown_tool_calls() {
+    let (app, llm) = with_llm(Db::Sqlite, &[]).await;
+    let u = app.sign_up("parallel@example.com").await;
+    llm.push(calls(&[
+        ("p1", "add_task", r#"{"title": "Pay bills"}"#),
+        ("p2", "add_task", r#"{"title": "Call mom", "due_at": "2030-01-01"}"#),
+        ("p3", "add_task", r#"{"title": "broken"#),
+        ("p4", "launch_rockets", "{}"),
+        ("p5", "complete_task", r#"{"task_id": 999999}"#),
+        ("p6", "add_task", r#"{"title": ""}"#),
+    ]));
+    llm.push(text("Added two tasks; some requests failed."));
+    let res = chat(&app, &u, json!({"message": "do lots"})).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let results: Vec<&Value> = body["tool_calls"].as_array().unwrap().iter().map(|c| &c["result"]).collect();
+    assert_eq!(results[0]["status"], "created");
+    assert_eq!(results[1]["status"], "created");
+    assert!(results[2]["error"].as_str().unwrap().contains("not valid JSON"));
+    assert!(results[3]["error"].as_str().unwrap().contains("no tool named"));
+    assert_eq!(results[4]["error"], "task 999999 doesn't exist");
+    assert!(results[5]["error"].as_str().unwrap().contains("title"));
+    let (n, mut titles) = app.list(&u, "").await;
+    titles.sort();
+    assert_eq!((n, titles), (2, vec!["Call mom".to_string(), "Pay bills".into()]));
+    // Every error went back to the model as a tool message.
+    let tool_msgs = llm.requests()[1]["messages"].as_array().unwrap().iter().filter(|m| m["role"] == "tool").count();
+    assert_eq!(tool_msgs, 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_then_success_is_retried() {
+    let (app, llm) = with_llm(Db::Sqlite, &[]).await;
+    let u = app.sign_up("retry@example.com").await;
+    llm.push(Reply::Json(429, json!({"error": {"message": "Rate limit reached"}}), vec![("retry-after", "0")]));
+    llm.push(Reply::Json(503, json!({"error": "overloaded"}), vec![]));
+    llm.push(text("Here you go."));
+    let res = chat(&app, &u, json!({"message": "hello"})).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(llm.requests().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_failure_is_502_and_the_next_turn_works() {
+    let (app, llm) = with_llm(Db::Sqlite, &["--llm-max-retries=1"]).await;
+    let u = app.sign_up("fail@example.com").await;
+    for _ in 0..2 {
+        llm.push(Reply::Json(500, json!({"error": {"message": "upstream exploded"}}), vec![]));
+    }
+    let res = chat(&app, &u, json!({"message": "hello"})).await;
+    let p = expect_problem(res, 502, "llm_provider_error").await;
+    let detail = p["detail"].as_str().unwrap();
+    assert!(detail.contains("openai-compatible") && detail.contains("upstream exploded"), "{detail}");
+    assert!(!detail.contains("sk-test-key"), "the key must never appear");
+    let convs: Vec<Value> =
+        app.as_user(Method::GET, &u, "/api/{me}/conversations").send().await.unwrap().json().await.unwrap();
+    let conversation = convs[0]["id"].as_i64().unwrap();
+    let stored = messages(&app, &u, conversation).await;
+    assert_eq!(stored.len(), 2, "user message and an apology are stored");
+
+    llm.push(text("Back again."));
+    let res = chat(&app, &u, json!({"conversation_id": conversation, "message": "hello?"})).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(messages(&app, &u, conversation).await.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_timeout_is_504() {
+    let (app, llm) = with_llm(Db::Sqlite, &["--llm-timeout-secs=1", "--llm-max-retries=0"]).await;
+    let u = app.sign_up("slow@example.com").await;
+    llm.push(Reply::Slow(Duration::from_secs(3), json!({"choices": [{"message": {"content": "late"}}]})));
+    let res = chat(&app, &u, json!({"message": "hello"})).await;
+    expect_problem(res, 504, "llm_provider_timeout").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fallback_to_builtin_when_the_provider_fails() {
+    let (app, llm) = with_llm(Db::Sqlite, &["--llm-max-retries=0", "--llm-fallback=builtin"]).await;
+    let u = app.sign_up("fallback@example.com").await;
+    llm.push(Reply::Json(500, json!({}), vec![]));
+    let body: Value = chat(&app, &u, json!({"message": "Add a task to buy groceries"})).await.json().await.unwrap();
+    assert!(body["response"].as_str().unwrap().to_lowercase().contains("built-in"), "{body}");
+    assert_eq!(app.list(&u, "").await, (1, vec!["Buy groceries".into()]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streamed_reply_arrives_as_events() {
+    let (app, llm) = with_llm(Db::Sqlite, &[]).await;
+    let u = app.sign_up("stream@example.com").await;
+    llm.push(Reply::Stream(vec![
+        json!({"choices": [{"index": 0, "delta": {"role": "assistant", "tool_calls": [{"index": 0, "id": "s1", "type": "function", "function": {"name": "add_task", "arguments": ""}}]}}]}),
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{\"title\": \"Stream"}}]}}]}),
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "ed task\"}"}}]}}]}),
+    ]));
+    llm.push(Reply::Stream(vec![
+        json!({"choices": [{"index": 0, "delta": {"content": "Added "}}]}),
+        json!({"choices": [{"index": 0, "delta": {"content": "'Streamed task'."}}]}),
+    ]));
+    let res = app
+        .as_user(Method::POST, &u, "/api/{me}/chat")
+        .header("accept", "text/event-stream")
+        .json(&json!({"message": "add a streamed task"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let raw = res.text().await.unwrap();
+    let events: Vec<(String, Value)> = raw
+        .split("\n\n")
+        .filter_map(|block| {
+            let name = block.lines().find_map(|l| l.strip_prefix("event:"))?.trim().to_string();
+            let data = block.lines().find_map(|l| l.strip_prefix("data:"))?.trim();
+            Some((name, serde_json::from_str(data).unwrap()))
+        })
+        .collect();
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["tool_call", "delta", "delta", "done"], "{raw}");
+    assert_eq!(events[0].1["result"]["title"], "Streamed task");
+    assert_eq!(events[1].1["text"], "Added ");
+    let done = &events[3].1;
+    assert_eq!(done["response"], "Added 'Streamed task'.");
+    assert_eq!(app.list(&u, "").await, (1, vec!["Streamed task".into()]));
+    let stored = messages(&app, &u, done["conversation_id"].as_i64().unwrap()).await;
+    assert_eq!(stored[1]["content"], "Added 'Streamed task'.");
+    assert_eq!(llm.requests()[0]["stream"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builtin_assistant_is_the_default_and_uses_the_same_tools() {
+    let app = common::spawn(Db::Sqlite).await;
+    let u = app.sign_up("builtin@example.com").await;
+    let body: Value = chat(&app, &u, json!({"message": "add a task to buy milk"})).await.json().await.unwrap();
+    assert!(body["response"].as_str().unwrap().to_lowercase().contains("built-in"));
+    assert_eq!(body["tool_calls"][0]["tool"], "add_task");
+    assert_eq!(app.list(&u, "").await, (1, vec!["Buy milk".into()]));
+    let conversation = body["conversation_id"].as_i64().unwrap();
+    let body: Value = chat(&app, &u, json!({"conversation_id": conversation, "message": "What's pending?"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["tool_calls"][0]["tool"], "list_tasks");
+    assert!(body["response"].as_str().unwrap().contains("Buy milk"));
+
+    // Bad requests name the field.
+    let res = chat(&app, &u, json!({"message": "   "})).await;
+    assert_eq!(fields(&expect_problem(res, 422, "validation_failed").await), ["message"]);
+    let res = chat(&app, &u, json!({"conversation_id": 987654, "message": "hi"})).await;
+    expect_problem(res, 404, "not_found").await;
+}

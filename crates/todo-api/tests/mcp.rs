@@ -1,0 +1,349 @@
+//! The MCP server at /mcp: JSON-RPC over the streamable HTTP transport, spoken
+//! by hand with reqwest, and by the official MCP Python SDK (tests/mcp_client.py).
+
+mod common;
+
+use common::{Db, TestApp, User, expect_problem, spawn, spawn_with};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{Value, json};
+
+const PROTOCOL: &str = "2025-11-25";
+
+fn mcp(app: &TestApp, user: Option<&User>) -> RequestBuilder {
+    let req = app
+        .req(Method::POST, "/mcp")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", PROTOCOL);
+    match user {
+        Some(u) => req.bearer_auth(&u.token),
+        None => req,
+    }
+}
+
+/// Sends one JSON-RPC request and returns the whole JSON-RPC response.
+async fn rpc(app: &TestApp, user: &User, method: &str, params: Value) -> Value {
+    let res = mcp(app, Some(user))
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let body = res.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{method}: {body}");
+    assert!(ct.starts_with("application/json"), "{method}: content type {ct}: {body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["jsonrpc"], "2.0");
+    assert_eq!(v["id"], 1);
+    v
+}
+
+/// tools/call; returns the CallToolResult.
+async fn call(app: &TestApp, user: &User, tool: &str, args: Value) -> Value {
+    let v = rpc(app, user, "tools/call", json!({"name": tool, "arguments": args})).await;
+    assert!(v.get("error").is_none(), "{tool}: {v}");
+    v["result"].clone()
+}
+
+fn text_of(result: &Value) -> String {
+    result["content"].as_array().unwrap().iter().filter_map(|c| c["text"].as_str()).collect::<Vec<_>>().join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initialize_is_stateless_and_lists_the_catalogue() {
+    let app = spawn(Db::Sqlite).await;
+    let user = app.sign_up("mcp-init@example.com").await;
+
+    let res = mcp(&app, Some(&user))
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}
+        }}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get("mcp-session-id").is_none(), "stateless: no session id");
+    assert!(res.headers().get("x-request-id").is_some(), "the API's layers apply to /mcp");
+    let init: Value = res.json().await.unwrap();
+    assert_eq!(init["result"]["protocolVersion"], PROTOCOL, "{init}");
+    assert_eq!(init["result"]["serverInfo"]["name"], "todo-app");
+    assert!(init["result"]["capabilities"]["tools"].is_object(), "{init}");
+
+    // No session: any request stands alone (any replica can answer it).
+    let listed = rpc(&app, &user, "tools/list", json!({})).await;
+    let tools = listed["result"]["tools"].as_array().unwrap();
+    let catalogue = todo_agent::catalogue();
+    assert_eq!(tools.len(), 5);
+    assert_eq!(tools.len(), catalogue.len());
+    for (tool, def) in tools.iter().zip(&catalogue) {
+        assert_eq!(tool["name"], def.name);
+        assert_eq!(tool["description"], def.description);
+        assert_eq!(tool["inputSchema"], def.parameters, "schema of {}", def.name);
+        assert_eq!(tool["inputSchema"]["type"], "object");
+    }
+    let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["add_task", "list_tasks", "complete_task", "delete_task", "update_task"]);
+    assert_eq!(tools[0]["inputSchema"]["required"], json!(["title"]));
+
+    // Server-initiated streams and session deletion are not offered.
+    let get = app
+        .req(Method::GET, "/mcp")
+        .bearer_auth(&user.token)
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_task_then_list_tasks_acts_for_the_token_user() {
+    let app = spawn(Db::Sqlite).await;
+    let user = app.sign_up("mcp-add@example.com").await;
+    let other = app.sign_up("mcp-add-other@example.com").await;
+
+    // A user id in the arguments is not a parameter and changes nothing.
+    let added = call(
+        &app,
+        &user,
+        "add_task",
+        json!({"title": "Buy groceries", "description": "milk", "priority": "high", "tags": ["home"], "user_id": other.id}),
+    )
+    .await;
+    assert_eq!(added["isError"], false, "{added}");
+    let created = &added["structuredContent"];
+    assert_eq!(created["status"], "created");
+    assert_eq!(created["title"], "Buy groceries");
+    let id = created["task_id"].as_i64().unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&text_of(&added)).unwrap(), *created, "text carries the same JSON");
+
+    call(&app, &user, "add_task", json!({"title": "Pay bills"})).await;
+    call(&app, &user, "complete_task", json!({"task_id": id})).await;
+
+    let pending = call(&app, &user, "list_tasks", json!({"status": "pending"})).await;
+    assert_eq!(pending["isError"], false);
+    assert_eq!(pending["structuredContent"]["count"], 1, "{pending}");
+    assert_eq!(pending["structuredContent"]["tasks"][0]["title"], "Pay bills");
+    let all = call(&app, &user, "list_tasks", json!({})).await;
+    assert_eq!(all["structuredContent"]["count"], 2, "{all}");
+    let done = all["structuredContent"]["tasks"].as_array().unwrap().iter().find(|t| t["id"] == id).unwrap().clone();
+    assert_eq!(done["completed"], true);
+    assert_eq!(done["priority"], "high");
+    assert_eq!(done["tags"], json!(["home"]));
+
+    // The REST API sees the same tasks for the same user, and none for the other.
+    assert_eq!(app.list(&user, "").await.0, 2);
+    assert_eq!(app.list(&other, "").await.0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_calls_are_tool_errors_naming_the_problem() {
+    let app = spawn(Db::Sqlite).await;
+    let user = app.sign_up("mcp-errors@example.com").await;
+
+    let missing = call(&app, &user, "complete_task", json!({"task_id": 4242})).await;
+    assert_eq!(missing["isError"], true, "{missing}");
+    assert_eq!(text_of(&missing), "task 4242 doesn't exist");
+    for (tool, args) in
+        [("delete_task", json!({"task_id": 4242})), ("update_task", json!({"task_id": 4242, "title": "x"}))]
+    {
+        let r = call(&app, &user, tool, args).await;
+        assert_eq!(r["isError"], true, "{tool}: {r}");
+        assert!(text_of(&r).contains("task 4242 doesn't exist"), "{tool}: {r}");
+    }
+
+    let no_title = call(&app, &user, "add_task", json!({})).await;
+    assert_eq!(no_title["isError"], true);
+    assert!(text_of(&no_title).contains("title"), "{no_title}");
+    let long = call(&app, &user, "add_task", json!({"title": "x".repeat(201)})).await;
+    assert_eq!(long["isError"], true);
+    assert!(text_of(&long).contains("title"), "{long}");
+    let bad_status = call(&app, &user, "list_tasks", json!({"status": "someday"})).await;
+    assert_eq!(bad_status["isError"], true);
+    assert!(text_of(&bad_status).contains("status"), "{bad_status}");
+
+    // An unknown tool is a protocol error (invalid params), not a 500.
+    let unknown = rpc(&app, &user, "tools/call", json!({"name": "drop_all_tasks", "arguments": {}})).await;
+    assert_eq!(unknown["error"]["code"], -32602, "{unknown}");
+    assert!(unknown["error"]["message"].as_str().unwrap().contains("drop_all_tasks"), "{unknown}");
+
+    // Nothing was half-written.
+    assert_eq!(app.list(&user, "").await.0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_or_bad_token_is_401_problem_json() {
+    let app = spawn(Db::Sqlite).await;
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}});
+
+    let res = mcp(&app, None).json(&body).send().await.unwrap();
+    assert_eq!(res.headers().get("www-authenticate").unwrap(), "Bearer");
+    expect_problem(res, 401, "unauthorized").await;
+
+    let res = mcp(&app, None).bearer_auth("not-a-token").json(&body).send().await.unwrap();
+    expect_problem(res, 401, "unauthorized").await;
+
+    let res = app.req(Method::GET, "/mcp").header("accept", "text/event-stream").send().await.unwrap();
+    expect_problem(res, 401, "unauthorized").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_never_see_each_others_tasks() {
+    let app = spawn(Db::Sqlite).await;
+    let alice = app.sign_up("mcp-alice@example.com").await;
+    let bob = app.sign_up("mcp-bob@example.com").await;
+
+    let added = call(&app, &alice, "add_task", json!({"title": "Alice's secret"})).await;
+    let id = added["structuredContent"]["task_id"].as_i64().unwrap();
+
+    let bobs = call(&app, &bob, "list_tasks", json!({"status": "all"})).await;
+    assert_eq!(bobs["structuredContent"]["count"], 0, "{bobs}");
+    assert_eq!(bobs["structuredContent"]["tasks"], json!([]));
+    let searched = call(&app, &bob, "list_tasks", json!({"q": "secret"})).await;
+    assert_eq!(searched["structuredContent"]["count"], 0);
+
+    for tool in ["complete_task", "delete_task"] {
+        let r = call(&app, &bob, tool, json!({"task_id": id})).await;
+        assert_eq!(r["isError"], true, "{tool}: {r}");
+        assert_eq!(text_of(&r), format!("task {id} doesn't exist"));
+    }
+    let r = call(&app, &bob, "update_task", json!({"task_id": id, "title": "mine now"})).await;
+    assert_eq!(r["isError"], true);
+
+    let alices = call(&app, &alice, "list_tasks", json!({})).await;
+    assert_eq!(alices["structuredContent"]["count"], 1);
+    assert_eq!(alices["structuredContent"]["tasks"][0]["title"], "Alice's secret");
+    assert_eq!(alices["structuredContent"]["tasks"][0]["completed"], false);
+}
+
+async fn with_host(app: &TestApp, user: &User, host: &str) -> StatusCode {
+    mcp(app, Some(user))
+        .header("host", host)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_names_are_checked_and_configurable() {
+    // Default: loopback only.
+    let app = spawn(Db::Sqlite).await;
+    let user = app.sign_up("mcp-hosts@example.com").await;
+    assert_eq!(with_host(&app, &user, "localhost:8000").await, StatusCode::OK);
+    assert_eq!(with_host(&app, &user, "127.0.0.1").await, StatusCode::OK);
+    assert_eq!(with_host(&app, &user, "todo.example.com").await, StatusCode::FORBIDDEN);
+
+    // An Ingress host name, configured.
+    let app = spawn_with(Db::Sqlite, &["--mcp-allowed-hosts=todo.example.com, todo-api:8000"]).await;
+    let user = app.sign_up("mcp-hosts@example.com").await;
+    assert_eq!(with_host(&app, &user, "todo.example.com").await, StatusCode::OK);
+    assert_eq!(with_host(&app, &user, "TODO.example.com:443").await, StatusCode::OK);
+    assert_eq!(with_host(&app, &user, "todo-api:8000").await, StatusCode::OK);
+    assert_eq!(with_host(&app, &user, "todo-api:9999").await, StatusCode::FORBIDDEN);
+    assert_eq!(with_host(&app, &user, "evil.example.com").await, StatusCode::FORBIDDEN);
+    assert_eq!(with_host(&app, &user, "localhost").await, StatusCode::OK);
+
+    // FRONTEND_URL's host is the Ingress host when the web app and /mcp share it.
+    let app = spawn_with(Db::Sqlite, &["--frontend-url=https://todo.example.com"]).await;
+    let user = app.sign_up("mcp-hosts@example.com").await;
+    assert_eq!(with_host(&app, &user, "todo.example.com").await, StatusCode::OK);
+    assert_eq!(with_host(&app, &user, "evil.example.com").await, StatusCode::FORBIDDEN);
+
+    // `*` accepts any host (behind an Ingress that already filters them).
+    let app = spawn_with(Db::Sqlite, &["--mcp-allowed-hosts=*"]).await;
+    let user = app.sign_up("mcp-hosts@example.com").await;
+    assert_eq!(with_host(&app, &user, "anything.example.net").await, StatusCode::OK);
+}
+
+#[test]
+fn bad_allowed_hosts_stop_the_start() {
+    for bad in ["https://todo.example.com", "todo.example.com/mcp", "*,todo.example.com"] {
+        let err = common::args("sqlite://x.db", &[&format!("--mcp-allowed-hosts={bad}")]).resolve().err();
+        let err = err.unwrap_or_else(|| panic!("{bad} should be refused")).to_string();
+        assert!(err.contains("MCP_ALLOWED_HOSTS"), "{bad}: {err}");
+    }
+}
+
+/// The official MCP Python SDK lists the tools, calls add_task and list_tasks,
+/// and is refused without a token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_python_sdk_uses_the_tools() {
+    let python = std::env::var("TODO_TEST_PYTHON").unwrap_or_else(|_| {
+        panic!(
+            "TODO_TEST_PYTHON is not set: run ./scripts/test.sh, which creates a venv with the MCP Python SDK \
+             (scripts/lib/python-venv.sh), or point it at a python that can `import mcp`"
+        )
+    });
+    let app = spawn(Db::Sqlite).await;
+    let user = app.sign_up("mcp-python@example.com").await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mcp_client.py");
+    let out = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        tokio::process::Command::new(&python)
+            .arg(script)
+            .arg(app.url("/mcp"))
+            .arg(&user.token)
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("the Python client finished within 120 s")
+    .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "mcp_client.py failed ({}):\n{stdout}\n{stderr}", out.status);
+
+    let steps: Vec<Value> =
+        stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let step = |name: &str| -> &Value {
+        steps.iter().find(|s| s["step"] == name).unwrap_or_else(|| panic!("no {name} step in:\n{stdout}\n{stderr}"))
+    };
+
+    let init = step("initialize");
+    assert_eq!(init["server"], "todo-app");
+    assert_eq!(init["tools_capability"], true);
+
+    let tools = step("tools")["tools"].as_array().unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["add_task", "list_tasks", "complete_task", "delete_task", "update_task"]);
+    for (tool, def) in tools.iter().zip(todo_agent::catalogue()) {
+        assert_eq!(tool["input_schema"], def.parameters, "schema of {} as the SDK read it", def.name);
+        assert_eq!(tool["description"], def.description);
+    }
+
+    let added = step("add_task");
+    assert_eq!(added["is_error"], false, "{added}");
+    assert_eq!(added["structured"]["status"], "created");
+    assert_eq!(added["structured"]["title"], "Buy groceries");
+    let id = added["structured"]["task_id"].as_i64().unwrap();
+
+    let listed = step("list_tasks");
+    assert_eq!(listed["is_error"], false, "{listed}");
+    assert_eq!(listed["structured"]["count"], 1);
+    let task = &listed["structured"]["tasks"][0];
+    assert_eq!(task["id"], id);
+    assert_eq!(task["title"], "Buy groceries");
+    assert_eq!(task["description"], "milk, eggs");
+    assert_eq!(task["priority"], "high");
+
+    let missing = step("complete_missing");
+    assert_eq!(missing["is_error"], true);
+    assert_eq!(missing["text"], json!(["task 987654 doesn't exist"]));
+
+    assert!(step("statuses_with_token")["statuses"].as_array().unwrap().iter().all(|s| s.as_u64().unwrap() < 300));
+
+    // Newer clients skip the handshake (server/discover, protocol 2026-07-28).
+    let modern = step("discover");
+    assert_eq!(modern["list_tasks"]["structured"]["count"], 1, "{modern}");
+    assert!(modern["protocol_version"].as_str().is_some_and(|v| v >= "2026-07-28"), "{modern}");
+
+    let refused = step("no_token");
+    assert_eq!(refused["refused"], true, "{refused}");
+    assert!(refused["statuses"].as_array().unwrap().contains(&json!(401)), "{refused}");
+
+    // The task is the token user's, as the REST API shows.
+    let (total, titles) = app.list(&user, "").await;
+    assert_eq!((total, titles), (1, vec!["Buy groceries".to_string()]));
+}

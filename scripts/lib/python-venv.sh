@@ -1,0 +1,55 @@
+# shellcheck shell=bash
+# A Python virtual environment for the tests that drive the server with real
+# third-party clients (the official MCP Python SDK). Source it after common.sh:
+#
+#   source scripts/lib/common.sh
+#   source scripts/lib/python-venv.sh
+#   ensure_test_venv          # exports TODO_TEST_PYTHON
+#
+# The venv lives outside the work tree, at
+# ${XDG_CACHE_HOME:-$HOME/.cache}/todo-app/test-venv, and is reused while its
+# pinned requirements are unchanged: a second call does no network work.
+
+# Pinned versions of what the tests import. Changing this list rebuilds the venv.
+TEST_VENV_REQUIREMENTS=(
+  "mcp==2.3.0"
+)
+
+ensure_test_venv() {
+  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/todo-app/test-venv"
+  local stamp="$venv/.todo-app-requirements"
+  local wanted
+  wanted="$(printf '%s\n' "${TEST_VENV_REQUIREMENTS[@]}")"
+
+  if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]] \
+    && "$venv/bin/python" -c 'import mcp.client.streamable_http' >/dev/null 2>&1; then
+    export TODO_TEST_PYTHON="$venv/bin/python"
+    return 0
+  fi
+
+  ensure_cmds "python3:python3"
+  # Debian ships venv (and the ensurepip it needs) separately from python3.
+  if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    local ver
+    ver="$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+    [[ $(id -u) == 0 ]] || die "python3 has no venv module: install python3-venv (needs root)"
+    log "installing python3-venv from apt"
+    if [[ -z "${_APT_UPDATED:-}" ]]; then
+      apt-get update -qq || die "apt-get update failed"
+      _APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null 2>&1 \
+      || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "python${ver}-venv" >/dev/null \
+      || die "apt-get install python3-venv failed"
+  fi
+
+  log "creating the test Python venv at $venv (${TEST_VENV_REQUIREMENTS[*]})"
+  rm -rf "$venv"
+  mkdir -p "$(dirname "$venv")"
+  python3 -m venv "$venv" || die "python3 -m venv $venv failed"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install -q "${TEST_VENV_REQUIREMENTS[@]}" \
+    || die "pip install ${TEST_VENV_REQUIREMENTS[*]} failed"
+  "$venv/bin/python" -c 'import mcp.client.streamable_http' || die "the test venv cannot import mcp"
+  printf '%s\n' "$wanted" >"$stamp"
+  export TODO_TEST_PYTHON="$venv/bin/python"
+}
