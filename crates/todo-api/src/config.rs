@@ -380,9 +380,6 @@ impl ApiArgs {
         };
         let api_key = own_key.or(openai_key);
         let provider = match name.as_str() {
-            // RECONSTRUCTED: from here to the end of this function the original text was
-            // lost when the MCP work accidentally truncated config.rs (21:00 UTC); this is a
-            // stand-in written from provider.rs. Check it against your version.
             n if n == todo_agent::BUILTIN => None,
             other => {
                 let (base_url, default_model, key_env) = match todo_agent::preset(other) {
@@ -514,6 +511,24 @@ mod tests {
             parse(&["--frontend-url", "https://todo.example.com/"]).resolve().unwrap().frontend_url.as_deref(),
             Some("https://todo.example.com")
         );
+    }
+
+    #[test]
+    fn assistant_defaults_to_builtin_and_needs_keys_for_providers() {
+        assert!(parse(&[]).resolve().unwrap().assistant.provider.is_none());
+        let p = parse(&["--openai-api-key", "sk-test"]).resolve().unwrap().assistant.provider.unwrap();
+        assert_eq!((p.name.as_str(), p.model.as_str()), ("openai", "gpt-4o-mini"));
+        assert!(err(&["--llm-provider", "groq"]).contains("GROQ_API_KEY"));
+        let g =
+            parse(&["--llm-provider", "groq", "--groq-api-key", "gk"]).resolve().unwrap().assistant.provider.unwrap();
+        assert_eq!(g.api_key.as_deref(), Some("gk"));
+        assert!(g.base_url.contains("groq.com"));
+        assert!(parse(&["--llm-provider", "ollama"]).resolve().unwrap().assistant.provider.unwrap().api_key.is_none());
+        assert!(err(&["--llm-provider", "openai-compatible"]).contains("LLM_BASE_URL"));
+        assert!(err(&["--llm-provider", "skynet"]).contains("LLM_PROVIDER must be"));
+        assert!(err(&["--llm-fallback", "maybe"]).contains("LLM_FALLBACK"));
+        let debug = format!("{:?}", parse(&["--openai-api-key", "sk-secret"]).resolve().unwrap().assistant);
+        assert!(!debug.contains("sk-secret"), "{debug}");
     }
 
     #[test]

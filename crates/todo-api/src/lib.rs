@@ -6,7 +6,7 @@ pub mod app;
 pub mod config;
 pub mod error;
 pub mod extract;
-pub mod healthcheck;
+pub use todo_probe as healthcheck;
 pub mod mcp;
 pub mod metrics;
 pub mod routes;

@@ -317,6 +317,9 @@ async fn parallel_malformed_and_unknown_tool_calls() {
     let (n, mut titles) = app.list(&u, "").await;
     titles.sort();
     assert_eq!((n, titles), (2, vec!["Call mom".to_string(), "Pay bills".into()]));
+    let stored = messages(&app, &u, body["conversation_id"].as_i64().unwrap()).await;
+    assert_eq!(stored[1]["tool_calls"].as_array().unwrap().len(), 6, "every call is stored with its result");
+    assert!(stored[1]["tool_calls"][3]["result"]["error"].is_string());
     // Every error went back to the model as a tool message.
     let tool_msgs = llm.requests()[1]["messages"].as_array().unwrap().iter().filter(|m| m["role"] == "tool").count();
     assert_eq!(tool_msgs, 6);
@@ -332,6 +335,10 @@ async fn rate_limit_then_success_is_retried() {
     let res = chat(&app, &u, json!({"message": "hello"})).await;
     assert_eq!(res.status(), 200);
     assert_eq!(llm.requests().len(), 3);
+    let body: Value = res.json().await.unwrap();
+    let stored = messages(&app, &u, body["conversation_id"].as_i64().unwrap()).await;
+    assert_eq!(stored.len(), 2, "one user message and one reply, not one per attempt");
+    assert_eq!(stored[1]["content"], "Here you go.");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
