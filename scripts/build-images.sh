@@ -21,7 +21,7 @@
 #   --build-arg K=V       extra build argument (repeatable), e.g. RUST_TAG=...
 #   --strict              fail when an image's crate is missing instead of skipping it
 #   --quiet               keep build logs in files, print them only on failure
-#   --timings FILE        append "name seconds size_bytes" lines to FILE
+#   --timings FILE        append "name seconds size_bytes image_id" lines to FILE
 #
 # Tags: PREFIX/NAME:VERSION (from Cargo.toml), PREFIX/NAME:REV (git short revision)
 # and PREFIX/NAME:latest (local only: docker/compose.yaml uses it; not pushed).
@@ -131,7 +131,7 @@ ensure_base_images
 
 # ---------------------------------------------------------------- build
 LOGDIR="$(mktemp -d /tmp/todo-build-images.XXXXXX)"
-declare -A BUILD_SECS=()
+declare -A BUILD_SECS=() IID=()
 for row in "${TO_BUILD[@]}"; do
   read -r name crate dockerfile <<<"$row"
   t=$(now)
@@ -145,6 +145,9 @@ for row in "${TO_BUILD[@]}"; do
     --label "org.opencontainers.image.version=$VERSION" --label "org.opencontainers.image.revision=$REVISION"
     --label "org.opencontainers.image.created=$CREATED" --label "org.opencontainers.image.source=$SOURCE_URL"
     -t "$PREFIX$name:$VERSION" -t "$PREFIX$name:$REV" -t "$PREFIX$name:latest")
+  # The image id, not a tag, identifies what was built: another build may
+  # move the tags meanwhile.
+  args+=(--iidfile "$LOGDIR/$name.iid")
   # HEALTHCHECK is a Docker-format feature: podman drops it from OCI images.
   if [[ "$ENGINE" == podman ]]; then args+=(--format docker); fi
   args+=("$REPO_ROOT")
@@ -157,6 +160,7 @@ for row in "${TO_BUILD[@]}"; do
     DOCKER_BUILDKIT=1 "$ENGINE" "${args[@]}" >&2 || die "build of $name failed"
   fi
   BUILD_SECS[$name]=$(elapsed "$t")
+  IID[$name]="$(cat "$LOGDIR/$name.iid")"
   log "$name built in ${BUILD_SECS[$name]}s"
 done
 rm -rf "$LOGDIR"
@@ -198,10 +202,10 @@ fi
 printf '\n%-10s %-28s %10s %10s   (%s)\n' IMAGE TAGS SIZE BUILD "${PREFIX:-no prefix}" >&2
 for row in "${TO_BUILD[@]}"; do
   read -r name _ _ <<<"$row"
-  size=$("$ENGINE" image inspect --format '{{.Size}}' "$PREFIX$name:$VERSION")
+  size=$("$ENGINE" image inspect --format '{{.Size}}' "${IID[$name]}")
   printf '%-10s %-28s %9.1fMB %9ss\n' "$name" "$VERSION, $REV" "$(awk -v s="$size" 'BEGIN{print s/1e6}')" \
     "${BUILD_SECS[$name]}" >&2
-  [[ -n "$TIMINGS" ]] && echo "$name ${BUILD_SECS[$name]} $size" >>"$TIMINGS"
+  [[ -n "$TIMINGS" ]] && echo "$name ${BUILD_SECS[$name]} $size ${IID[$name]}" >>"$TIMINGS"
 done
 for s in "${SKIPPED[@]}"; do
   warn "NOT BUILT: $s (its crate does not exist yet)"

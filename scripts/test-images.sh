@@ -62,7 +62,7 @@ cleanup() {
     podman ps -aq --filter "label=$RUN_ID" | xargs -r podman rm -f -v -t 0 >/dev/null 2>&1 || true
     podman network rm -f "$NET" >/dev/null 2>&1 || true
     podman volume ls -q --filter "label=$RUN_ID" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
-    podman rmi -f "${PREFIX}todo-api:rebuild-probe" >/dev/null 2>&1 || true
+    podman rmi -f "${PREFIX}todo-api:rebuild-probe-$$" >/dev/null 2>&1 || true
   fi
   [[ -n "${LINT_PID:-}" ]] && kill "$LINT_PID" 2>/dev/null || true
   rm -rf "$WORK"
@@ -125,8 +125,10 @@ log "building images (build cache: $cache_state)"
 "$REPO_ROOT/scripts/build-images.sh" --engine podman --base-images never --quiet --prefix "$PREFIX" \
   --timings "$WORK/timings" || fatal "image build (scripts/build-images.sh)"
 BUILT=()
-while read -r name secs size; do
+declare -A IMG=() # name -> image id: tags may move under a concurrent build
+while read -r name secs size iid; do
   BUILT+=("$name")
+  IMG[$name]="$iid"
   metric "$name build time ($cache_state cache)" "${secs}s"
   metric "$name image size" "$(awk -v s="$size" 'BEGIN { printf "%.1f MB", s / 1e6 }')"
   if awk -v s="$size" 'BEGIN { exit !(s < 40e6) }'; then pass "$name image is under 40 MB"; else fail "$name image is under 40 MB"; fi
@@ -142,14 +144,14 @@ if ((REBUILD)) && built todo-api; then
   echo "// rebuild probe $(date +%s%N)" >>"$ctx/crates/todo-api/src/main.rs"
   t=$(now)
   if podman build --pull=never --format docker -q -f "$REPO_ROOT/docker/backend/Dockerfile" \
-      -t "${PREFIX}todo-api:rebuild-probe" "$ctx" >"$WORK/rebuild.log" 2>&1; then
+      -t "${PREFIX}todo-api:rebuild-probe-$$" "$ctx" >"$WORK/rebuild.log" 2>&1; then
     metric "todo-api rebuild after a one-line change" "$(elapsed "$t")s"
     pass "todo-api rebuilds after a one-line source change"
   else
     tail -n 40 "$WORK/rebuild.log" >&2
     fail "todo-api rebuilds after a one-line source change"
   fi
-  podman rmi -f "${PREFIX}todo-api:rebuild-probe" >/dev/null 2>&1 || true
+  podman rmi -f "${PREFIX}todo-api:rebuild-probe-$$" >/dev/null 2>&1 || true
   rm -rf "$ctx"
 fi
 
@@ -230,7 +232,7 @@ proc_uid() { awk '/^Uid:/ { print $2 }' "/proc/$(podman inspect -f '{{.State.Pid
 
 # check_image_config NAME UID PORT
 check_image_config() {
-  local ref="${PREFIX}$1:latest" uid="$2" port="$3" cfg
+  local ref="${IMG[$1]}" uid="$2" port="$3" cfg
   cfg="$(podman image inspect "$ref" --format json | jq '.[0]')"
   check "$1 image: USER is numeric $uid" \
     test "$(jq -r '.Config.User' <<<"$cfg")" == "$uid:$uid"
@@ -254,7 +256,7 @@ run_app() {
   local name="$1" image="$2" port="$3"; shift 3
   pm run -d --name "$name" --label "$RUN_ID" --network "$NET" --health-interval disable \
     --read-only --tmpfs /tmp:rw,size=16m,mode=1777 --cap-drop ALL --security-opt no-new-privileges \
-    -p "127.0.0.1::$port" "$@" "${PREFIX}$image:latest" >/dev/null
+    -p "127.0.0.1::$port" "$@" "${IMG[$image]}" >/dev/null
 }
 
 # stop_timed NAME LABEL: podman stop (SIGTERM, 10 s grace) must take < 2 s when idle.
