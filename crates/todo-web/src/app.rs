@@ -1,0 +1,169 @@
+//! The router with its layers, and the application lifecycle.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Router, middleware};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::config::WebConfig;
+use crate::handlers::{self, PageError};
+use crate::state::WebState;
+use crate::{assets, metrics};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// No inline script or style anywhere: everything comes from /assets.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// Every web route (pages, assets, /healthz, /readyz, /metrics) with its layers.
+pub fn router(state: WebState) -> Router {
+    let timeout = state.config.request_timeout;
+    let routes = Router::new()
+        .route("/", get(handlers::index))
+        .route("/sign-in", get(handlers::sign_in_page).post(handlers::sign_in))
+        .route("/sign-up", get(handlers::sign_up_page).post(handlers::sign_up))
+        .route("/sign-out", post(handlers::sign_out))
+        .route("/tasks", get(handlers::tasks_page).post(handlers::create_task))
+        .route("/tasks/{id}", post(handlers::update_task))
+        .route("/tasks/{id}/toggle", post(handlers::toggle_task))
+        .route("/tasks/{id}/delete", get(handlers::confirm_delete).post(handlers::delete_task))
+        .route("/chat", post(handlers::chat))
+        .route("/chat/stream", post(handlers::chat_stream))
+        .route("/conversations/{id}/delete", post(handlers::delete_conversation))
+        .route("/assets/{file}", get(assets::serve))
+        .route("/favicon.ico", get(|| async { handlers::redirect(&assets::url("icon.svg")) }))
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::readyz))
+        .route("/metrics", get(handlers::metrics))
+        .fallback(handlers::not_found)
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state);
+
+    let security = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+
+    routes
+        .layer(CompressionLayer::new())
+        .layer(security)
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("handler panicked");
+            PageError::Backend(crate::api::BackendError::Unavailable("internal error".into())).into_response()
+        }))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &Request<_>| {
+                            let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                        })
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+        )
+}
+
+/// A built, bound web service, ready to serve.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    state: WebState,
+    router: Router,
+    shutdown_timeout: Duration,
+}
+
+impl Application {
+    pub async fn build(cfg: WebConfig) -> anyhow::Result<Application> {
+        let state = WebState::new(&cfg);
+        let router = router(state.clone());
+        let listener =
+            tokio::net::TcpListener::bind(cfg.addr).await.with_context(|| format!("cannot listen on {}", cfg.addr))?;
+        Ok(Application { listener, state, router, shutdown_timeout: cfg.shutdown_timeout })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn state(&self) -> &WebState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then turns readiness off and lets
+    /// in-flight requests finish for up to the shutdown timeout.
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Application { listener, state, router, shutdown_timeout } = self;
+        let draining = Arc::new(tokio::sync::Notify::new());
+        let signal = {
+            let state = state.clone();
+            let draining = draining.clone();
+            async move {
+                shutdown.await;
+                state.begin_shutdown();
+                tracing::info!("shutdown requested: readiness off, finishing in-flight requests");
+                draining.notify_one();
+            }
+        };
+        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(signal);
+        tokio::select! {
+            result = server => result.context("server error")?,
+            _ = async { draining.notified().await; tokio::time::sleep(shutdown_timeout).await } => {
+                tracing::warn!(timeout_secs = shutdown_timeout.as_secs(), "requests still running at the shutdown timeout; exiting");
+            }
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

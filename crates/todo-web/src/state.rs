@@ -1,0 +1,32 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::api::Backend;
+use crate::config::WebConfig;
+use crate::metrics::Metrics;
+
+/// Shared by every request: configuration, the API client, metrics and the
+/// shutdown flag. Cheap to clone.
+#[derive(Clone)]
+pub struct WebState {
+    pub config: Arc<WebConfig>,
+    pub backend: Backend,
+    pub metrics: Arc<Metrics>,
+    shutting_down: Arc<AtomicBool>,
+}
+
+impl WebState {
+    pub fn new(cfg: &WebConfig) -> WebState {
+        let metrics = Arc::new(Metrics::new());
+        let backend = Backend::new(&cfg.backend_url, cfg.backend_timeout, cfg.request_timeout, metrics.clone());
+        WebState { config: Arc::new(cfg.clone()), backend, metrics, shutting_down: Arc::new(AtomicBool::new(false)) }
+    }
+
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
+    }
+}

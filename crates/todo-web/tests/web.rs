@@ -1,0 +1,478 @@
+//! The web service against the real API: pages, forms, CSRF, cookies, failures,
+//! security headers, escaping and assets.
+
+mod common;
+
+use common::{Stack, browser, csrf_of, stack, task_ids};
+use reqwest::header;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_then_add_edit_complete_and_delete_tasks_with_forms() {
+    let s = stack().await;
+    let page = s.sign_up("ada@example.com").await;
+    assert!(page.contains("Your tasks"));
+    assert!(page.contains("No tasks yet"), "empty state");
+    assert!(page.contains("Ada Lovelace"), "the account name is shown");
+
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let page = s
+        .add_task(&[
+            ("title", "Buy milk"),
+            ("description", "semi-skimmed"),
+            ("priority", "high"),
+            ("tags", "home, Errands"),
+            ("due_date", &today),
+        ])
+        .await;
+    assert!(page.contains("Buy milk"), "{page}");
+    assert!(page.contains("semi-skimmed"));
+    assert!(page.contains("#errands"), "tags are shown lower-cased");
+    assert!(page.contains("Task added."));
+    assert!(page.contains("due-today"), "a task due today stands out");
+    let ids = task_ids(&page);
+    assert_eq!(ids.len(), 1);
+    let id = ids[0];
+
+    s.add_task(&[("title", "Old report"), ("priority", "low"), ("due_date", "2020-01-01")]).await;
+    let (_, page) = s.get("/tasks").await;
+    assert!(page.contains("overdue"), "a past due date is overdue");
+    assert!(page.contains("Overdue"));
+
+    // Search, filter, sort.
+    let (_, page) = s.get("/tasks?q=milk").await;
+    assert_eq!(task_ids(&page), vec![id]);
+    let (_, page) = s.get("/tasks?priority=low").await;
+    assert_eq!(task_ids(&page).len(), 1);
+    assert!(page.contains("Old report"));
+    let (_, page) = s.get("/tasks?sort=title").await;
+    let pos = |t: &str| page.find(t).unwrap();
+    assert!(pos("Buy milk") < pos("Old report"));
+    let (_, page) = s.get("/tasks?tag=errands").await;
+    assert_eq!(task_ids(&page), vec![id]);
+    let (_, page) = s.get("/tasks?q=nothing-like-this").await;
+    assert!(page.contains("No tasks match these filters"));
+
+    // Edit in place.
+    let csrf = s.csrf().await;
+    let res = s
+        .post(
+            &format!("/tasks/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("back", ""),
+                ("title", "Buy oat milk"),
+                ("description", ""),
+                ("priority", "urgent"),
+                ("tags", "home"),
+                ("due_date", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Buy oat milk"));
+    assert!(page.contains("Urgent priority"));
+    assert!(!page.contains("semi-skimmed"), "an emptied description is cleared");
+
+    // Toggle complete, then see it under Completed only.
+    let res = s.post(&format!("/tasks/{id}/toggle"), &[("csrf", &csrf), ("back", "status=pending")]).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.url().as_str().contains("status=pending"), "back to the same filter: {}", res.url());
+    let page = res.text().await.unwrap();
+    assert!(!task_ids(&page).contains(&id));
+    let (_, page) = s.get("/tasks?status=completed").await;
+    assert_eq!(task_ids(&page), vec![id]);
+    assert!(page.contains(r#"aria-pressed="true""#));
+
+    // Delete: a confirmation page without JavaScript, then the POST.
+    let (status, confirm) = s.get(&format!("/tasks/{id}/delete")).await;
+    assert_eq!(status, 200);
+    assert!(confirm.contains("Delete this task?") && confirm.contains("Buy oat milk"));
+    let res = s.post(&format!("/tasks/{id}/delete"), &[("csrf", &csrf_of(&confirm)), ("back", "")]).await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(!task_ids(&page).contains(&id));
+    assert!(page.contains("Task deleted."));
+
+    // Sign out: the task page now sends to sign-in.
+    let res = s.post("/sign-out", &[("csrf", &csrf)]).await;
+    assert!(res.url().path().starts_with("/sign-in"));
+    let res = s.browser.get(s.url("/tasks")).send().await.unwrap();
+    assert!(res.url().path().starts_with("/sign-in"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_errors_show_next_to_the_field() {
+    let s = stack().await;
+    s.sign_up("val@example.com").await;
+    let csrf = s.csrf().await;
+    let long = "x".repeat(201);
+    let res = s.post("/tasks", &[("csrf", &csrf), ("title", &long), ("tags", "bad tag!")]).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains(r#"id="new-title-error""#), "{page}");
+    assert!(page.contains("at most 200 characters"));
+    assert!(page.contains(r#"id="new-tags-error""#));
+    assert!(page.contains(r#"aria-invalid="true""#));
+    assert!(page.contains(&long), "what was typed is kept");
+    assert!(task_ids(&page).is_empty(), "nothing was written");
+
+    let res = s.post("/tasks", &[("csrf", &csrf), ("title", "ok"), ("due_date", "31/12/2026")]).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains(r#"id="new-due-error""#));
+
+    // Account forms: the API's messages by field.
+    let other = browser(true);
+    let page = other.get(s.url("/sign-up")).send().await.unwrap().text().await.unwrap();
+    let res = other
+        .post(s.url("/sign-up"))
+        .form(&[("csrf", csrf_of(&page).as_str()), ("name", "B"), ("email", "nope"), ("password", "short")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains(r#"id="email-error""#) && page.contains(r#"id="password-error""#), "{page}");
+    let res = other
+        .post(s.url("/sign-in"))
+        .form(&[("csrf", csrf_of(&page).as_str()), ("email", "val@example.com"), ("password", "wrong password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Wrong email or password"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csrf_missing_or_wrong_is_rejected_and_nothing_is_written() {
+    let s = stack().await;
+    s.sign_up("csrf@example.com").await;
+    let good = s.csrf().await;
+
+    for form in [
+        vec![("title", "sneaky")],
+        vec![("csrf", "AAAA"), ("title", "sneaky")],
+        vec![("csrf", ""), ("title", "sneaky")],
+    ] {
+        let res = s.post("/tasks", &form).await;
+        assert_eq!(res.status(), 403, "{form:?}");
+        let page = res.text().await.unwrap();
+        assert!(page.contains("This form has expired"));
+    }
+    let (_, page) = s.get("/tasks").await;
+    assert!(task_ids(&page).is_empty(), "nothing was written");
+    assert!(!page.contains("sneaky"));
+
+    let (_, page) = s.get("/tasks").await;
+    let before = task_ids(&page);
+    s.add_task(&[("title", "real")]).await;
+    let id = task_ids(&s.get("/tasks").await.1)[0];
+    assert!(before.is_empty());
+    for path in [format!("/tasks/{id}/toggle"), format!("/tasks/{id}/delete"), format!("/tasks/{id}")] {
+        let res = s.post(&path, &[("csrf", "wrong"), ("title", "HACKED")]).await;
+        assert_eq!(res.status(), 403, "{path}");
+    }
+    let (_, page) = s.get("/tasks").await;
+    assert_eq!(task_ids(&page), vec![id], "still there");
+    assert!(page.contains("real") && !page.contains("HACKED"));
+    assert!(page.contains(r#"aria-pressed="false""#), "not toggled");
+
+    // The script's header is accepted in place of the form field.
+    let res = s
+        .browser
+        .post(s.url("/tasks"))
+        .header("x-csrf-token", &good)
+        .form(&[("title", "via header")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("via header"));
+
+    // Sign-in and sign-out need the token too.
+    let fresh = browser(true);
+    let res = fresh
+        .post(s.url("/sign-in"))
+        .form(&[("email", "csrf@example.com"), ("password", "correct horse")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = s.post("/sign-out", &[("csrf", "nope")]).await;
+    assert_eq!(res.status(), 403);
+    let res =
+        s.browser.post(s.url("/chat/stream")).form(&[("message", "add a task to buy milk")]).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+fn session_cookie(res: &reqwest::Response) -> String {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("todo_session="))
+        .expect("a session cookie is set")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_cookie_is_httponly_lax_and_secure_over_https() {
+    let s = stack().await;
+    for (i, https) in [false, true].into_iter().enumerate() {
+        let c = browser(false);
+        let page = c.get(s.url("/sign-up")).send().await.unwrap().text().await.unwrap();
+        let mut req = c.post(s.url("/sign-up")).form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("name", "Cookie"),
+            ("email", &format!("cookie{i}@example.com")),
+            ("password", "correct horse"),
+        ]);
+        if https {
+            req = req.header("x-forwarded-proto", "https");
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()[header::LOCATION], "/tasks");
+        let cookie = session_cookie(&res);
+        assert!(cookie.contains("; HttpOnly"), "{cookie}");
+        assert!(cookie.contains("; SameSite=Lax"), "{cookie}");
+        assert!(cookie.contains("; Path=/"), "{cookie}");
+        assert_eq!(cookie.contains("; Secure"), https, "{cookie}");
+        let value = cookie.split(';').next().unwrap();
+        assert!(!value.contains("eyJhbGciOi"), "the token is not stored in the clear: {value}");
+
+        let res = c.post(s.url("/sign-out")).header(header::COOKIE, value).form(&[("csrf", "x")]).send().await.unwrap();
+        assert_eq!(res.status(), 403, "signing out needs the token");
+    }
+
+    // COOKIE_SECURE=true forces it.
+    let web = common::spawn_web(&s.api.base, &["--cookie-secure=true"]).await;
+    let c = browser(false);
+    let page = c.get(format!("{}/sign-in", web.base)).send().await.unwrap();
+    let pre = page.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(pre.starts_with("todo_csrf=") && pre.contains("Secure") && pre.contains("HttpOnly"), "{pre}");
+    let page = page.text().await.unwrap();
+    let res = c
+        .post(format!("{}/sign-in", web.base))
+        .form(&[("csrf", csrf_of(&page).as_str()), ("email", "cookie0@example.com"), ("password", "correct horse")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(session_cookie(&res).contains("; Secure"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_down_shows_a_friendly_503_without_internals() {
+    let dead = common::dead_backend().await;
+    let web = common::spawn_web(&dead, &[]).await;
+    let c = browser(true);
+    let page = c.get(format!("{}/sign-in", web.base)).send().await.unwrap().text().await.unwrap();
+    let res = c
+        .post(format!("{}/sign-in", web.base))
+        .form(&[("csrf", csrf_of(&page).as_str()), ("email", "a@example.com"), ("password", "correct horse")])
+        .send()
+        .await
+        .unwrap();
+    check_friendly_503(res, &dead).await;
+
+    // A signed-in visitor (any session cookie) gets the same page on /tasks.
+    let session = base64_session();
+    let res = c
+        .get(format!("{}/tasks", web.base))
+        .header(header::COOKIE, format!("todo_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    check_friendly_503(res, &dead).await;
+
+    assert_eq!(c.get(format!("{}/healthz", web.base)).send().await.unwrap().status(), 200);
+    assert_eq!(c.get(format!("{}/readyz", web.base)).send().await.unwrap().status(), 503);
+}
+
+fn base64_session() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"u":"someone","t":"token","n":"X"}"#)
+}
+
+async fn check_friendly_503(res: reqwest::Response, dead: &str) {
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+    assert!(res.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    let page = res.text().await.unwrap();
+    assert!(page.contains("We'll be right back") || page.contains("We&#39;ll be right back"), "{page}");
+    assert!(page.contains("Your tasks are safe"));
+    let addr = dead.trim_start_matches("http://");
+    for leak in [addr, "reqwest", "error sending", "Connection refused", "panicked", "src/"] {
+        assert!(!page.contains(leak), "the page leaks {leak:?}:\n{page}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_headers_on_every_response_and_no_inline_code() {
+    let s = stack().await;
+    let signed_in = s.sign_up("sec@example.com").await;
+    let c = browser(false);
+    for path in ["/sign-in", "/sign-up", "/tasks", "/nope", "/healthz", "/metrics", "/", "/assets/app.css"] {
+        let res = c.get(s.url(path)).send().await.unwrap();
+        let h = res.headers();
+        let csp = h.get(header::CONTENT_SECURITY_POLICY).unwrap_or_else(|| panic!("CSP on {path}")).to_str().unwrap();
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{csp}");
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        assert!(h.contains_key(header::REFERRER_POLICY), "{path}");
+        assert!(h.contains_key("x-request-id"), "{path}");
+    }
+    let (_, sign_in) = s.get("/sign-in").await;
+    for page in [&signed_in, &sign_in] {
+        assert!(!page.contains("<script>") && !page.contains(" style=") && !page.contains("onclick="), "{page}");
+        assert!(page.contains(r#"<script src="/assets/app."#));
+    }
+    let res = c.get(s.url("/nope")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("Not found"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_titles_are_escaped() {
+    let s = stack().await;
+    s.sign_up("xss@example.com").await;
+    let evil = "<script>alert(1)</script>";
+    let page = s.add_task(&[("title", evil), ("description", "<img src=x onerror=alert(2)>"), ("tags", "x")]).await;
+    assert!(!page.contains(evil), "raw script in the page");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.contains("<img src=x"));
+    assert!(page.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    let (_, page) = s.get("/tasks?q=%3Cscript%3E").await;
+    assert!(!page.contains(evil));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assets_are_hashed_cached_and_gzipped() {
+    let s = stack().await;
+    let (_, page) = s.get("/sign-in").await;
+    let c = browser(false);
+    let mut total = 0;
+    for ext in ["css", "js"] {
+        let start = page.find(&format!("/assets/app.")).unwrap();
+        let _ = start;
+        let marker = ".".to_string() + ext + "\"";
+        let url = page
+            .match_indices("/assets/app.")
+            .map(|(i, _)| &page[i..i + page[i..].find('"').unwrap()])
+            .find(|u| u.ends_with(&marker[..marker.len() - 1]))
+            .unwrap_or_else(|| panic!("no {ext} link in {page}"))
+            .to_string();
+        let res = c.get(s.url(&url)).header(header::ACCEPT_ENCODING, "gzip").send().await.unwrap();
+        assert_eq!(res.status(), 200, "{url}");
+        let h = res.headers().clone();
+        assert_eq!(h[header::CONTENT_ENCODING], "gzip", "{url}");
+        assert!(h[header::CACHE_CONTROL].to_str().unwrap().contains("immutable"), "{url}");
+        let etag = h[header::ETAG].to_str().unwrap().to_string();
+        let gz = res.bytes().await.unwrap().len();
+
+        let plain = c.get(s.url(&url)).send().await.unwrap();
+        assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+        let len = plain.bytes().await.unwrap().len();
+        assert!(gz < len / 2, "{url}: gzip {gz} vs {len}");
+        total += len;
+
+        let again = c.get(s.url(&url)).header(header::IF_NONE_MATCH, &etag).send().await.unwrap();
+        assert_eq!(again.status(), 304);
+
+        let unhashed = c.get(s.url(&format!("/assets/app.{ext}"))).send().await.unwrap();
+        assert_eq!(unhashed.status(), 200);
+        assert!(unhashed.headers()[header::CACHE_CONTROL].to_str().unwrap().contains("no-cache"));
+        let ct = unhashed.headers()[header::CONTENT_TYPE].to_str().unwrap().to_string();
+        assert!(ct.starts_with(if ext == "css" { "text/css" } else { "text/javascript" }), "{ct}");
+    }
+    assert!(total < 60 * 1024, "JS + CSS is {total} bytes");
+    let res = c.get(s.url("/assets/nope.js")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+
+    // Pages are compressed too.
+    let res = c.get(s.url("/sign-up")).header(header::ACCEPT_ENCODING, "gzip").send().await.unwrap();
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assistant_works_without_javascript_and_streams_with_it() {
+    let s = stack().await;
+    s.sign_up("chat@example.com").await;
+    let csrf = s.csrf().await;
+    let res = s.post("/chat", &[("csrf", &csrf), ("back", ""), ("message", "add a task to buy groceries")]).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.url().query().unwrap_or("").contains("c="), "{}", res.url());
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Added &#39;Buy groceries&#39;") || page.contains("Added 'Buy groceries'"), "{page}");
+    assert_eq!(task_ids(&page).len(), 1, "the task list shows the new task");
+    assert!(page.contains(r#"id="conversation-list""#));
+    let conv: i64 =
+        page.split(r#"data-testid="conversation-"#).nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+
+    // With JavaScript: the proxied stream, tool lines readable.
+    let res = s
+        .browser
+        .post(s.url("/chat/stream"))
+        .header("x-csrf-token", &csrf)
+        .header(header::ACCEPT, "text/event-stream")
+        .form(&[("conversation_id", conv.to_string().as_str()), ("message", "add a task to call mum")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
+    let body = res.text().await.unwrap();
+    assert!(body.contains("event: tool"), "{body}");
+    assert!(body.contains("Added 'Call mum'") || body.contains(r#"Added 'Call mum'"#), "{body}");
+    assert!(body.contains("event: done") && body.contains(&format!("\"conversation_id\":{conv}")), "{body}");
+
+    // Reopen the conversation: both turns are there.
+    let (_, page) = s.get(&format!("/tasks?c={conv}")).await;
+    assert!(page.contains("add a task to buy groceries") && page.contains("add a task to call mum"));
+    assert_eq!(task_ids(&page).len(), 2);
+
+    // Empty message: an error in the panel, nothing sent.
+    let res = s.post("/chat", &[("csrf", &csrf), ("message", "  ")]).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains(r#"id="chat-error""#));
+
+    // Delete the conversation.
+    let res =
+        s.post(&format!("/conversations/{conv}/delete"), &[("csrf", &csrf), ("back", &format!("c={conv}"))]).await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(!page.contains(&format!(r#"data-testid="conversation-{conv}""#)));
+    assert!(page.contains("Conversation deleted."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_metrics_and_shutdown() {
+    let s = stack().await;
+    s.sign_up("ops@example.com").await;
+    let c = browser(false);
+    assert_eq!(c.get(s.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(c.get(s.url("/readyz")).send().await.unwrap().status(), 200);
+    c.get(s.url("/sign-in")).send().await.unwrap();
+    let metrics = c.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    for needle in [
+        r#"http_requests_total{method="GET",route="/sign-in",status="200"} 1"#,
+        r#"http_requests_total{method="POST",route="/sign-up",status="303"} 1"#,
+        r#"http_request_duration_seconds_bucket{le="#,
+        "http_requests_in_flight",
+        r#"backend_requests_total{outcome="ok"}"#,
+    ] {
+        assert!(metrics.contains(needle), "metrics lack {needle}:\n{metrics}");
+    }
+
+    // Without the API the web service is alive but not ready.
+    let Stack { api, web, .. } = s;
+    api.stop().await;
+    assert_eq!(c.get(format!("{}/healthz", web.base)).send().await.unwrap().status(), 200);
+    assert_eq!(c.get(format!("{}/readyz", web.base)).send().await.unwrap().status(), 503);
+
+    // Shutdown: the server stops within the drain timeout.
+    let base = web.base.clone();
+    tokio::time::timeout(std::time::Duration::from_secs(5), web.stop()).await.expect("stops in time");
+    assert!(c.get(format!("{base}/healthz")).send().await.is_err(), "no longer serving");
+}
