@@ -107,6 +107,7 @@ async fn openapi_document_covers_every_route() {
         ("/api/{user_id}/conversations", "get"),
         ("/api/{user_id}/conversations/{id}/messages", "get"),
         ("/api/{user_id}/conversations/{id}", "delete"),
+        ("/mcp", "post"),
         ("/healthz", "get"),
         ("/readyz", "get"),
         ("/metrics", "get"),

@@ -16,18 +16,19 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(openapi_json),
+    paths(openapi_json, mcp_endpoint),
     info(title = "todo-app API", description = "Tasks, accounts and operations endpoints of todo-app. Errors are RFC 9457 problem+json with a stable `code`."),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "tasks", description = "A user's tasks; `{user_id}` must equal the token's subject"),
         (name = "chat", description = "The assistant: chat turns and stored conversations"),
+        (name = "mcp", description = "The Model Context Protocol server exposing the task tools"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )
 )]
@@ -50,6 +51,20 @@ impl Modify for BearerAuth {
     responses((status = 200, description = "This OpenAPI document", content_type = "application/json")))]
 #[allow(dead_code)] // documents the route below; the handler is the closure in `router`
 async fn openapi_json() {}
+
+/// The MCP server (streamable HTTP transport, stateless, JSON responses): send
+/// JSON-RPC requests such as `initialize`, `tools/list` and `tools/call` with the
+/// user's bearer token. Tools: add_task, list_tasks, complete_task, delete_task,
+/// update_task. GET and DELETE answer 405 (no sessions).
+#[utoipa::path(post, path = "/mcp", tag = "mcp", security(("bearer" = [])),
+    request_body(content = Object, description = "A JSON-RPC 2.0 request", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The JSON-RPC response", content_type = "application/json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Host name not allowed (MCP_ALLOWED_HOSTS)"),
+    ))]
+#[allow(dead_code)] // documents the route crate::mcp serves
+async fn mcp_endpoint() {}
 
 /// All routes with their OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
