@@ -106,6 +106,15 @@
       }).catch(function () { location.assign(a.href); });
       return;
     }
+    var edit = a.getAttribute("data-edit");
+    if (edit !== null) {
+      e.preventDefault();
+      load(a.href.split("#")[0], null).then(function () {
+        var t = $("#edit-" + edit + "-title");
+        if (t) t.focus();
+      });
+      return;
+    }
     if (a.closest("#task-panel") && a.pathname === "/tasks" && !a.hash) {
       e.preventDefault();
       load(a.href, true);

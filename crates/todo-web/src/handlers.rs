@@ -288,7 +288,11 @@ async fn load_view(state: &WebState, ctx: &Ctx, query: ListQuery) -> Result<Task
 
 pub async fn tasks_page(State(state): State<WebState>, ctx: Ctx, Query(query): Query<ListQuery>) -> PageResult {
     session(&ctx)?;
-    let view = load_view(&state, &ctx, query).await?;
+    let editing = query.editing();
+    let mut view = load_view(&state, &ctx, query).await?;
+    if let Some(task) = editing.and_then(|id| view.tasks.iter().find(|t| t.id == id)) {
+        view.edit = Some((task.id, TaskForm::from_task(task, view.offset), FormErrors::default()));
+    }
     Ok(html(StatusCode::OK, views::tasks_page(&ctx, &view)))
 }
 
@@ -615,4 +619,42 @@ pub async fn metrics(State(state): State<WebState>) -> impl IntoResponse {
 
 pub async fn not_found() -> Response {
     PageError::NotFound.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_events_become_page_events() {
+        let mut buf = String::from(
+            "event: delta\ndata: {\"text\":\"Hi\"}\n\n: keep-alive\n\nevent: tool_call\ndata: {\"id\":\"1\",\"tool\":\"add_task\",\"arguments\":{},\"result\":{\"title\":\"Buy milk\"}}\n\nevent: done\ndata: {\"conversation_id\":4,\"response\":\"Done\",\"tool_calls\":[]}\n\nevent: delta\ndata: {\"te",
+        );
+        let events = take_events(&mut buf);
+        assert_eq!(events.len(), 3);
+        assert_eq!(buf, "event: delta\ndata: {\"te", "an incomplete event waits for more bytes");
+    }
+
+    #[test]
+    fn task_forms_become_api_bodies() {
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let form = TaskForm {
+            title: " Buy milk ".into(),
+            tags: "home, errands,,".into(),
+            due_date: "2026-12-01".into(),
+            priority: "high".into(),
+            ..Default::default()
+        };
+        let mut errors = FormErrors::default();
+        let body = task_body(&form, utc, &mut errors, false);
+        assert!(errors.is_empty());
+        assert_eq!(
+            body,
+            json!({"title": "Buy milk", "priority": "high", "tags": ["home", "errands"], "due_at": "2026-12-01T23:59:59+00:00"})
+        );
+        let edit = task_body(&TaskForm { title: "x".into(), ..Default::default() }, utc, &mut errors, true);
+        assert_eq!(edit, json!({"title": "x", "description": null, "tags": [], "due_at": null}));
+        task_body(&TaskForm { due_date: "tomorrow".into(), ..Default::default() }, utc, &mut errors, false);
+        assert!(errors.get("due_date").is_some());
+    }
 }

@@ -191,6 +191,8 @@ pub struct ListQuery {
     pub sort: String,
     pub c: String,
     pub notice: String,
+    /// The task whose edit form is open (never kept in `back`).
+    pub edit: String,
 }
 
 impl ListQuery {
@@ -199,6 +201,16 @@ impl ListQuery {
             "pending" | "completed" => &self.status,
             _ => "all",
         }
+    }
+
+    pub fn editing(&self) -> Option<i64> {
+        self.edit.trim().parse().ok()
+    }
+
+    /// The page with one task's edit form open, scrolled to it.
+    pub fn edit_href(&self, id: i64) -> String {
+        let s = self.query_string();
+        if s.is_empty() { format!("/tasks?edit={id}#task-{id}") } else { format!("/tasks?{s}&edit={id}#task-{id}") }
     }
 
     pub fn conversation(&self) -> Option<i64> {
@@ -222,7 +234,7 @@ impl ListQuery {
                 ("sort", self.sort.clone()),
                 ("c", self.c.trim().to_string()),
             ] {
-                if !v.is_empty() && !(k == "status" && v == "all") {
+                if !(v.is_empty() || k == "status" && v == "all") {
                     q.append_pair(k, &v);
                 }
             }
@@ -512,9 +524,6 @@ fn task_row(ctx: &Ctx, v: &TasksView, t: &Task, back: &str) -> Markup {
     let overdue = due.as_ref().is_some_and(|d| d.1);
     let today = due.as_ref().is_some_and(|d| d.2);
     let editing = v.edit.as_ref().filter(|(id, _, _)| *id == t.id);
-    let edit_values = editing.map(|(_, f, _)| f.clone()).unwrap_or_else(|| TaskForm::from_task(t, v.offset));
-    let empty = FormErrors::default();
-    let edit_errors = editing.map(|(_, _, e)| e).unwrap_or(&empty);
     let prefix = format!("edit-{}", t.id);
     html! {
         li.task id=(format!("task-{}", t.id)) data-testid=(format!("task-{}", t.id)) data-task-id=(t.id)
@@ -545,19 +554,27 @@ fn task_row(ctx: &Ctx, v: &TasksView, t: &Task, back: &str) -> Markup {
                 }
             }
             div.task-actions {
+                @if editing.is_none() {
+                    a.btn.btn-ghost.btn-small id=(format!("edit-toggle-{}", t.id)) href=(v.query.edit_href(t.id)) data-edit=(t.id) {
+                        "Edit" span.sr-only { " “" (t.title) "”" }
+                    }
+                }
                 a.btn.btn-ghost.btn-small.btn-danger-text id=(format!("delete-{}", t.id))
                     href=(format!("/tasks/{}/delete?back={}", t.id, urlencode(back))) data-confirm-delete=(t.title) {
                     "Delete" span.sr-only { " “" (t.title) "”" }
                 }
             }
-            details.edit id=(format!("edit-{}", t.id)) open[editing.is_some()] {
-                summary.btn.btn-ghost.btn-small id=(format!("edit-toggle-{}", t.id)) { "Edit" span.sr-only { " “" (t.title) "”" } }
-                form.edit-form method="post" action=(format!("/tasks/{}", t.id)) data-enhance {
+            @if let Some((_, values, errors)) = editing {
+                form.edit-form id=(format!("edit-form-{}", t.id)) method="post" action=(format!("/tasks/{}", t.id)) data-enhance
+                    aria-label=(format!("Edit “{}”", t.title)) {
                     (csrf_input(ctx))
                     input type="hidden" name="back" value=(back);
-                    @if let Some(g) = &edit_errors.general { p.form-error role="alert" { (g) } }
-                    (task_fields(&prefix, &edit_values, edit_errors))
-                    button.btn.btn-primary id=(format!("save-{}", t.id)) type="submit" { "Save changes" }
+                    @if let Some(g) = &errors.general { p.form-error role="alert" { (g) } }
+                    (task_fields(&prefix, values, errors))
+                    div.edit-actions {
+                        button.btn.btn-primary id=(format!("save-{}", t.id)) type="submit" { "Save changes" }
+                        a.btn.btn-ghost id=(format!("cancel-edit-{}", t.id)) href=(v.query.href_with(|_| {})) { "Cancel" }
+                    }
                 }
             }
         }
@@ -650,5 +667,77 @@ fn chat_panel(ctx: &Ctx, v: &TasksView) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn back_is_reduced_to_our_parameters() {
+        let q = ListQuery::from_back("status=pending&q=milk+%26+eggs&evil=1&c=7");
+        assert_eq!(q.href_with(|_| {}), "/tasks?status=pending&q=milk+%26+eggs&c=7");
+        for hostile in ["//evil.example/x", "\r\nSet-Cookie: a=b", "https://evil.example"] {
+            let href = ListQuery::from_back(hostile).href_with(|q| q.notice = "added".into());
+            assert!(href.starts_with("/tasks"), "{href}");
+            assert!(!href.contains('\n') && !href.contains("//"), "{href}");
+        }
+        assert_eq!(ListQuery::default().href_with(|q| q.notice = "bogus".into()), "/tasks");
+        assert_eq!(ListQuery::default().href_with(|q| q.notice = "added".into()), "/tasks?notice=added");
+    }
+
+    #[test]
+    fn tool_calls_read_as_sentences() {
+        let call = |tool: &str, result: serde_json::Value| ToolCallRecord {
+            id: "1".into(),
+            tool: tool.into(),
+            arguments: json!({}),
+            result,
+        };
+        assert_eq!(
+            tool_line(&call("add_task", json!({"task_id": 1, "status": "created", "title": "Buy groceries"}))),
+            "Added 'Buy groceries'"
+        );
+        assert_eq!(tool_line(&call("complete_task", json!({"title": "X"}))), "Completed 'X'");
+        assert_eq!(tool_line(&call("delete_task", json!({"title": "X"}))), "Deleted 'X'");
+        assert_eq!(tool_line(&call("update_task", json!({"title": "X"}))), "Updated 'X'");
+        assert_eq!(tool_line(&call("list_tasks", json!({"tasks": [], "count": 3}))), "Looked at your tasks (3 found)");
+        assert_eq!(
+            tool_line(&call("delete_task", json!({"error": "task 9 doesn't exist"}))),
+            "Could not delete task: task 9 doesn't exist"
+        );
+    }
+
+    #[test]
+    fn due_dates_know_today_and_overdue() {
+        let now = DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z").unwrap().with_timezone(&Utc);
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let task = |due: &str, completed: bool| Task {
+            id: 1,
+            user_id: "u".into(),
+            title: "t".into(),
+            description: None,
+            completed,
+            priority: Priority::Medium,
+            tags: vec![],
+            due_at: Some(DateTime::parse_from_rfc3339(due).unwrap().with_timezone(&Utc)),
+            created_at: now,
+            updated_at: now,
+            completed_at: None,
+        };
+        let (text, overdue, today) = due_info(&task("2026-11-26T23:59:59Z", false), now, utc).unwrap();
+        assert_eq!((text.as_str(), overdue, today), ("Thu 26 Nov", false, true));
+        let (text, overdue, _) = due_info(&task("2026-11-25T09:30:00Z", false), now, utc).unwrap();
+        assert_eq!((text.as_str(), overdue), ("Wed 25 Nov, 09:30", true));
+        let (_, overdue, today) = due_info(&task("2026-11-25T09:30:00Z", true), now, utc).unwrap();
+        assert!(!overdue && !today, "done tasks never stand out");
+        // Local offset: 23:59 UTC on the 26th is already the 27th in UTC+2.
+        let plus2 = FixedOffset::east_opt(2 * 3600).unwrap();
+        let (text, _, today) = due_info(&task("2026-11-26T23:59:59Z", false), now, plus2).unwrap();
+        assert_eq!((text.as_str(), today), ("Fri 27 Nov, 01:59", false));
+        let (text, _, _) = due_info(&task("2027-01-02T23:59:59Z", false), now, utc).unwrap();
+        assert_eq!(text, "Sat 2 Jan 2027");
     }
 }
