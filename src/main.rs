@@ -1,17 +1,20 @@
-//! `cargo run --release`: the whole todo-app in one process on an embedded SQLite
-//! file, for trying it out and for local development.
+//! `cargo run --release`: the whole todo-app in one process on one port, on an
+//! embedded SQLite file, with the same path layout as the Ingress: `/api` and
+//! `/mcp` go to the API, everything else to the web UI.
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use axum::Router;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser};
-use todo_api::{ApiArgs, Application, shutdown_signal, telemetry};
+use todo_api::app::{HttpOptions, open_store};
+use todo_api::{ApiArgs, shutdown_signal, telemetry};
 
-/// todo-app on your machine: everything in one process, data in an SQLite file
-/// under ./data. Takes the same settings as the `todo-api` server; it listens on
-/// 127.0.0.1 unless told otherwise and keeps its signing secret in the data
-/// directory, so you stay signed in across restarts.
+/// todo-app on your machine: the web app, its REST API and MCP server in one
+/// process, data in an SQLite file under ./data. Takes the same settings as the
+/// `todo-api` server; it listens on 127.0.0.1:3000 unless told otherwise and keeps
+/// its signing secret in the data directory, so you stay signed in across restarts.
 #[derive(Parser)]
 #[command(name = "todo-app", version)]
 struct Cli {
@@ -21,51 +24,81 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
-    let mut cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(e) => e.exit(),
-    };
-    if matches.value_source("host") == Some(ValueSource::DefaultValue) {
-        cli.api.host = [127, 0, 0, 1].into();
-    }
-    if cli.api.better_auth_secret.is_none()
-        && cli.api.better_auth_secret_file.is_none()
-        && cli.api.auth_jwks_url.is_none()
-    {
-        match local_secret(&cli.api.data_dir) {
-            Ok(path) => cli.api.better_auth_secret_file = Some(path),
-            Err(e) => {
-                eprintln!("todo-app: cannot keep a signing secret in {}: {e}", cli.api.data_dir.display());
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    let cfg = match cli.api.resolve() {
-        Ok(cfg) => cfg,
-        Err(e) => {
-            eprintln!("todo-app: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    telemetry::init(cfg.log_format);
-    let database = todo_store::redact(&cfg.database_url);
-    let app = match Application::build(cfg).await {
-        Ok(app) => app,
-        Err(e) => {
-            eprintln!("todo-app: {e:#}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let addr = app.local_addr();
-    println!("todo-app is running on http://{addr}  (API under /api, data: {database}; Ctrl-C stops it)");
-    match app.serve(shutdown_signal()).await {
+    match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("todo-app: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if matches.value_source("host") == Some(ValueSource::DefaultValue) {
+        cli.api.host = [127, 0, 0, 1].into();
+    }
+    if matches.value_source("port") == Some(ValueSource::DefaultValue) {
+        cli.api.port = 3000;
+    }
+    if cli.api.better_auth_secret.is_none()
+        && cli.api.better_auth_secret_file.is_none()
+        && cli.api.auth_jwks_url.is_none()
+    {
+        let path = local_secret(&cli.api.data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot keep a signing secret in {}: {e}", cli.api.data_dir.display()))?;
+        cli.api.better_auth_secret_file = Some(path);
+    }
+    let cfg = match cli.api.resolve() {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            eprintln!("todo-app: {e}");
+            std::process::exit(2);
+        }
+    };
+    telemetry::init(cfg.log_format);
+
+    let listener = tokio::net::TcpListener::bind(cfg.addr).await?;
+    let addr = listener.local_addr()?;
+    let store = open_store(&cfg).await?;
+    let api_state = todo_api::state::AppState::new(store, todo_auth::Authenticator::new(cfg.auth.clone()), &cfg);
+    let api = todo_api::app::router(
+        api_state.clone(),
+        &HttpOptions { frontend_url: None, request_timeout: cfg.request_timeout, mcp: cfg.mcp.clone() },
+    );
+
+    // The web UI calls the API in this same process over loopback.
+    let web_args = todo_web::WebArgs {
+        host: cfg.addr.ip(),
+        port: addr.port(),
+        backend_url: format!("http://127.0.0.1:{}", addr.port()),
+        app_env: match cfg.app_env {
+            todo_api::config::AppEnv::Development => todo_web::config::AppEnv::Development,
+            todo_api::config::AppEnv::Production => todo_web::config::AppEnv::Production,
+        },
+        log_format: todo_web::config::LogFormat::Auto,
+        cookie_secure: todo_web::config::CookieSecure::Auto,
+        request_timeout_secs: cfg.request_timeout.as_secs().max(1),
+        backend_timeout_secs: cfg.request_timeout.as_secs().max(1),
+        shutdown_timeout_secs: cfg.shutdown_timeout.as_secs(),
+    };
+    let web = todo_web::router(todo_web::WebState::new(&web_args.resolve()?));
+
+    // Same layout as the Ingress. Readiness is the API's: it checks the database,
+    // and the web UI is served by this very process.
+    // (`into_service`: axum refuses a bare Router in `route_service`, which would strip nothing here.)
+    let app = Router::new()
+        .route_service("/api/{*rest}", api.clone().into_service::<axum::body::Body>())
+        .route_service("/mcp", api.clone().into_service::<axum::body::Body>())
+        .route_service("/readyz", api.into_service::<axum::body::Body>())
+        .fallback_service(web);
+
+    let database = todo_store::redact(&cfg.database_url);
+    println!(
+        "todo-app is running on http://{addr}  (web UI at /, API at /api, MCP at /mcp; data: {database}; Ctrl-C stops it)"
+    );
+    todo_api::app::serve(listener, app, api_state, cfg.shutdown_timeout, shutdown_signal()).await
 }
 
 /// A random signing secret kept in `<data_dir>/auth-secret` (mode 0600), created on

@@ -1,0 +1,98 @@
+//! The all-in-one launcher (`cargo run --release`): one process, one port, the
+//! Ingress path layout, and sign-ins that survive a restart.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+struct Launched {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Launched {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn launch(data_dir: &std::path::Path) -> Launched {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_todo-app"));
+    for var in ["DATABASE_URL", "BETTER_AUTH_SECRET", "APP_ENV", "PORT", "HOST", "LLM_PROVIDER", "OPENAI_API_KEY"] {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd
+        .args(["--port", "0", "--data-dir", data_dir.to_str().unwrap(), "--log-format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines.next().expect("the launcher prints where it listens").unwrap();
+    assert!(line.starts_with("todo-app is running on http://127.0.0.1:"), "{line}");
+    let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
+    std::thread::spawn(move || for _ in lines {});
+    Launched { child, base }
+}
+
+#[tokio::test]
+async fn one_port_serves_web_api_and_mcp_and_sign_ins_survive_a_restart() {
+    let dir = std::env::temp_dir().join(format!("todo-launcher-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+
+    let first = launch(&dir);
+    let b = &first.base;
+    let home = http.get(format!("{b}/")).send().await.unwrap();
+    assert!(home.status().is_redirection(), "/ redirects to the sign-in page");
+    let page = http.get(format!("{b}/sign-in")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert_eq!(http.get(format!("{b}/readyz")).send().await.unwrap().status(), 200);
+    assert_eq!(http.get(format!("{b}/api/openapi.json")).send().await.unwrap().status(), 200);
+    assert_eq!(http.post(format!("{b}/mcp")).send().await.unwrap().status(), 401);
+
+    let signed_up: Value = http
+        .post(format!("{b}/api/auth/sign-up"))
+        .json(&json!({"email": "local@example.com", "password": "local password", "name": "Local"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (token, id) =
+        (signed_up["token"].as_str().unwrap().to_string(), signed_up["user"]["id"].as_str().unwrap().to_string());
+    // The built-in assistant works out of the box.
+    let chat: Value = http
+        .post(format!("{b}/api/{id}/chat"))
+        .bearer_auth(&token)
+        .json(&json!({"message": "add a task to water the plants"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(chat["tool_calls"][0]["tool"], "add_task", "{chat}");
+    drop(first);
+
+    // Same data directory: same database and the same signing secret.
+    let second = launch(&dir);
+    let tasks: Vec<Value> = http
+        .get(format!("{}/api/{id}/tasks", second.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0]["title"], "Water the plants");
+    let mode = std::fs::metadata(dir.join("auth-secret")).unwrap();
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777, 0o600);
+    let _ = std::fs::remove_dir_all(&dir);
+}
