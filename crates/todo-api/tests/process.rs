@@ -162,3 +162,78 @@ fn wait_with_timeout(child: &mut Child, limit: Duration) -> Option<std::process:
     }
     None
 }
+
+/// A request in flight when SIGTERM arrives still gets its answer: a chat turn
+/// whose (scripted) model takes a second to reply.
+#[test]
+fn sigterm_lets_in_flight_requests_finish() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let provider = rt.block_on(async {
+        use axum::routing::post;
+        let app = axum::Router::new().route(
+            "/v1/chat/completions",
+            post(|| async {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                axum::Json(
+                    serde_json::json!({"choices": [{"message": {"role": "assistant", "content": "Slow but sure."}}]}),
+                )
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/v1", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    });
+    let dir = common::temp_dir("todo-api-drain");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = command()
+        .env("PORT", port.to_string())
+        .env("HOST", "127.0.0.1")
+        .env("DATA_DIR", &dir)
+        .env("BETTER_AUTH_SECRET", "drain-secret-drain-secret-drain-secret")
+        .env("LOG_FORMAT", "json")
+        .env("LLM_PROVIDER", "openai-compatible")
+        .env("LLM_BASE_URL", &provider)
+        .env("LLM_MODEL", "slow")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    rt.block_on(async {
+        let http = ::reqwest::Client::new();
+        let mut ready = false;
+        for _ in 0..600 {
+            if http.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(ready, "server became ready");
+        let auth: serde_json::Value = http
+            .post(format!("{base}/api/auth/sign-up"))
+            .json(&serde_json::json!({"email": "drain@example.com", "password": "drain password", "name": "D"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let (token, id) =
+            (auth["token"].as_str().unwrap().to_string(), auth["user"]["id"].as_str().unwrap().to_string());
+        let turn = tokio::spawn({
+            let http = http.clone();
+            let url = format!("{base}/api/{id}/chat");
+            async move { http.post(url).bearer_auth(token).json(&serde_json::json!({"message": "hi"})).send().await }
+        });
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        sigterm(&child);
+        let res = turn.await.unwrap().expect("the in-flight request is answered");
+        assert_eq!(res.status(), 200);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["response"], "Slow but sure.");
+    });
+    let status = wait_with_timeout(&mut child, Duration::from_secs(30)).expect("exits after draining");
+    assert_eq!(status.code(), Some(0));
+}
