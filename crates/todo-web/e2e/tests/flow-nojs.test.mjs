@@ -1,0 +1,201 @@
+// The task actions with JavaScript disabled: every action is a plain form (or
+// link) that the browser submits; each POST answers 303 and the browser loads
+// the list again.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { fillAddForm, isoDate, launch, newPage, newUser, row, signUp, stepper, taskId, titles } from './lib.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const C = newUser('Carol');
+
+test('without JavaScript: add, edit, complete, delete, filter, search, sort, chat', async (t) => {
+  const s = await newPage(browser, { javaScriptEnabled: false });
+  const { page } = s;
+  const step = stepper(t, () => page);
+  const ids = {};
+  // Every POST the browser sends, with the status it got.
+  const posts = [];
+  page.on('response', (r) => {
+    if (r.request().method() === 'POST') posts.push({ url: new URL(r.url()).pathname, status: r.status(), location: r.headers().location ?? '' });
+  });
+  /** Submits by clicking `selector`; expects one POST to `path` answered 303, then a page at a URL matching `urlRe`. */
+  async function submit(selector, path, urlRe) {
+    const n = posts.length;
+    await Promise.all([page.waitForURL(urlRe), page.click(selector)]);
+    await page.waitForLoadState('load');
+    const mine = posts.slice(n);
+    assert.equal(mine.length, 1, `one POST for ${selector}: ${JSON.stringify(mine)}`);
+    assert.equal(mine[0].url, path);
+    assert.equal(mine[0].status, 303, `POST ${path} answers 303 See Other`);
+  }
+  async function expectTitles(expected) {
+    assert.deepEqual(await titles(page), expected);
+  }
+
+  await step('the page really runs without script', async () => {
+    await page.goto('/sign-in');
+    // app.js sets the todo_tz cookie as its first act; without script it never runs.
+    const cookies = await s.context.cookies();
+    assert.equal(cookies.filter((c) => c.name === 'todo_tz').length, 0, 'app.js must not have run');
+  });
+
+  await step('sign up with a plain form', async () => {
+    await page.goto('/sign-up');
+    await page.fill('#name', C.name);
+    await page.fill('#email', C.email);
+    await page.fill('#password', C.password);
+    await submit('#sign-up-submit', '/sign-up', /\/tasks/);
+    await page.locator('#empty-state').waitFor();
+  });
+
+  await step('add three tasks', async () => {
+    const tasks = [
+      { title: 'Call the bank', priority: 'high', tags: 'money', due: isoDate(-1) },
+      { title: 'Buy stamps', priority: 'low', tags: 'errands', due: isoDate(3) },
+      { title: 'Book dentist', description: 'Ask for a morning slot', priority: 'urgent', tags: 'health', due: isoDate(0) },
+    ];
+    for (const task of tasks) {
+      await fillAddForm(page, task);
+      await submit('#add-task-submit', '/tasks', /notice=added/);
+      assert.match(await page.textContent('#status'), /Task added\./);
+      ids[task.title] = await taskId(page, task.title);
+    }
+    await expectTitles(['Book dentist', 'Buy stamps', 'Call the bank']);
+    assert.match(await row(page, 'Call the bank').getAttribute('class'), /\boverdue\b/);
+    assert.match(await row(page, 'Call the bank').locator('.badge.due').textContent(), /Overdue/);
+    assert.match(await row(page, 'Book dentist').getAttribute('class'), /\bdue-today\b/);
+    assert.match(await row(page, 'Book dentist').locator('.badge.due').textContent(), /Due today/);
+  });
+
+  await step('a bad add is refused next to the field, nothing written', async () => {
+    // An empty title is stopped by the browser (`required`); a blank one reaches the server.
+    await fillAddForm(page, { title: '   ' });
+    const n = posts.length;
+    await page.click('#add-task-submit');
+    await page.waitForLoadState('load');
+    await page.waitForFunction(() => true);
+    assert.equal(posts.length, n + 1);
+    assert.ok(posts[n].status >= 400 && posts[n].status < 500, `blank title: expected 4xx, got ${posts[n].status}`);
+    await page.locator('#new-title-error').waitFor();
+    assert.equal(await page.getAttribute('#new-title', 'aria-invalid'), 'true');
+    await page.goto('/tasks');
+    assert.equal((await titles(page)).length, 3);
+  });
+
+  await step('edit', async () => {
+    const id = ids['Buy stamps'];
+    await Promise.all([page.waitForURL(new RegExp(`edit=${id}`)), page.click(`#edit-toggle-${id}`)]);
+    await page.locator(`form#edit-form-${id}`).waitFor();
+    assert.equal(await page.inputValue(`#edit-${id}-title`), 'Buy stamps');
+    await page.fill(`#edit-${id}-title`, 'Buy 10 stamps');
+    await page.selectOption(`#edit-${id}-priority`, 'medium');
+    await page.fill(`#edit-${id}-due`, '');
+    await submit(`#save-${id}`, `/tasks/${id}`, /notice=saved/);
+    assert.match(await page.textContent('#status'), /Task saved\./);
+    const r = row(page, 'Buy 10 stamps');
+    assert.match(await r.locator('.badge.prio').textContent(), /Medium/);
+    assert.equal(await r.locator('.badge.due').count(), 0, 'due date cleared');
+    assert.equal(await page.locator(`form#edit-form-${id}`).count(), 0);
+  });
+
+  await step('complete', async () => {
+    const id = ids['Call the bank'];
+    await submit(`#toggle-${id}`, `/tasks/${id}/toggle`, /notice=toggled/);
+    assert.equal(await page.getAttribute(`#toggle-${id}`, 'aria-pressed'), 'true');
+    assert.match(await row(page, 'Call the bank').getAttribute('class'), /\bdone\b/);
+    assert.doesNotMatch(await row(page, 'Call the bank').getAttribute('class'), /overdue/);
+  });
+
+  await step('filter tabs, search, priority, tag and sort with the GET form', async () => {
+    await Promise.all([page.waitForURL(/status=completed/), page.click('#tab-completed')]);
+    await expectTitles(['Call the bank']);
+    assert.equal(await page.getAttribute('#tab-completed', 'aria-current'), 'page');
+    await Promise.all([page.waitForURL(/status=pending/), page.click('#tab-pending')]);
+    await expectTitles(['Book dentist', 'Buy 10 stamps']);
+    // the search keeps the tab
+    await page.fill('#filter-q', 'morning');
+    await Promise.all([page.waitForURL(/q=morning/), page.click('#apply-filters')]);
+    assert.match(page.url(), /status=pending/);
+    await expectTitles(['Book dentist']);
+    await Promise.all([page.waitForURL((u) => !u.search.includes('q=')), page.click('#clear-filters')]);
+    await expectTitles(['Book dentist', 'Buy 10 stamps', 'Call the bank']);
+    await page.selectOption('#filter-priority', 'high');
+    await Promise.all([page.waitForURL(/priority=high/), page.click('#apply-filters')]);
+    await expectTitles(['Call the bank']);
+    await Promise.all([page.waitForURL((u) => !u.search.includes('priority=')), page.click('#clear-filters')]);
+    await Promise.all([page.waitForURL(/tag=errands/), row(page, 'Buy 10 stamps').locator('a.tag').click()]);
+    await expectTitles(['Buy 10 stamps']);
+    await Promise.all([page.waitForURL((u) => !u.search.includes('tag=')), page.click('#clear-filters')]);
+    await page.selectOption('#filter-sort', 'title');
+    await Promise.all([page.waitForURL(/sort=title/), page.click('#apply-filters')]);
+    await expectTitles(['Book dentist', 'Buy 10 stamps', 'Call the bank']);
+    await page.selectOption('#filter-sort', 'priority');
+    await Promise.all([page.waitForURL(/sort=priority/), page.click('#apply-filters')]);
+    await expectTitles(['Book dentist', 'Call the bank', 'Buy 10 stamps']);
+  });
+
+  await step('actions keep the current filters (the back parameter)', async () => {
+    await page.goto('/tasks?status=pending&sort=title');
+    const id = ids['Buy 10 stamps'];
+    await submit(`#toggle-${id}`, `/tasks/${id}/toggle`, /notice=toggled/);
+    assert.match(page.url(), /status=pending/);
+    assert.match(page.url(), /sort=title/);
+    await expectTitles(['Book dentist']);
+    await page.goto('/tasks?status=completed');
+    await submit(`#toggle-${id}`, `/tasks/${id}/toggle`, /notice=toggled/);
+    await page.goto('/tasks');
+  });
+
+  await step('delete goes through a confirmation page; cancel keeps the task', async () => {
+    const id = ids['Book dentist'];
+    await Promise.all([page.waitForURL(new RegExp(`/tasks/${id}/delete`)), page.click(`#delete-${id}`)]);
+    assert.match(await page.textContent('main'), /Book dentist/);
+    await Promise.all([page.waitForURL(/\/tasks(\?|$)/), page.click('#cancel-delete')]);
+    await row(page, 'Book dentist').waitFor();
+    await Promise.all([page.waitForURL(new RegExp(`/tasks/${id}/delete`)), page.click(`#delete-${id}`)]);
+    await submit('#confirm-delete', `/tasks/${id}/delete`, /notice=deleted/);
+    assert.match(await page.textContent('#status'), /Task deleted\./);
+    await expectTitles(['Buy 10 stamps', 'Call the bank']);
+  });
+
+  await step('the assistant works without script too (POST /chat, then the page)', async () => {
+    await page.fill('#chat-message', 'add a task to buy bread');
+    await submit('#chat-send', '/chat', /[?&]c=\d+/);
+    await page.locator('#chat-log .msg.msg-user', { hasText: 'add a task to buy bread' }).waitFor();
+    await page.locator('#chat-log .msg.msg-assistant ul.tools li', { hasText: "Added 'Buy bread'" }).waitFor();
+    await row(page, 'Buy bread').waitFor();
+  });
+
+  await step('everything persisted', async () => {
+    await page.goto('/tasks');
+    await expectTitles(['Buy bread', 'Buy 10 stamps', 'Call the bank']);
+  });
+
+  await step('sign out with a plain form', async () => {
+    await submit('#sign-out', '/sign-out', /\/sign-in/);
+    await page.goto('/tasks');
+    assert.match(page.url(), /\/sign-in/);
+  });
+
+  await step('no 5xx along the way', async () => {
+    assert.deepEqual(s.problems().filter((p) => /HTTP 5|page error/.test(p)), []);
+  });
+
+  await s.context.close();
+});
+
+test('without JavaScript: a second user sees none of the first user\'s tasks', async (t) => {
+  const s = await newPage(browser, { javaScriptEnabled: false });
+  const { page } = s;
+  const step = stepper(t, () => page);
+  await step('sign up and see an empty list', async () => {
+    await signUp(page, newUser('Dave'));
+    await page.locator('#empty-state').waitFor();
+    assert.equal(await page.locator('#task-list > li').count(), 0);
+    assert.doesNotMatch(await page.textContent('main'), /Buy bread|stamps|Call the bank/);
+  });
+  await s.context.close();
+});
