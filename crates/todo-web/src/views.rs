@@ -326,7 +326,7 @@ pub fn tasks_page(ctx: &Ctx, v: &TasksView) -> Markup {
             section #task-panel .panel aria-labelledby="tasks-heading" {
                 (task_panel(ctx, v))
             }
-            aside #chat .panel .chat aria-labelledby="chat-heading" {
+            section #chat .panel .chat aria-labelledby="chat-heading" {
                 (chat_panel(ctx, v))
             }
         }
