@@ -73,11 +73,8 @@ async fn run() -> anyhow::Result<()> {
         host: cfg.addr.ip(),
         port: addr.port(),
         backend_url: format!("http://127.0.0.1:{}", addr.port()),
-        app_env: match cfg.app_env {
-            todo_api::config::AppEnv::Development => todo_web::config::AppEnv::Development,
-            todo_api::config::AppEnv::Production => todo_web::config::AppEnv::Production,
-        },
-        log_format: todo_web::config::LogFormat::Auto,
+        app_env: cfg.app_env,
+        log_format: cfg.log_format,
         cookie_secure: todo_web::config::CookieSecure::Auto,
         request_timeout_secs: cfg.request_timeout.as_secs().max(1),
         backend_timeout_secs: cfg.request_timeout.as_secs().max(1),

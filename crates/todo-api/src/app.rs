@@ -2,22 +2,18 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Method, Request, header};
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::response::IntoResponse;
 use axum::{BoxError, Router, middleware};
+use todo_service::{REQUEST_ID, track_requests, with_request_tracing};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 use todo_auth::Authenticator;
 use todo_store::{Store, StoreConfig, StoreError};
@@ -25,10 +21,8 @@ use todo_store::{Store, StoreConfig, StoreError};
 use crate::config::ApiConfig;
 use crate::error::ApiError;
 use crate::extract::BODY_LIMIT_BYTES;
+use crate::routes;
 use crate::state::AppState;
-use crate::{metrics, routes};
-
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Cross-cutting behaviour around the routes.
 #[derive(Debug, Clone)]
@@ -58,7 +52,7 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
                 }))
                 .timeout(timeout),
         )
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(state.metrics.http.clone(), track_requests))
         .with_state(state);
 
     if let Some(origin) = opts.frontend_url.as_deref().and_then(|o| HeaderValue::from_str(o).ok()) {
@@ -72,19 +66,8 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
         );
     }
 
-    app.layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response())).layer(
-        ServiceBuilder::new()
-            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-            .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
-            .layer(
-                TraceLayer::new_for_http()
-                    .make_span_with(|req: &Request<_>| {
-                        let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-                        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
-                    })
-                    .on_response(DefaultOnResponse::new().level(Level::INFO)),
-            )
-            .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+    with_request_tracing(
+        app.layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response())),
     )
 }
 
@@ -151,6 +134,8 @@ impl Application {
     }
 }
 
+/// Serves `router` (the API's, or one that contains it) until `shutdown`, turning
+/// the API's readiness off first, then closes the database pool.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
@@ -158,45 +143,8 @@ pub async fn serve(
     shutdown_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let draining = Arc::new(tokio::sync::Notify::new());
-    let signal = {
-        let state = state.clone();
-        let draining = draining.clone();
-        async move {
-            shutdown.await;
-            state.begin_shutdown();
-            tracing::info!("shutdown requested: readiness off, finishing in-flight requests");
-            draining.notify_one();
-        }
-    };
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(signal);
-    tokio::select! {
-        result = server => result.context("server error")?,
-        _ = async { draining.notified().await; tokio::time::sleep(shutdown_timeout).await } => {
-            tracing::warn!(timeout_secs = shutdown_timeout.as_secs(), "requests still running at the shutdown timeout; exiting");
-        }
-    }
+    let flag = state.clone();
+    todo_service::serve(listener, router, shutdown_timeout, shutdown, move || flag.begin_shutdown()).await?;
     let _ = tokio::time::timeout(Duration::from_secs(2), state.store.close()).await;
-    tracing::info!("stopped");
     Ok(())
-}
-
-/// Resolves on SIGTERM or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }

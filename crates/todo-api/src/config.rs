@@ -5,21 +5,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AppEnv {
-    Development,
-    Production,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// JSON when stdout is not a terminal (containers), pretty otherwise.
-    Auto,
-    Json,
-    Pretty,
-}
+pub use todo_service::{AppEnv, LogFormat};
 
 /// Flags of the API server. Secrets can be given inline (`NAME`) or as a file
 /// path (`NAME_FILE`, for mounted Kubernetes secrets); their values never appear

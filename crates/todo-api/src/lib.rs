@@ -11,7 +11,14 @@ pub mod mcp;
 pub mod metrics;
 pub mod routes;
 pub mod state;
-pub mod telemetry;
 
-pub use app::{Application, shutdown_signal};
+pub use app::Application;
 pub use config::{ApiArgs, ApiConfig};
+pub use todo_service::shutdown_signal;
+
+/// Logging for the API binaries (see [`todo_service::init_logging`]).
+pub mod telemetry {
+    pub fn init(format: todo_service::LogFormat) {
+        todo_service::init_logging(format, "info,sqlx=warn,tower_http=info");
+    }
+}

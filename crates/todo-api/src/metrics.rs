@@ -1,65 +1,30 @@
-//! Prometheus metrics. The registry lives in the app state (not a global
-//! recorder), so tests can run many apps in one process.
+//! Prometheus metrics of the API: the shared HTTP metrics plus database pool
+//! gauges, in a registry the app state owns.
 
-use std::time::Instant;
+use std::sync::Arc;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
-use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-
-use crate::state::AppState;
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RequestLabels {
-    method: String,
-    route: String,
-    status: u16,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RouteLabels {
-    method: String,
-    route: String,
-}
-
-type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
+use todo_service::HttpMetrics;
 
 pub struct Metrics {
     registry: Registry,
-    requests: Family<RequestLabels, Counter>,
-    latency: HistogramFamily,
-    in_flight: Gauge,
+    pub http: Arc<HttpMetrics>,
     pool_size: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
 }
 
-fn latency_histogram() -> Histogram {
-    // 0.25 ms .. ~8 s
-    Histogram::new(exponential_buckets(0.00025, 2.0, 16))
-}
-
 impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::default();
-        let requests = Family::<RequestLabels, Counter>::default();
-        let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
-        let in_flight = Gauge::default();
+        let http = HttpMetrics::register(&mut registry);
         let (pool_size, pool_idle, pool_max): (Gauge, Gauge, Gauge) = Default::default();
-        registry.register("http_requests", "HTTP requests by route, method and status", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
-        registry.register("http_requests_in_flight", "HTTP requests being served", in_flight.clone());
         registry.register("db_pool_connections", "Open database connections", pool_size.clone());
         registry.register("db_pool_idle_connections", "Idle database connections", pool_idle.clone());
         registry.register("db_pool_max_connections", "Configured pool size", pool_max.clone());
-        Metrics { registry, requests, latency, in_flight, pool_size, pool_idle, pool_max }
+        Metrics { registry, http, pool_size, pool_idle, pool_max }
     }
 
     pub fn render(&self, pool: todo_store::PoolStats) -> String {
@@ -76,22 +41,4 @@ impl Default for Metrics {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Counts every response by its route template (never the raw path, so ids do not
-/// explode the label set).
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route =
-        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
-    let m = &state.metrics;
-    m.in_flight.inc();
-    let start = Instant::now();
-    let res = next.run(req).await;
-    m.in_flight.dec();
-    m.latency
-        .get_or_create(&RouteLabels { method: method.clone(), route: route.clone() })
-        .observe(start.elapsed().as_secs_f64());
-    m.requests.get_or_create(&RequestLabels { method, route, status: res.status().as_u16() }).inc();
-    res
 }

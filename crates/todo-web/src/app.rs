@@ -2,11 +2,10 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Router, middleware};
@@ -14,19 +13,15 @@ use tower::ServiceBuilder;
 use tower_http::CompressionLevel;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
+use crate::assets;
 use crate::config::WebConfig;
 use crate::handlers::{self, PageError};
 use crate::state::WebState;
-use crate::{assets, metrics};
 
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub use todo_service::REQUEST_ID;
 
 /// No inline script or style anywhere: everything comes from /assets.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -54,7 +49,7 @@ pub fn router(state: WebState) -> Router {
         .route("/metrics", get(handlers::metrics))
         .fallback(handlers::not_found)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(state.metrics.http.clone(), todo_service::track_requests))
         .with_state(state);
 
     let security = ServiceBuilder::new()
@@ -74,28 +69,16 @@ pub fn router(state: WebState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
 
-    routes
-        // Level 1: for HTML of this size it gets most of the gain for a fraction of the CPU.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
-        .layer(security)
-        .layer(CatchPanicLayer::custom(|_| {
-            tracing::error!("handler panicked");
-            PageError::Backend(crate::api::BackendError::Unavailable("internal error".into())).into_response()
-        }))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(|req: &Request<_>| {
-                            let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-                            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
-                        })
-                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
-                )
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
-        )
+    todo_service::with_request_tracing(
+        routes
+            // Level 1: for HTML of this size it gets most of the gain for a fraction of the CPU.
+            .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+            .layer(security)
+            .layer(CatchPanicLayer::custom(|_| {
+                tracing::error!("handler panicked");
+                PageError::Backend(crate::api::BackendError::Unavailable("internal error".into())).into_response()
+            })),
+    )
 }
 
 /// A built, bound web service, ready to serve.
@@ -127,45 +110,6 @@ impl Application {
     /// in-flight requests finish for up to the shutdown timeout.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let Application { listener, state, router, shutdown_timeout } = self;
-        let draining = Arc::new(tokio::sync::Notify::new());
-        let signal = {
-            let state = state.clone();
-            let draining = draining.clone();
-            async move {
-                shutdown.await;
-                state.begin_shutdown();
-                tracing::info!("shutdown requested: readiness off, finishing in-flight requests");
-                draining.notify_one();
-            }
-        };
-        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(signal);
-        tokio::select! {
-            result = server => result.context("server error")?,
-            _ = async { draining.notified().await; tokio::time::sleep(shutdown_timeout).await } => {
-                tracing::warn!(timeout_secs = shutdown_timeout.as_secs(), "requests still running at the shutdown timeout; exiting");
-            }
-        }
-        tracing::info!("stopped");
-        Ok(())
+        todo_service::serve(listener, router, shutdown_timeout, shutdown, move || state.begin_shutdown()).await
     }
-}
-
-/// Resolves on SIGTERM or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }

@@ -5,21 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AppEnv {
-    Development,
-    Production,
-}
+pub use todo_service::{AppEnv, LogFormat};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// JSON when stdout is not a terminal (containers), pretty otherwise.
-    Auto,
-    Json,
-    Pretty,
-}
-
-/// When the session cookie carries the `Secure` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CookieSecure {
     /// Secure when the request came over https (`X-Forwarded-Proto: https` from the Ingress).

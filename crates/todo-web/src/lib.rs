@@ -10,9 +10,16 @@ pub mod handlers;
 pub mod metrics;
 pub mod session;
 pub mod state;
-pub mod telemetry;
 pub mod views;
 
-pub use app::{Application, router, shutdown_signal};
+pub use app::{Application, router};
 pub use config::{ConfigError, WebArgs, WebConfig};
 pub use state::WebState;
+pub use todo_service::shutdown_signal;
+
+/// Logging for the web binary (see [`todo_service::init_logging`]).
+pub mod telemetry {
+    pub fn init(format: todo_service::LogFormat) {
+        todo_service::init_logging(format, "info,tower_http=info");
+    }
+}

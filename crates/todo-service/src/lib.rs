@@ -1,0 +1,27 @@
+//! What the API and the web service share as HTTP services: their environment
+//! and log-format settings, logging with a request id on every line, per-route
+//! HTTP metrics, and serving with a graceful, bounded shutdown.
+
+mod metrics;
+mod serve;
+mod telemetry;
+
+pub use metrics::{HttpMetrics, track_requests};
+pub use serve::{serve, shutdown_signal};
+pub use telemetry::{REQUEST_ID, init_logging, with_request_tracing};
+
+/// `APP_ENV`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// `LOG_FORMAT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// JSON when stdout is not a terminal (containers), pretty otherwise.
+    Auto,
+    Json,
+    Pretty,
+}
