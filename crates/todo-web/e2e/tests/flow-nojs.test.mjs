@@ -24,12 +24,16 @@ test('without JavaScript: add, edit, complete, delete, filter, search, sort, cha
   /** Submits by clicking `selector`; expects one POST to `path` answered 303, then a page at a URL matching `urlRe`. */
   async function submit(selector, path, urlRe) {
     const n = posts.length;
-    await Promise.all([page.waitForURL(urlRe), page.click(selector)]);
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === path),
+      page.click(selector),
+    ]);
+    assert.equal(resp.status(), 303, `POST ${path} answers 303 See Other`);
+    const location = resp.headers().location ?? '';
+    assert.match(location, urlRe, `POST ${path} redirects to ${location}`);
+    await page.waitForURL(urlRe);
     await page.waitForLoadState('load');
-    const mine = posts.slice(n);
-    assert.equal(mine.length, 1, `one POST for ${selector}: ${JSON.stringify(mine)}`);
-    assert.equal(mine[0].url, path);
-    assert.equal(mine[0].status, 303, `POST ${path} answers 303 See Other`);
+    assert.equal(posts.length, n + 1, `one POST for ${selector}: ${JSON.stringify(posts.slice(n))}`);
   }
   async function expectTitles(expected) {
     assert.deepEqual(await titles(page), expected);
@@ -139,7 +143,7 @@ test('without JavaScript: add, edit, complete, delete, filter, search, sort, cha
 
   await step('actions keep the current filters (the back parameter)', async () => {
     await page.goto('/tasks?status=pending&sort=title');
-    const id = ids['Buy 10 stamps'];
+    const id = ids['Buy stamps'];
     await submit(`#toggle-${id}`, `/tasks/${id}/toggle`, /notice=toggled/);
     assert.match(page.url(), /status=pending/);
     assert.match(page.url(), /sort=title/);
@@ -181,7 +185,7 @@ test('without JavaScript: add, edit, complete, delete, filter, search, sort, cha
   });
 
   await step('no 5xx along the way', async () => {
-    assert.deepEqual(s.problems().filter((p) => /HTTP 5|page error/.test(p)), []);
+    assert.deepEqual(s.problems(), []);
   });
 
   await s.context.close();
