@@ -38,6 +38,8 @@ log "Rust tests (SQLite and PostgreSQL)"
 cargo test --workspace --locked || die "cargo test failed"
 
 if ! $only_rust; then
+  log "Browser tests (headless Chromium, axe-core)"
+  ./scripts/test-e2e.sh
   log "Helm chart checks"
   ./scripts/test-chart.sh
   log "Container image checks"

@@ -627,7 +627,7 @@ fn chat_panel(ctx: &Ctx, v: &TasksView) -> Markup {
     let back = v.query.query_string();
     html! {
         h2 #chat-heading { "Assistant" }
-        div #chat-log .chat-log role="log" aria-live="polite" aria-label="Conversation" {
+        div #chat-log .chat-log role="log" aria-live="polite" aria-label="Conversation" tabindex="0" {
             @if c.messages.is_empty() {
                 p.chat-hint #chat-empty { "Ask me to manage your tasks: “add a task to buy groceries”, “what's pending?”, “complete the groceries task”." }
             }

@@ -3,21 +3,7 @@
 // on one page; everything else serious or critical fails the run. When a fix
 // lands, the run prints "no longer seen" for the entry: delete it then, so the
 // bug cannot come back unnoticed. Keep this list empty whenever possible.
-export const KNOWN_AXE_ISSUES = [
-  {
-    page: /^tasks with chat conversation$/,
-    rule: 'scrollable-region-focusable',
-    target: '#chat-log',
-    why: 'the chat log scrolls (overflow) but is not focusable, so keyboard users cannot scroll it: needs tabindex="0" on #chat-log',
-  },
-  {
-    page: /^delete confirmation$/,
-    variant: 'desktop-dark',
-    rule: 'color-contrast',
-    target: '#confirm-delete',
-    why: 'dark theme: .btn-danger is white on #ff8a80 (2.28:1, needs 4.5:1)',
-  },
-];
+export const KNOWN_AXE_ISSUES = [];
 
 export function knownIssue(page, variant, violation, target) {
   return KNOWN_AXE_ISSUES.find((k) => k.page.test(page) && (!k.variant || k.variant === variant)
