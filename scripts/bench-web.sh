@@ -4,7 +4,7 @@
 # temporary directory, and prints wrk's latency distribution, the JS + CSS sizes
 # and the web process's idle RSS.
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 cargo build --release -q -p todo-api -p todo-web --bins
 tmp=$(mktemp -d)
