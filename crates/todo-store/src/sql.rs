@@ -24,8 +24,6 @@ pub struct TaskQuery {
     pub select_sql: String,
     pub count_sql: String,
     /// Arguments of `count_sql`; `select_sql` takes these plus limit and offset.
-    /// `select_sql` returns each row's total match count in its `total` column;
-    /// `count_sql` is for pages past the end, which have no row to carry it.
     pub filter_args: Vec<Arg>,
     pub page_args: [Arg; 2],
 }
@@ -109,9 +107,8 @@ pub fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>) -> Ta
     let where_sql = conds.join(" AND ");
     let n = args.len();
     TaskQuery {
-        // The total rides along as a window count, saving a second round trip.
         select_sql: format!(
-            "SELECT {TASK_COLUMNS}, COUNT(*) OVER () AS total FROM tasks WHERE {where_sql} ORDER BY {order_by} LIMIT ${} OFFSET ${}",
+            "SELECT {TASK_COLUMNS} FROM tasks WHERE {where_sql} ORDER BY {order_by} LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         ),
@@ -136,8 +133,7 @@ mod tests {
         assert_eq!(
             q.select_sql,
             format!(
-                "SELECT {TASK_COLUMNS}, COUNT(*) OVER () AS total FROM tasks WHERE user_id = $1 \
-                 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
             )
         );
         assert_eq!(q.count_sql, "SELECT COUNT(*) FROM tasks WHERE user_id = $1");

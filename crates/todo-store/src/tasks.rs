@@ -4,14 +4,6 @@ use todo_domain::{Priority, Task, TaskChanges, TaskDraft, TaskFilter, TaskPage};
 use crate::sql::TASK_COLUMNS;
 use crate::{Arg, Store, StoreError, build_task_query};
 
-/// A listed row with the number of all rows matching the filter.
-#[derive(sqlx::FromRow)]
-struct ListedRow {
-    #[sqlx(flatten)]
-    task: TaskRow,
-    total: i64,
-}
-
 #[derive(sqlx::FromRow)]
 struct TaskRow {
     id: i64,
@@ -84,13 +76,14 @@ impl Store {
 
     pub async fn list_tasks(&self, user_id: &str, filter: &TaskFilter) -> Result<TaskPage, StoreError> {
         let q = build_task_query(user_id, filter, Utc::now());
-        let rows: Vec<ListedRow> = self.db.fetch_all(&q.select_sql, &q.select_args()).await?;
-        let total = match rows.first() {
-            Some(r) => r.total,
-            None if filter.offset == 0 => 0,
-            None => self.db.fetch_count(&q.count_sql, &q.filter_args).await?,
+        let rows: Vec<TaskRow> = self.db.fetch_all(&q.select_sql, &q.select_args()).await?;
+        // Skip the count when the page already shows every match.
+        let total = if filter.offset == 0 && (rows.len() as u32) < filter.limit {
+            rows.len() as i64
+        } else {
+            self.db.fetch_count(&q.count_sql, &q.filter_args).await?
         };
-        Ok(TaskPage { tasks: rows.into_iter().map(|r| Task::from(r.task)).collect(), total })
+        Ok(TaskPage { tasks: rows.into_iter().map(Task::from).collect(), total })
     }
 
     /// Applies `changes` in one statement, so concurrent updates never interleave
