@@ -78,17 +78,9 @@ ensure_go() {
   [ "$(printf '%s\n1.24\n' "$v" | sort -V | head -1)" = 1.24 ] || die "Go $v is too old to build helm ${HELM_VERSION}; need >= 1.24"
 }
 
-HELM=$BIN/helm
-if [ -x "$HELM" ] && [ "$(cat "$BIN/.helm-version" 2>/dev/null)" = "$HELM_VERSION" ]; then
-  echo "helm: reusing $HELM ($HELM_VERSION)"
-else
-  ensure_go
-  log "building helm $HELM_VERSION (go install; first run only)"
-  (cd "$CACHE" && GOBIN=$BIN nice -n 10 go install -p 1 "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}") >"$CACHE/helm-build.log" 2>&1 \
-    || { tail -30 "$CACHE/helm-build.log"; die "building helm failed (log: $CACHE/helm-build.log)"; }
-  echo "$HELM_VERSION" > "$BIN/.helm-version"
-fi
-export HELM
+# shellcheck source=scripts/lib/helm.sh
+source "$ROOT/scripts/lib/helm.sh"
+ensure_helm || die "helm is not available"
 step_done "helm"
 
 req_stamp=$(echo "$PY_REQUIREMENTS" | sha256sum | cut -c1-16)

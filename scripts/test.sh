@@ -44,6 +44,8 @@ if ! $only_rust; then
   ./scripts/test-chart.sh
   log "Container image checks"
   ./scripts/test-images.sh
+  log "Helm chart smoke run (podman kube play, reusing the images just built)"
+  ./scripts/test-kube-play.sh
 fi
 
 log "all tests passed in $(elapsed "$start") s"

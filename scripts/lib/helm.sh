@@ -30,7 +30,7 @@ ensure_helm() {
     mkdir -p "$bin"
     echo "building helm $HELM_VERSION (go install; first run only)" >&2
     (cd "$TODO_TOOL_CACHE" && GOMODCACHE=${GOMODCACHE:-$TODO_TOOL_CACHE/gomod} GOFLAGS=-modcacherw GOBIN=$bin \
-      nice -n 10 go install -p 1 "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}") >"$TODO_TOOL_CACHE/helm-build.log" 2>&1 || {
+      go install "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}") >"$TODO_TOOL_CACHE/helm-build.log" 2>&1 || {
       tail -30 "$TODO_TOOL_CACHE/helm-build.log" >&2
       echo "ERROR: building helm failed (log: $TODO_TOOL_CACHE/helm-build.log)" >&2
       return 1; }
