@@ -3,8 +3,7 @@
 # docker/*/Dockerfile with Docker (if its daemon answers) or podman, tag them
 # with the workspace version and the git revision, and print their sizes.
 #
-# An image whose crate does not exist yet is skipped with a loud warning (and
-# a failure with --strict), so adding an image is one line in IMAGE_TABLE
+# An image whose crate is missing is an error; adding an image is one line in IMAGE_TABLE
 # (scripts/lib/common.sh).
 #
 # Usage: scripts/build-images.sh [options] [IMAGE...]
@@ -19,7 +18,6 @@
 #   --push REGISTRY       also tag as REGISTRY/NAME:TAG and push (e.g. registry.example/acme)
 #   --minikube            load the built images into Minikube (minikube image load)
 #   --build-arg K=V       extra build argument (repeatable), e.g. RUST_TAG=...
-#   --strict              fail when an image's crate is missing instead of skipping it
 #   --quiet               keep build logs in files, print them only on failure
 #   --timings FILE        append "name seconds size_bytes image_id" lines to FILE
 #
@@ -34,7 +32,6 @@ PREFIX="${IMAGE_PREFIX-ghcr.io/todo-app/}"
 BASE_MODE=auto
 PUSH=""
 MINIKUBE=0
-STRICT=0
 QUIET=0
 TIMINGS=""
 EXTRA_ARGS=()
@@ -47,7 +44,6 @@ while (($#)); do
     --push) PUSH="${2%/}"; shift ;;
     --minikube) MINIKUBE=1 ;;
     --build-arg) EXTRA_ARGS+=(--build-arg "$2"); shift ;;
-    --strict) STRICT=1 ;;
     --quiet) QUIET=1 ;;
     --timings) TIMINGS="$2"; shift ;;
     -h|--help) sed -n '2,/^set -E/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -77,21 +73,15 @@ log "engine $ENGINE, version $VERSION, revision $REV"
 
 # ---------------------------------------------------------------- what to build
 TO_BUILD=()
-SKIPPED=()
 for row in "${IMAGE_TABLE[@]}"; do
   read -r name crate dockerfile <<<"$row"
   if ((${#SELECTED[@]})) && [[ " ${SELECTED[*]} " != *" $name "* ]]; then continue; fi
-  if [[ ! -f "$REPO_ROOT/$crate/Cargo.toml" ]]; then
-    SKIPPED+=("$name")
-    warn "SKIPPING $name: $crate/Cargo.toml does not exist yet ($dockerfile is ready for it)"
-    continue
-  fi
+  [[ -f "$REPO_ROOT/$crate/Cargo.toml" ]] || die "$name: $crate/Cargo.toml is missing ($dockerfile builds it)"
   TO_BUILD+=("$row")
 done
 for s in "${SELECTED[@]}"; do
   printf '%s\n' "${IMAGE_TABLE[@]}" | grep -q "^$s " || die "unknown image $s"
 done
-if ((STRICT && ${#SKIPPED[@]})); then die "--strict: missing crates for ${SKIPPED[*]}"; fi
 ((${#TO_BUILD[@]})) || die "nothing to build"
 
 # ---------------------------------------------------------------- base images
@@ -206,8 +196,5 @@ for row in "${TO_BUILD[@]}"; do
   printf '%-10s %-28s %9.1fMB %9ss\n' "$name" "$VERSION, $REV" "$(awk -v s="$size" 'BEGIN{print s/1e6}')" \
     "${BUILD_SECS[$name]}" >&2
   [[ -n "$TIMINGS" ]] && echo "$name ${BUILD_SECS[$name]} $size ${IID[$name]}" >>"$TIMINGS"
-done
-for s in "${SKIPPED[@]}"; do
-  warn "NOT BUILT: $s (its crate does not exist yet)"
 done
 exit 0

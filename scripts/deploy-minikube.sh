@@ -87,7 +87,7 @@ if [ "$BUILD" = 1 ]; then
   if minikube -p "$PROFILE" docker-env >/dev/null 2>&1; then
     # Docker runtime: build straight into Minikube's daemon with the project's build script.
     eval "$(minikube -p "$PROFILE" docker-env --shell bash)"
-    "$ROOT/scripts/build-images.sh" --engine docker --prefix ghcr.io/todo-app/ --strict --quiet todo-api todo-web
+    "$ROOT/scripts/build-images.sh" --engine docker --prefix ghcr.io/todo-app/ --quiet todo-api todo-web
     version=$(awk -F'"' '/^version[[:space:]]*=/ { print $2; exit }' "$ROOT/Cargo.toml")
     for name in todo-api todo-web; do
       docker tag "ghcr.io/todo-app/$name:$version" "ghcr.io/todo-app/$name:$TAG"
