@@ -101,6 +101,15 @@ fn session(ctx: &Ctx) -> Result<&Session, PageError> {
     ctx.session.as_ref().ok_or(PageError::SignIn)
 }
 
+/// The guard of every state-changing form of a signed-in page: the CSRF token
+/// first (403, nothing written), then the session (to the sign-in page).
+fn signed_in_post<'a>(ctx: &'a Ctx, csrf: &str) -> Result<&'a Session, PageError> {
+    if !ctx.csrf_ok(csrf) {
+        return Err(PageError::Csrf);
+    }
+    session(ctx)
+}
+
 fn back_to(back: &str, f: impl FnOnce(&mut ListQuery)) -> String {
     ListQuery::from_back(back).href_with(f)
 }
@@ -336,10 +345,7 @@ fn task_body(f: &TaskForm, offset: FixedOffset, errors: &mut FormErrors, for_edi
 }
 
 pub async fn create_task(State(state): State<WebState>, ctx: Ctx, Form(form): Form<TaskForm>) -> PageResult {
-    if !ctx.csrf_ok(&form.csrf) {
-        return Err(PageError::Csrf);
-    }
-    session(&ctx)?;
+    signed_in_post(&ctx, &form.csrf)?;
     let mut errors = FormErrors::default();
     let body = task_body(&form, offset_of(&ctx), &mut errors, false);
     if errors.is_empty() {
@@ -361,10 +367,7 @@ pub async fn update_task(
     Path(id): Path<i64>,
     Form(form): Form<TaskForm>,
 ) -> PageResult {
-    if !ctx.csrf_ok(&form.csrf) {
-        return Err(PageError::Csrf);
-    }
-    session(&ctx)?;
+    signed_in_post(&ctx, &form.csrf)?;
     let mut errors = FormErrors::default();
     let body = task_body(&form, offset_of(&ctx), &mut errors, true);
     if errors.is_empty() {
@@ -385,10 +388,7 @@ pub async fn toggle_task(
     Path(id): Path<i64>,
     Form(form): Form<CsrfOnly>,
 ) -> PageResult {
-    if !ctx.csrf_ok(&form.csrf) {
-        return Err(PageError::Csrf);
-    }
-    session(&ctx)?;
+    signed_in_post(&ctx, &form.csrf)?;
     state.backend.toggle_task(&ctx.caller(), id).await?;
     Ok(redirect(&back_to(&form.back, |q| q.notice = "toggled".into())))
 }
@@ -417,10 +417,7 @@ pub async fn delete_task(
     Path(id): Path<i64>,
     Form(form): Form<CsrfOnly>,
 ) -> PageResult {
-    if !ctx.csrf_ok(&form.csrf) {
-        return Err(PageError::Csrf);
-    }
-    session(&ctx)?;
+    signed_in_post(&ctx, &form.csrf)?;
     match state.backend.delete_task(&ctx.caller(), id).await {
         Ok(()) | Err(BackendError::NotFound) => {}
         Err(e) => return Err(e.into()),
@@ -440,10 +437,7 @@ pub struct ChatForm {
 }
 
 pub async fn chat(State(state): State<WebState>, ctx: Ctx, Form(form): Form<ChatForm>) -> PageResult {
-    if !ctx.csrf_ok(&form.csrf) {
-        return Err(PageError::Csrf);
-    }
-    session(&ctx)?;
+    signed_in_post(&ctx, &form.csrf)?;
     let conversation = form.conversation_id.trim().parse::<i64>().ok();
     let error = if form.message.trim().is_empty() {
         "Type a message first.".to_string()
@@ -580,10 +574,7 @@ pub async fn delete_conversation(
     Path(id): Path<i64>,
     Form(form): Form<CsrfOnly>,
 ) -> PageResult {
-    if !ctx.csrf_ok(&form.csrf) {
-        return Err(PageError::Csrf);
-    }
-    session(&ctx)?;
+    signed_in_post(&ctx, &form.csrf)?;
     match state.backend.delete_conversation(&ctx.caller(), id).await {
         Ok(()) | Err(BackendError::NotFound) => {}
         Err(e) => return Err(e.into()),
