@@ -3,6 +3,7 @@
 
 mod chat;
 mod task;
+pub mod timestamp;
 mod user;
 mod validation;
 

@@ -69,9 +69,13 @@ pub struct Task {
     pub completed: bool,
     pub priority: Priority,
     pub tags: Vec<String>,
+    #[serde(serialize_with = "crate::timestamp::serialize_opt")]
     pub due_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamp::serialize_opt")]
     pub completed_at: Option<DateTime<Utc>>,
 }
 
