@@ -18,7 +18,13 @@ pub enum Arg {
 pub(crate) const TASK_COLUMNS: &str =
     "id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at";
 
-/// The two statements a task list needs: one page of rows, and the total count.
+/// Number of columns in [`TASK_COLUMNS`]; a page row carries the total after them.
+pub(crate) const TASK_COLUMN_COUNT: usize = 11;
+
+/// The statements a task list needs. `select_sql` returns one page of rows, each
+/// carrying the total number of matches as a last column (an uncorrelated
+/// subquery, which both databases evaluate once), so a list costs one round trip.
+/// `count_sql` is only for a page past the end, which has no row to carry it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskQuery {
     pub select_sql: String,
@@ -108,7 +114,8 @@ pub fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>) -> Ta
     let n = args.len();
     TaskQuery {
         select_sql: format!(
-            "SELECT {TASK_COLUMNS} FROM tasks WHERE {where_sql} ORDER BY {order_by} LIMIT ${} OFFSET ${}",
+            "SELECT {TASK_COLUMNS}, (SELECT COUNT(*) FROM tasks WHERE {where_sql}) AS total \
+             FROM tasks WHERE {where_sql} ORDER BY {order_by} LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         ),
@@ -128,12 +135,18 @@ mod tests {
     }
 
     #[test]
+    fn column_count_matches_the_column_list() {
+        assert_eq!(TASK_COLUMNS.split(',').count(), TASK_COLUMN_COUNT);
+    }
+
+    #[test]
     fn default_query_lists_newest_first() {
         let q = build_task_query("u1", &TaskFilter::default(), now());
         assert_eq!(
             q.select_sql,
             format!(
-                "SELECT {TASK_COLUMNS} FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+                "SELECT {TASK_COLUMNS}, (SELECT COUNT(*) FROM tasks WHERE user_id = $1) AS total \
+                 FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
             )
         );
         assert_eq!(q.count_sql, "SELECT COUNT(*) FROM tasks WHERE user_id = $1");
