@@ -1,9 +1,10 @@
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use todo_domain::{Task, TaskChanges, TaskInput, TaskListParams, TaskPatchInput};
 
-use crate::error::{ApiResult, NotFoundAs, Problem};
+use crate::error::{ApiError, ApiResult, NotFoundAs, Problem};
 use crate::extract::{ApiJson, ApiQuery, Owner, TaskId};
 use crate::state::AppState;
 
@@ -24,13 +25,25 @@ pub async fn list_tasks(
     State(state): State<AppState>,
     Owner(user_id): Owner,
     ApiQuery(params): ApiQuery<TaskListParams>,
-) -> ApiResult<(HeaderMap, Json<Vec<Task>>)> {
+) -> ApiResult<Response> {
     let filter = params.validate()?;
     let page = state.store.list_tasks(&user_id, &filter).await?;
-    let mut headers = HeaderMap::new();
-    headers.insert(TOTAL_COUNT_HEADER, HeaderValue::from(page.total));
-    Ok((headers, Json(page.tasks)))
+    // Sized for the page up front: axum's `Json` starts at 128 bytes and doubles,
+    // copying a 100-task body (~30 KB) eight times on the way.
+    let mut body = Vec::with_capacity(2 + page.tasks.len() * TASK_JSON_SIZE_HINT);
+    serde_json::to_writer(&mut body, &page.tasks).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (HeaderName::from_static(TOTAL_COUNT_HEADER), HeaderValue::from(page.total)),
+        ],
+        body,
+    )
+        .into_response())
 }
+
+/// A typical task's JSON size with a short description and a few tags.
+const TASK_JSON_SIZE_HINT: usize = 384;
 
 /// Create a task.
 #[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
