@@ -1,17 +1,17 @@
 use chrono::{DateTime, TimeZone, Utc};
 use todo_domain::{ChatMessage, Conversation, Role, ToolCallRecord};
 
+use crate::db::from_row_by_position;
 use crate::{Arg, Store, StoreError};
 
-#[derive(sqlx::FromRow)]
 struct ConversationRow {
     id: i64,
     title: String,
     created_at: i64,
     updated_at: i64,
 }
+from_row_by_position!(ConversationRow { id, title, created_at, updated_at });
 
-#[derive(sqlx::FromRow)]
 struct MessageRow {
     id: i64,
     conversation_id: i64,
@@ -20,6 +20,7 @@ struct MessageRow {
     tool_calls: String,
     created_at: i64,
 }
+from_row_by_position!(MessageRow { id, conversation_id, role, content, tool_calls, created_at });
 
 fn at(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()

@@ -10,6 +10,34 @@ pub(crate) enum Db {
     Sqlite(SqlitePool),
 }
 
+/// Implements `sqlx::FromRow` for both databases, reading the struct's fields by
+/// position, in declaration order, which must be the order of the SELECT's
+/// columns. `try_get` checks each value's type, so a column list out of order
+/// fails loudly; `try_get_unchecked` skips that check, for the hot task rows.
+macro_rules! from_row_by_position {
+    ($ty:ident { $($field:ident),+ $(,)? }) => {
+        from_row_by_position!(@both try_get, $ty { $($field),+ });
+    };
+    (unchecked $ty:ident { $($field:ident),+ $(,)? }) => {
+        from_row_by_position!(@both try_get_unchecked, $ty { $($field),+ });
+    };
+    (@both $get:ident, $ty:ident { $($field:ident),+ }) => {
+        from_row_by_position!(@one sqlx::postgres::PgRow, $get, $ty { $($field),+ });
+        from_row_by_position!(@one sqlx::sqlite::SqliteRow, $get, $ty { $($field),+ });
+    };
+    (@one $row:ty, $get:ident, $ty:ident { $($field:ident),+ }) => {
+        impl<'r> sqlx::FromRow<'r, $row> for $ty {
+            #[allow(unused_assignments)]
+            fn from_row(r: &'r $row) -> sqlx::Result<Self> {
+                use sqlx::Row;
+                let mut i = 0usize;
+                Ok($ty { $($field: { let v = r.$get(i)?; i += 1; v }),+ })
+            }
+        }
+    };
+}
+pub(crate) use from_row_by_position;
+
 macro_rules! bind_args {
     ($query:expr, $args:expr) => {{
         let mut q = $query;

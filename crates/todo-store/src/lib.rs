@@ -5,6 +5,7 @@
 
 mod conversations;
 mod db;
+mod migrations;
 mod sql;
 mod tasks;
 mod users;
@@ -186,9 +187,12 @@ impl Store {
     /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock while
     /// migrating, so replicas starting together apply each migration once.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let result = match &self.db {
-            Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await,
-            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await,
+        let result = match migrations::migrator(self.backend()).await {
+            Ok(migrator) => match &self.db {
+                Db::Postgres(p) => migrator.run(p).await,
+                Db::Sqlite(p) => migrator.run(p).await,
+            },
+            Err(e) => Err(e),
         };
         result.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(inner) => StoreError::from(inner),

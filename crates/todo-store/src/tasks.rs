@@ -1,6 +1,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use todo_domain::{Priority, Task, TaskChanges, TaskDraft, TaskFilter, TaskPage};
 
+use crate::db::from_row_by_position;
 use crate::sql::{TASK_COLUMN_COUNT, TASK_COLUMNS};
 use crate::{Arg, Store, StoreError, build_task_query};
 
@@ -29,37 +30,20 @@ struct ListedTaskRow {
     total: i64,
 }
 
-macro_rules! decode_task_rows {
-    ($row:ty) => {
-        impl<'r> sqlx::FromRow<'r, $row> for TaskRow {
-            fn from_row(r: &'r $row) -> sqlx::Result<Self> {
-                use sqlx::Row;
-                Ok(TaskRow {
-                    id: r.try_get_unchecked(0)?,
-                    user_id: r.try_get_unchecked(1)?,
-                    title: r.try_get_unchecked(2)?,
-                    description: r.try_get_unchecked(3)?,
-                    completed: r.try_get_unchecked(4)?,
-                    priority: r.try_get_unchecked(5)?,
-                    tags: r.try_get_unchecked(6)?,
-                    due_at: r.try_get_unchecked(7)?,
-                    created_at: r.try_get_unchecked(8)?,
-                    updated_at: r.try_get_unchecked(9)?,
-                    completed_at: r.try_get_unchecked(10)?,
-                })
-            }
-        }
+from_row_by_position!(unchecked TaskRow {
+    id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at,
+});
 
-        impl<'r> sqlx::FromRow<'r, $row> for ListedTaskRow {
-            fn from_row(r: &'r $row) -> sqlx::Result<Self> {
-                use sqlx::Row;
-                Ok(ListedTaskRow { task: TaskRow::from_row(r)?, total: r.try_get_unchecked(TASK_COLUMN_COUNT)? })
-            }
-        }
-    };
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for ListedTaskRow
+where
+    TaskRow: sqlx::FromRow<'r, R>,
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(r: &'r R) -> sqlx::Result<Self> {
+        Ok(ListedTaskRow { task: TaskRow::from_row(r)?, total: r.try_get(TASK_COLUMN_COUNT)? })
+    }
 }
-decode_task_rows!(sqlx::postgres::PgRow);
-decode_task_rows!(sqlx::sqlite::SqliteRow);
 
 fn from_millis(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()

@@ -1,9 +1,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use todo_domain::User;
 
+use crate::db::from_row_by_position;
 use crate::{Arg, Store, StoreError};
 
-#[derive(sqlx::FromRow)]
 struct UserRow {
     id: String,
     email: String,
@@ -11,6 +11,7 @@ struct UserRow {
     password_hash: String,
     created_at: i64,
 }
+from_row_by_position!(UserRow { id, email, name, password_hash, created_at });
 
 /// A user with the password hash, for sign-in only.
 #[derive(Debug, Clone)]
@@ -40,11 +41,11 @@ pub struct SignInLock {
     pub locked_until: DateTime<Utc>,
 }
 
-#[derive(sqlx::FromRow)]
 struct LockRow {
     failures: i32,
     locked_until: i64,
 }
+from_row_by_position!(LockRow { failures, locked_until });
 
 const USER_COLUMNS: &str = "id, email, name, password_hash, created_at";
 
