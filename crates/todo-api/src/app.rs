@@ -60,8 +60,21 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list([origin]))
                 .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
-                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
-                .expose_headers([REQUEST_ID, HeaderName::from_static(routes::tasks::TOTAL_COUNT_HEADER)])
+                // The MCP headers let a browser-based MCP client on the frontend's
+                // origin talk to /mcp (streamable HTTP).
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::ACCEPT,
+                    HeaderName::from_static("mcp-protocol-version"),
+                    HeaderName::from_static("mcp-session-id"),
+                    HeaderName::from_static("last-event-id"),
+                ])
+                .expose_headers([
+                    REQUEST_ID,
+                    HeaderName::from_static(routes::tasks::TOTAL_COUNT_HEADER),
+                    HeaderName::from_static("mcp-session-id"),
+                ])
                 .max_age(Duration::from_secs(600)),
         );
     }

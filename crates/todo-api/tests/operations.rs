@@ -152,6 +152,21 @@ async fn cors_allows_only_the_frontend_origin() {
     let evil = preflight("https://evil.example.com").await.unwrap();
     assert!(evil.headers().get("access-control-allow-origin").is_none());
 
+    // A browser MCP client on the frontend's origin sends the MCP protocol headers.
+    let mcp = app
+        .req(Method::OPTIONS, "/mcp")
+        .header("origin", "https://todo.example.com")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "authorization,content-type,mcp-protocol-version,mcp-session-id")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mcp.headers()["access-control-allow-origin"], "https://todo.example.com");
+    let allowed = mcp.headers()["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
+    for h in ["authorization", "content-type", "mcp-protocol-version", "mcp-session-id"] {
+        assert!(allowed.contains(h), "{h} not in {allowed}");
+    }
+
     let no_cors = spawn(Db::Sqlite).await;
     let res = no_cors.req(Method::GET, "/healthz").header("origin", "https://todo.example.com").send().await.unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
