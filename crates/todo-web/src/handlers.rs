@@ -17,7 +17,7 @@ use todo_domain::{ChatResponse, ToolCallRecord};
 use crate::api::{BackendError, Caller};
 use crate::session::{Ctx, Session};
 use crate::state::WebState;
-use crate::views::{self, AccountForm, ChatView, FormErrors, ListQuery, TaskForm, TasksView};
+use crate::views::{self, AccountForm, ChatView, FormErrors, ListQuery, PAGE_SIZE, TaskForm, TasksView};
 
 /// Why a page could not be served.
 #[derive(Debug)]
@@ -252,8 +252,11 @@ fn offset_of(ctx: &Ctx) -> FixedOffset {
 /// Loads everything the task page shows.
 async fn load_view(state: &WebState, ctx: &Ctx, query: ListQuery) -> Result<TasksView, PageError> {
     let caller = ctx.caller();
-    let mut params: Vec<(&str, String)> =
-        vec![("limit", "100".into()), ("utc_offset", ctx.utc_offset_minutes.to_string())];
+    let mut params: Vec<(&str, String)> = vec![
+        ("limit", PAGE_SIZE.to_string()),
+        ("offset", query.offset().to_string()),
+        ("utc_offset", ctx.utc_offset_minutes.to_string()),
+    ];
     params.push(("status", query.status().to_string()));
     for (k, v) in [("q", &query.q), ("priority", &query.priority), ("tag", &query.tag), ("sort", &query.sort)] {
         if !v.trim().is_empty() {

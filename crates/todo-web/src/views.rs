@@ -180,6 +180,9 @@ pub fn confirm_delete(ctx: &Ctx, task: &Task, back: &str) -> Markup {
 
 // ---------------------------------------------------------------- tasks
 
+/// Tasks per page of the task list (the API's largest page).
+pub const PAGE_SIZE: u32 = 100;
+
 /// The list query of the task page (also the "back" of every form on it).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
@@ -190,6 +193,8 @@ pub struct ListQuery {
     pub tag: String,
     pub sort: String,
     pub c: String,
+    /// 1-based page of the list, [`PAGE_SIZE`] tasks each.
+    pub page: String,
     pub notice: String,
     /// The task whose edit form is open (never kept in `back`).
     pub edit: String,
@@ -201,6 +206,15 @@ impl ListQuery {
             "pending" | "completed" => &self.status,
             _ => "all",
         }
+    }
+
+    pub fn page(&self) -> u32 {
+        self.page.trim().parse().ok().filter(|p| *p >= 1).unwrap_or(1)
+    }
+
+    /// Offset of the first task of this page in the whole list.
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page() - 1) * u64::from(PAGE_SIZE)
     }
 
     pub fn editing(&self) -> Option<i64> {
@@ -233,6 +247,7 @@ impl ListQuery {
                 ("tag", self.tag.trim().to_string()),
                 ("sort", self.sort.clone()),
                 ("c", self.c.trim().to_string()),
+                ("page", if self.page() > 1 { self.page().to_string() } else { String::new() }),
             ] {
                 if !(v.is_empty() || k == "status" && v == "all") {
                     q.append_pair(k, &v);
@@ -255,6 +270,7 @@ impl ListQuery {
                 "tag" => q.tag = v,
                 "sort" => q.sort = v,
                 "c" => q.c = v,
+                "page" => q.page = v,
                 _ => {}
             }
         }
@@ -368,7 +384,7 @@ fn task_panel(ctx: &Ctx, v: &TasksView) -> Markup {
         (add_form(ctx, &v.add, &v.add_errors, &back))
         nav.tabs aria-label="Filter by status" {
             @for (value, label) in [("all", "All"), ("pending", "Pending"), ("completed", "Completed")] {
-                a.tab id=(format!("tab-{value}")) href=(q.href_with(|q| q.status = value.into()))
+                a.tab id=(format!("tab-{value}")) href=(q.href_with(|q| { q.status = value.into(); q.page.clear(); }))
                     aria-current=[(q.status() == value).then_some("page")] { (label) }
             }
         }
@@ -411,7 +427,12 @@ fn task_panel(ctx: &Ctx, v: &TasksView) -> Markup {
             }
         }
         @if let Some(e) = &v.filter_error { p.form-error #filter-error role="alert" { (e) } }
-        @if v.tasks.is_empty() {
+        @if v.tasks.is_empty() && v.total > 0 {
+            div.empty #empty-state {
+                p.empty-title { "This page is past the end of the list." }
+                p { a href=(q.href_with(|q| q.page.clear())) { "Back to the first page" } "." }
+            }
+        } @else if v.tasks.is_empty() {
             div.empty #empty-state {
                 @if q.filtered() {
                     p.empty-title { "No tasks match these filters." }
@@ -426,7 +447,26 @@ fn task_panel(ctx: &Ctx, v: &TasksView) -> Markup {
                 @for t in &v.tasks { (task_row(ctx, v, t, &back)) }
             }
             @if (v.tasks.len() as i64) < v.total {
-                p.more { "Showing the first " (v.tasks.len()) " of " (v.total) ". Narrow the list with search or filters." }
+                (pager(q, v.tasks.len(), v.total))
+            }
+        }
+    }
+}
+
+/// "Showing 101–200 of 250" with links to the previous and next pages.
+fn pager(q: &ListQuery, shown: usize, total: i64) -> Markup {
+    let first = q.offset() + 1;
+    let last = q.offset() + shown as u64;
+    let pages = (total.max(0) as u64).div_ceil(u64::from(PAGE_SIZE));
+    let page = u64::from(q.page());
+    html! {
+        nav.pager #pager aria-label="Pages of tasks" {
+            @if page > 1 {
+                a.btn.btn-ghost #page-prev rel="prev" href=(q.href_with(|q| q.page = (page - 1).to_string())) { "← Previous" }
+            }
+            p.more #page-status { "Showing " (first) "–" (last) " of " (total) " (page " (page) " of " (pages) ")" }
+            @if page < pages {
+                a.btn.btn-ghost #page-next rel="next" href=(q.href_with(|q| q.page = (page + 1).to_string())) { "Next →" }
             }
         }
     }

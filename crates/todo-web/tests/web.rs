@@ -480,3 +480,47 @@ async fn health_readiness_metrics_and_shutdown() {
     tokio::time::timeout(std::time::Duration::from_secs(5), web.stop()).await.expect("stops in time");
     assert!(c.get(format!("{base}/healthz")).send().await.is_err(), "no longer serving");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_lists_are_paged_and_forms_return_to_the_same_page() {
+    let s = stack().await;
+    s.sign_up("pages@example.com").await;
+    let csrf = s.csrf().await;
+    for i in 1..=105 {
+        let res = s.post("/tasks", &[("csrf", &csrf), ("back", ""), ("title", &format!("Task {i:03}"))]).await;
+        assert_eq!(res.status(), 200);
+    }
+
+    let (_, first) = s.get("/tasks").await;
+    let first_ids = task_ids(&first);
+    assert_eq!(first_ids.len(), 100);
+    assert!(first.contains("Showing 1–100 of 105 (page 1 of 2)"), "{first}");
+    assert!(first.contains(r#"id="page-next""#) && !first.contains(r#"id="page-prev""#));
+    assert!(first.contains(r#"href="/tasks?page=2""#));
+
+    // Newest first: the second page holds the five oldest, none seen on the first.
+    let (_, second) = s.get("/tasks?page=2").await;
+    let second_ids = task_ids(&second);
+    assert_eq!(second_ids.len(), 5);
+    assert!(second.contains("Task 001") && !second.contains("Task 105"));
+    assert!(second_ids.iter().all(|id| !first_ids.contains(id)));
+    assert!(second.contains("Showing 101–105 of 105 (page 2 of 2)"));
+    assert!(second.contains(r#"id="page-prev""#) && !second.contains(r#"id="page-next""#));
+    // The status tabs start again from the first page.
+    assert!(second.contains(r#"href="/tasks?status=pending""#));
+
+    // A form on page 2 comes back to page 2.
+    let id = second_ids[0];
+    let res = s.post(&format!("/tasks/{id}/toggle"), &[("csrf", &csrf_of(&second)), ("back", "page=2")]).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.url().query().unwrap().contains("page=2"), "{}", res.url());
+    assert_eq!(task_ids(&res.text().await.unwrap()), second_ids);
+
+    // Past the end: a way back instead of an empty list.
+    let (status, page) = s.get("/tasks?page=9").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("past the end of the list") && page.contains(r#"href="/tasks""#));
+    // Nonsense pages are the first page.
+    let (_, page) = s.get("/tasks?page=zero").await;
+    assert_eq!(task_ids(&page), first_ids);
+}
