@@ -20,6 +20,13 @@ fn mcp(app: &TestApp, user: Option<&User>) -> RequestBuilder {
     }
 }
 
+// The tools that read and write tasks run against both databases.
+on_both_databases!(
+    add_task_then_list_tasks_acts_for_the_token_user,
+    bad_calls_are_tool_errors_naming_the_problem,
+    users_never_see_each_others_tasks,
+);
+
 /// Sends one JSON-RPC request and returns the whole JSON-RPC response.
 async fn rpc(app: &TestApp, user: &User, method: &str, params: Value) -> Value {
     let res = mcp(app, Some(user))
@@ -96,9 +103,7 @@ async fn initialize_is_stateless_and_lists_the_catalogue() {
     assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn add_task_then_list_tasks_acts_for_the_token_user() {
-    let app = spawn(Db::Sqlite).await;
+async fn add_task_then_list_tasks_acts_for_the_token_user(app: TestApp) {
     let user = app.sign_up("mcp-add@example.com").await;
     let other = app.sign_up("mcp-add-other@example.com").await;
 
@@ -136,9 +141,7 @@ async fn add_task_then_list_tasks_acts_for_the_token_user() {
     assert_eq!(app.list(&other, "").await.0, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_calls_are_tool_errors_naming_the_problem() {
-    let app = spawn(Db::Sqlite).await;
+async fn bad_calls_are_tool_errors_naming_the_problem(app: TestApp) {
     let user = app.sign_up("mcp-errors@example.com").await;
 
     let missing = call(&app, &user, "complete_task", json!({"task_id": 4242})).await;
@@ -187,9 +190,7 @@ async fn a_missing_or_bad_token_is_401_problem_json() {
     expect_problem(res, 401, "unauthorized").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn users_never_see_each_others_tasks() {
-    let app = spawn(Db::Sqlite).await;
+async fn users_never_see_each_others_tasks(app: TestApp) {
     let alice = app.sign_up("mcp-alice@example.com").await;
     let bob = app.sign_up("mcp-bob@example.com").await;
 
