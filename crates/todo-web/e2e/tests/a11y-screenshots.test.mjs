@@ -5,7 +5,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  ARTIFACTS, DESKTOP, PHONE, axe, fillAddForm, isoDate, launch, newPage, newUser, row, screenshot,
+  ARTIFACTS, DESKTOP, PHONE, axe, fillAddForm, isoDate, launch, newPage, newUser, row, screenshot, titles,
   seriousOrCritical, signUp, stepper, taskId,
 } from './lib.mjs';
 import { KNOWN_AXE_ISSUES, knownIssue } from './known-issues.mjs';
@@ -123,6 +123,23 @@ test('accessibility (axe-core) and screenshots of every page', async (t) => {
     assert.ok(res.status() >= 400, `expected an error status, got ${res.status()}`);
     await page.locator('#error-heading').waitFor();
     await check('error page');
+  });
+
+  await step('task page with more than one page of tasks', async () => {
+    await page.goto('/tasks');
+    const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+    for (let i = 1; i <= 100; i++) {
+      const res = await page.request.post('/tasks', { form: { csrf, back: '', title: `Bulk task ${i}` }, maxRedirects: 0 });
+      assert.equal(res.status(), 303, `bulk add ${i}`);
+    }
+    await page.goto('/tasks');
+    await page.locator('#pager #page-next').waitFor();
+    assert.match(await page.locator('#page-status').innerText(), /^Showing 1–100 of 105 \(page 1 of 2\)$/);
+    await check('tasks (first of two pages)', 'tasks-paged');
+    await Promise.all([page.waitForURL(/page=2/), page.click('#page-next')]);
+    assert.match(await page.locator('#page-status').innerText(), /^Showing 101–105 of 105/);
+    assert.equal((await titles(page)).length, 5);
+    await check('tasks (second page)');
   });
 
   await step('keyboard: the skip link is first and focus is visible', async () => {
