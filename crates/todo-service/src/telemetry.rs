@@ -40,7 +40,11 @@ pub fn init_logging(format: LogFormat, default_filter: &str) {
 /// `RUST_LOG` when it parses, else `default_filter`, else `info`. An invalid
 /// `RUST_LOG` is reported on stderr (logging is not up yet) instead of failing.
 fn log_filter(rust_log: Option<&str>, default_filter: &str) -> Targets {
-    if let Some(spec) = rust_log.filter(|s| !s.trim().is_empty()) {
+    // Targets reads an empty directive ("info," or "a,,b") as `error` for
+    // everything and keeps spaces in target names; EnvFilter ignored both.
+    let spec: Vec<&str> = rust_log.unwrap_or("").split(',').map(str::trim).filter(|d| !d.is_empty()).collect();
+    if !spec.is_empty() {
+        let spec = spec.join(",");
         match spec.parse::<Targets>() {
             Ok(targets) => return targets,
             Err(e) => eprintln!("RUST_LOG={spec:?} ignored ({e}); using {default_filter:?}"),
@@ -92,8 +96,19 @@ mod tests {
     }
 
     #[test]
+    fn stray_commas_and_spaces_in_rust_log_change_nothing() {
+        for rust_log in ["info,", "info,,sqlx=debug", "info, sqlx=debug", " info , sqlx=debug ,"] {
+            let t = log_filter(Some(rust_log), "warn");
+            assert_eq!(t.default_level(), Some(LevelFilter::INFO), "{rust_log:?}");
+            assert!(t.would_enable("todo_api", &Level::INFO), "{rust_log:?}");
+        }
+        let t = log_filter(Some("info, sqlx=debug"), "warn");
+        assert!(t.would_enable("sqlx::query", &Level::DEBUG));
+    }
+
+    #[test]
     fn unset_empty_or_invalid_rust_log_falls_back_to_the_default() {
-        for rust_log in [None, Some(""), Some("  "), Some("sqlx=loud")] {
+        for rust_log in [None, Some(""), Some("  "), Some(","), Some("sqlx=loud")] {
             let t = log_filter(rust_log, "info,tower_http=debug");
             assert_eq!(t.default_level(), Some(LevelFilter::INFO), "{rust_log:?}");
             assert!(t.would_enable("tower_http::trace", &Level::DEBUG), "{rust_log:?}");
