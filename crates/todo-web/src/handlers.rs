@@ -353,7 +353,14 @@ pub async fn create_task(State(state): State<WebState>, ctx: Ctx, Form(form): Fo
     let body = task_body(&form, offset_of(&ctx), &mut errors, false);
     if errors.is_empty() {
         match state.backend.create_task(&ctx.caller(), &body).await {
-            Ok(_) => return Ok(redirect(&back_to(&form.back, |q| q.notice = "added".into()))),
+            // Back to the first page: in the default order (newest first) that is
+            // where the new task is, whichever page the form was on.
+            Ok(_) => {
+                return Ok(redirect(&back_to(&form.back, |q| {
+                    q.notice = "added".into();
+                    q.page.clear();
+                })));
+            }
             Err(e @ BackendError::Invalid { .. }) => errors = errors_from(&e),
             Err(e) => return Err(e.into()),
         }

@@ -208,8 +208,11 @@ impl ListQuery {
         }
     }
 
+    /// At most the last page whose offset the API accepts (a u32); anything
+    /// past the end of the list shows the way back.
     pub fn page(&self) -> u32 {
-        self.page.trim().parse().ok().filter(|p| *p >= 1).unwrap_or(1)
+        let last_allowed = u64::from(u32::MAX / PAGE_SIZE + 1);
+        self.page.trim().parse::<u64>().ok().filter(|p| *p >= 1).map_or(1, |p| p.min(last_allowed) as u32)
     }
 
     /// Offset of the first task of this page in the whole list.
@@ -430,7 +433,7 @@ fn task_panel(ctx: &Ctx, v: &TasksView) -> Markup {
         @if v.tasks.is_empty() && v.total > 0 {
             div.empty #empty-state {
                 p.empty-title { "This page is past the end of the list." }
-                p { a href=(q.href_with(|q| q.page.clear())) { "Back to the first page" } "." }
+                p { a #page-last href=(q.href_with(|q| q.page = last_page(v.total).to_string())) { "Go to the last page" } "." }
             }
         } @else if v.tasks.is_empty() {
             div.empty #empty-state {
@@ -453,20 +456,25 @@ fn task_panel(ctx: &Ctx, v: &TasksView) -> Markup {
     }
 }
 
+/// The number of the last page of a list of `total` tasks (1 when empty).
+fn last_page(total: i64) -> u64 {
+    (total.max(0) as u64).div_ceil(u64::from(PAGE_SIZE)).max(1)
+}
+
 /// "Showing 101–200 of 250" with links to the previous and next pages.
 fn pager(q: &ListQuery, shown: usize, total: i64) -> Markup {
     let first = q.offset() + 1;
     let last = q.offset() + shown as u64;
-    let pages = (total.max(0) as u64).div_ceil(u64::from(PAGE_SIZE));
+    let pages = last_page(total);
     let page = u64::from(q.page());
     html! {
         nav.pager #pager aria-label="Pages of tasks" {
             @if page > 1 {
-                a.btn.btn-ghost #page-prev rel="prev" href=(q.href_with(|q| q.page = (page - 1).to_string())) { "← Previous" }
+                a.btn.btn-ghost #page-prev rel="prev" href=(q.href_with(|q| q.page = (page - 1).to_string())) { span aria-hidden="true" { "← " } "Previous" }
             }
             p.more #page-status { "Showing " (first) "–" (last) " of " (total) " (page " (page) " of " (pages) ")" }
             @if page < pages {
-                a.btn.btn-ghost #page-next rel="next" href=(q.href_with(|q| q.page = (page + 1).to_string())) { "Next →" }
+                a.btn.btn-ghost #page-next rel="next" href=(q.href_with(|q| q.page = (page + 1).to_string())) { "Next" span aria-hidden="true" { " →" } }
             }
         }
     }

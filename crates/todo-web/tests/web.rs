@@ -516,11 +516,21 @@ async fn long_lists_are_paged_and_forms_return_to_the_same_page() {
     assert!(res.url().query().unwrap().contains("page=2"), "{}", res.url());
     assert_eq!(task_ids(&res.text().await.unwrap()), second_ids);
 
-    // Past the end: a way back instead of an empty list.
-    let (status, page) = s.get("/tasks?page=9").await;
-    assert_eq!(status, 200);
-    assert!(page.contains("past the end of the list") && page.contains(r#"href="/tasks""#));
+    // Adding a task from page 2 goes back to page 1, where the new task is.
+    let res = s.post("/tasks", &[("csrf", &csrf), ("back", "page=2"), ("title", "Newest of all")]).await;
+    assert_eq!(res.status(), 200);
+    assert!(!res.url().query().unwrap_or("").contains("page="), "{}", res.url());
+    assert!(res.text().await.unwrap().contains("Newest of all"));
+
+    // Past the end, however far: a way to the last page instead of an empty list.
+    for far in ["9", "42949674", "4294967295", "99999999999999"] {
+        let (status, page) = s.get(&format!("/tasks?page={far}")).await;
+        assert_eq!(status, 200, "page {far}");
+        assert!(page.contains("past the end of the list"), "page {far}: {page}");
+        assert!(page.contains(r#"id="page-last" href="/tasks?page=2""#), "page {far}");
+        assert!(!page.contains("offset"), "page {far}: the API's parameter leaks into the page");
+    }
     // Nonsense pages are the first page.
     let (_, page) = s.get("/tasks?page=zero").await;
-    assert_eq!(task_ids(&page), first_ids);
+    assert_eq!(task_ids(&page)[1..], first_ids[..99]);
 }
