@@ -108,7 +108,12 @@ async fn ping_if_idle<C: sqlx::Connection>(
     conn: &mut C,
     meta: sqlx::pool::PoolConnectionMetadata,
 ) -> Result<bool, sqlx::Error> {
-    Ok(meta.idle_for < PING_IF_IDLE_FOR || conn.ping().await.is_ok())
+    // An error (not `Ok(false)`) makes sqlx log it and drop the connection hard,
+    // as its own test_before_acquire does.
+    if meta.idle_for >= PING_IF_IDLE_FOR {
+        conn.ping().await?;
+    }
+    Ok(true)
 }
 
 /// Pool occupancy, for metrics.

@@ -37,6 +37,9 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
 /// rest of the name with `_` read as a space.
 fn migration(file: &str, sql: &'static str) -> Result<Migration, BoxDynError> {
     let stem = file.strip_suffix(".sql").ok_or_else(|| format!("migration {file}: not a .sql file"))?;
+    if stem.ends_with(".up") || stem.ends_with(".down") {
+        return Err(format!("migration {file}: reversible migrations are not supported here").into());
+    }
     let (version, description) =
         stem.split_once('_').ok_or_else(|| format!("migration {file}: expected VERSION_DESCRIPTION.sql"))?;
     let version: i64 = version.parse().map_err(|_| format!("migration {file}: version is not a number"))?;
@@ -45,7 +48,9 @@ fn migration(file: &str, sql: &'static str) -> Result<Migration, BoxDynError> {
         Cow::Owned(description.replace('_', " ")),
         MigrationType::Simple,
         Cow::Borrowed(sql),
-        false,
+        // As sqlx::migrate! reads it: such a file runs outside a transaction
+        // (e.g. CREATE INDEX CONCURRENTLY).
+        sql.starts_with("-- no-transaction"),
     ))
 }
 
@@ -81,6 +86,17 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn names_and_no_transaction_are_read_as_sqlx_reads_them() {
+        let m = migration("20300101000000_add_a_thing.sql", "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);")
+            .unwrap();
+        assert_eq!((m.version, m.description.as_ref(), m.no_tx), (20300101000000, "add a thing", true));
+        assert!(!migration("1_x.sql", "SELECT 1;").unwrap().no_tx);
+        for bad in ["1_x.up.sql", "1_x.down.sql", "x.sql", "one_x.sql", "1_x.txt"] {
+            assert!(migration(bad, "SELECT 1;").is_err(), "{bad}");
+        }
     }
 
     #[test]
