@@ -46,6 +46,7 @@ while (($#)); do
   esac
   shift
 done
+((COLD && !BUILD)) && die "--cold and --no-build exclude each other"
 
 T_TOTAL=$(now)
 export CONTAINER_ENGINE=podman
@@ -119,7 +120,6 @@ t=$(now)
 metric "base image stand-ins (missing ones built)" "$(elapsed "$t")s"
 
 # ---------------------------------------------------------------- build
-((COLD && !BUILD)) && die "--cold and --no-build exclude each other"
 if ((COLD)); then
   log "--cold: removing images and build caches"
   podman rmi -f "${PREFIX}todo-api:latest" "${PREFIX}todo-web:latest" >/dev/null 2>&1 || true
