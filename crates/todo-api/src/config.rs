@@ -48,6 +48,11 @@ pub struct ApiArgs {
     #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 3000)]
     pub database_acquire_timeout_ms: u64,
 
+    /// Memory for the JSON of recently listed tasks, reused while a task is
+    /// unchanged (checked against the database on every list). 0 turns it off.
+    #[arg(long, env = "TASK_CACHE_MB", default_value_t = 16)]
+    pub task_cache_mb: u32,
+
     /// How long to keep retrying the database at start before giving up.
     #[arg(long, env = "DATABASE_STARTUP_TIMEOUT_SECS", default_value_t = 60)]
     pub database_startup_timeout_secs: u64,
@@ -218,6 +223,8 @@ pub struct ApiConfig {
     pub database_max_connections: u32,
     pub database_acquire_timeout: Duration,
     pub database_startup_timeout: Duration,
+    /// Bytes of rendered task JSON kept between lists (0: none).
+    pub task_cache_bytes: usize,
     pub auth: todo_auth::AuthConfig,
     /// True when no secret was configured and a random one is in use.
     pub ephemeral_secret: bool,
@@ -318,6 +325,7 @@ impl ApiArgs {
             database_max_connections: self.database_max_connections,
             database_acquire_timeout: Duration::from_millis(self.database_acquire_timeout_ms.max(1)),
             database_startup_timeout: Duration::from_secs(self.database_startup_timeout_secs),
+            task_cache_bytes: self.task_cache_mb as usize * 1024 * 1024,
             auth: todo_auth::AuthConfig {
                 hs256_secret,
                 issuer: self.auth_issuer.clone(),

@@ -11,6 +11,7 @@ pub mod mcp;
 pub mod metrics;
 pub mod routes;
 pub mod state;
+pub mod task_cache;
 
 pub use app::Application;
 pub use config::{ApiArgs, ApiConfig};

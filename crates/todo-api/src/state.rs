@@ -6,12 +6,16 @@ use todo_store::Store;
 
 use crate::config::ApiConfig;
 use crate::metrics::Metrics;
+use crate::task_cache::TaskJsonCache;
 
-/// What every handler may use. Cheap to clone; holds no per-user state, so any
-/// replica can serve any request.
+/// What every handler may use. Cheap to clone; holds no per-user state that another
+/// replica could miss (the task JSON cache is checked against the database), so
+/// any replica can serve any request.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Rendered task JSON, checked against revisions on use (see [`TaskJsonCache`]).
+    pub task_json: Arc<TaskJsonCache>,
     pub auth: Authenticator,
     pub metrics: Arc<Metrics>,
     shutting_down: Arc<AtomicBool>,
@@ -25,6 +29,7 @@ impl AppState {
         let a = &cfg.assistant;
         AppState {
             store,
+            task_json: Arc::new(TaskJsonCache::new(cfg.task_cache_bytes)),
             auth,
             metrics: Arc::new(Metrics::new()),
             shutting_down: Arc::new(AtomicBool::new(false)),

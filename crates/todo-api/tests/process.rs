@@ -38,6 +38,7 @@ fn help_lists_every_setting_with_its_environment_variable() {
         "SHUTDOWN_TIMEOUT_SECS",
         "DATABASE_MAX_CONNECTIONS",
         "DATABASE_ACQUIRE_TIMEOUT_MS",
+        "TASK_CACHE_MB",
     ] {
         assert!(help.contains(&format!("[env: {env}")), "--help does not mention {env}:\n{help}");
     }

@@ -18,6 +18,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use sql::{Arg, TaskQuery, build_task_query};
+pub use tasks::{RevisedTaskPage, TaskRef, TaskRefPage};
 pub use users::{SignInLock, StoredUser};
 
 use db::Db;

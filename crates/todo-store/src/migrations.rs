@@ -25,12 +25,14 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "20261126000001_initial.sql",
     "20261126000002_conversations.sql",
     "20261127000003_task_list_order.sql",
+    "20261127000004_task_revision.sql",
 );
 
 const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "20261126000001_initial.sql",
     "20261126000002_conversations.sql",
     "20261127000003_task_list_order.sql",
+    "20261127000004_task_revision.sql",
 );
 
 /// `VERSION_DESCRIPTION.sql`, as sqlx names migrations: the description is the

@@ -15,19 +15,20 @@ pub enum Arg {
     OptI64(Option<i64>),
 }
 
-pub(crate) const TASK_COLUMNS: &str =
-    "id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at";
+pub(crate) const TASK_COLUMNS: &str = "id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at, revision";
 
 /// Number of columns in [`TASK_COLUMNS`]; a page row carries the total after them.
-pub(crate) const TASK_COLUMN_COUNT: usize = 11;
+pub(crate) const TASK_COLUMN_COUNT: usize = 12;
 
 /// The statements a task list needs. `select_sql` returns one page of rows, each
 /// carrying the total number of matches as a last column (an uncorrelated
 /// subquery, which both databases evaluate once), so a list costs one round trip.
-/// `count_sql` is only for a page past the end, which has no row to carry it.
+/// `refs_sql` is the same page as `id, revision, total` only. `count_sql` is only
+/// for a page past the end, which has no row to carry it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskQuery {
     pub select_sql: String,
+    pub refs_sql: String,
     pub count_sql: String,
     /// Arguments of `count_sql`; `select_sql` takes these plus limit and offset.
     pub filter_args: Vec<Arg>,
@@ -112,13 +113,17 @@ pub fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>) -> Ta
 
     let where_sql = conds.join(" AND ");
     let n = args.len();
-    TaskQuery {
-        select_sql: format!(
-            "SELECT {TASK_COLUMNS}, (SELECT COUNT(*) FROM tasks WHERE {where_sql}) AS total \
+    let page_sql = |columns: &str| {
+        format!(
+            "SELECT {columns}, (SELECT COUNT(*) FROM tasks WHERE {where_sql}) AS total \
              FROM tasks WHERE {where_sql} ORDER BY {order_by} LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
-        ),
+        )
+    };
+    TaskQuery {
+        select_sql: page_sql(TASK_COLUMNS),
+        refs_sql: page_sql("id, revision"),
         count_sql: format!("SELECT COUNT(*) FROM tasks WHERE {where_sql}"),
         filter_args: args,
         page_args: [Arg::I64(f.limit.into()), Arg::I64(f.offset.into())],
@@ -148,6 +153,11 @@ mod tests {
                 "SELECT {TASK_COLUMNS}, (SELECT COUNT(*) FROM tasks WHERE user_id = $1) AS total \
                  FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
             )
+        );
+        assert_eq!(
+            q.refs_sql,
+            "SELECT id, revision, (SELECT COUNT(*) FROM tasks WHERE user_id = $1) AS total \
+             FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
         );
         assert_eq!(q.count_sql, "SELECT COUNT(*) FROM tasks WHERE user_id = $1");
         assert_eq!(q.filter_args, [Arg::Text("u1".into())]);

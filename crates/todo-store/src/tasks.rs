@@ -3,7 +3,7 @@ use todo_domain::{Priority, Task, TaskChanges, TaskDraft, TaskFilter, TaskPage};
 
 use crate::db::from_row_by_position;
 use crate::sql::{TASK_COLUMN_COUNT, TASK_COLUMNS};
-use crate::{Arg, Store, StoreError, build_task_query};
+use crate::{Arg, Store, StoreError, TaskQuery, build_task_query};
 
 /// One row of [`TASK_COLUMNS`], decoded by position and without sqlx's per-value
 /// type check: by name, sqlx hashes every column name of every row, and the check
@@ -22,6 +22,7 @@ struct TaskRow {
     created_at: i64,
     updated_at: i64,
     completed_at: Option<i64>,
+    revision: i64,
 }
 
 /// A row of a list page: the task and the total number of matches.
@@ -31,8 +32,40 @@ struct ListedTaskRow {
 }
 
 from_row_by_position!(unchecked TaskRow {
-    id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at,
+    id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at, revision,
 });
+
+/// A row of [`crate::TaskQuery::refs_sql`].
+struct TaskRefRow {
+    id: i64,
+    revision: i64,
+    total: i64,
+}
+
+from_row_by_position!(TaskRefRow { id, revision, total });
+
+/// One exact state of a task: its id and how many times it has been changed.
+/// Ids are never reused (identity / AUTOINCREMENT) and every update adds one to
+/// the revision, so equal refs mean equal tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TaskRef {
+    pub id: i64,
+    pub revision: i64,
+}
+
+/// A page of a task list as [`TaskRef`]s, with the total number of matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRefPage {
+    pub refs: Vec<TaskRef>,
+    pub total: i64,
+}
+
+/// A page of tasks with each task's revision (`revisions[i]` is `page.tasks[i]`'s).
+#[derive(Debug, Clone)]
+pub struct RevisedTaskPage {
+    pub page: TaskPage,
+    pub revisions: Vec<i64>,
+}
 
 impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for ListedTaskRow
 where
@@ -101,14 +134,42 @@ impl Store {
     }
 
     pub async fn list_tasks(&self, user_id: &str, filter: &TaskFilter) -> Result<TaskPage, StoreError> {
+        Ok(self.list_tasks_revised(user_id, filter).await?.page)
+    }
+
+    /// [`Store::list_tasks`], with each task's revision.
+    pub async fn list_tasks_revised(&self, user_id: &str, filter: &TaskFilter) -> Result<RevisedTaskPage, StoreError> {
         let q = build_task_query(user_id, filter, Utc::now());
         let rows: Vec<ListedTaskRow> = self.db.fetch_all(&q.select_sql, &q.select_args()).await?;
-        let total = match rows.first() {
-            Some(row) => row.total,
-            None if filter.offset == 0 => 0,
-            None => self.db.fetch_count(&q.count_sql, &q.filter_args).await?,
-        };
-        Ok(TaskPage { tasks: rows.into_iter().map(|r| Task::from(r.task)).collect(), total })
+        let first_total = rows.first().map(|r| r.total);
+        let total = self.total_of_page(&q, filter, first_total).await?;
+        let revisions = rows.iter().map(|r| r.task.revision).collect();
+        let tasks = rows.into_iter().map(|r| Task::from(r.task)).collect();
+        Ok(RevisedTaskPage { page: TaskPage { tasks, total }, revisions })
+    }
+
+    /// The same page as [`Store::list_tasks`], as ids and revisions only: about a
+    /// sixth of the values to send and decode.
+    pub async fn list_task_refs(&self, user_id: &str, filter: &TaskFilter) -> Result<TaskRefPage, StoreError> {
+        let q = build_task_query(user_id, filter, Utc::now());
+        let rows: Vec<TaskRefRow> = self.db.fetch_all(&q.refs_sql, &q.select_args()).await?;
+        let total = self.total_of_page(&q, filter, rows.first().map(|r| r.total)).await?;
+        Ok(TaskRefPage { refs: rows.iter().map(|r| TaskRef { id: r.id, revision: r.revision }).collect(), total })
+    }
+
+    /// The total a page's first row carries; a page past the end has none, so it
+    /// is counted separately.
+    async fn total_of_page(
+        &self,
+        q: &TaskQuery,
+        filter: &TaskFilter,
+        first_row_total: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        match first_row_total {
+            Some(total) => Ok(total),
+            None if filter.offset == 0 => Ok(0),
+            None => self.db.fetch_count(&q.count_sql, &q.filter_args).await,
+        }
     }
 
     /// Applies `changes` in one statement, so concurrent updates never interleave
@@ -125,7 +186,7 @@ impl Store {
                completed_at = CASE WHEN $10 AND $11 AND NOT completed THEN $12 \
                                    WHEN $10 AND NOT $11 THEN NULL ELSE completed_at END, \
                completed = CASE WHEN $10 THEN $11 ELSE completed END, \
-               updated_at = $12 \
+               updated_at = $12, revision = revision + 1 \
              WHERE id = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
         );
         let args = [
@@ -150,7 +211,8 @@ impl Store {
     pub async fn toggle_task(&self, user_id: &str, id: i64) -> Result<Task, StoreError> {
         let sql = format!(
             "UPDATE tasks SET completed = NOT completed, \
-               completed_at = CASE WHEN completed THEN NULL ELSE $3 END, updated_at = $3 \
+               completed_at = CASE WHEN completed THEN NULL ELSE $3 END, updated_at = $3, \
+               revision = revision + 1 \
              WHERE id = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
         );
         let args = [Arg::I64(id), Arg::Text(user_id.into()), Arg::I64(Utc::now().timestamp_millis())];
