@@ -1,14 +1,28 @@
 //! Runs one SQL text on whichever pool the store holds.
 
-use sqlx::{FromRow, PgPool, SqlitePool};
+use sqlx::{FromRow, PgConnection, SqliteConnection};
 
+use crate::pool::Pool;
 use crate::{Arg, StoreError};
 
 #[derive(Clone)]
 pub(crate) enum Db {
-    Postgres(PgPool),
-    Sqlite(SqlitePool),
+    Postgres(Pool<PgConnection>),
+    Sqlite(Pool<SqliteConnection>),
 }
+
+/// Runs `$op` (an expression on `conn`, a `&mut` connection) on a connection of
+/// `$pool`, which goes back to the pool if the statement finished.
+macro_rules! on_connection {
+    ($pool:expr, |$conn:ident| $op:expr) => {{
+        let mut pooled = $pool.acquire().await?;
+        let $conn = &mut *pooled;
+        let outcome = $op.await;
+        pooled.keep_if(&outcome);
+        outcome
+    }};
+}
+pub(crate) use on_connection;
 
 /// Implements `sqlx::FromRow` for both databases, reading the struct's fields by
 /// position, in declaration order, which must be the order of the SELECT's
@@ -61,8 +75,8 @@ impl Db {
         T: Send + Unpin + for<'r> FromRow<'r, sqlx::postgres::PgRow> + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>,
     {
         Ok(match self {
-            Db::Postgres(p) => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(p).await?,
-            Db::Sqlite(p) => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(p).await?,
+            Db::Postgres(p) => on_connection!(p, |c| bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(c))?,
+            Db::Sqlite(p) => on_connection!(p, |c| bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(c))?,
         })
     }
 
@@ -71,23 +85,23 @@ impl Db {
         T: Send + Unpin + for<'r> FromRow<'r, sqlx::postgres::PgRow> + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>,
     {
         Ok(match self {
-            Db::Postgres(p) => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(p).await?,
-            Db::Sqlite(p) => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(p).await?,
+            Db::Postgres(p) => on_connection!(p, |c| bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(c))?,
+            Db::Sqlite(p) => on_connection!(p, |c| bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(c))?,
         })
     }
 
     pub(crate) async fn fetch_count(&self, sql: &str, args: &[Arg]) -> Result<i64, StoreError> {
         Ok(match self {
-            Db::Postgres(p) => bind_args!(sqlx::query_scalar::<_, i64>(sql), args).fetch_one(p).await?,
-            Db::Sqlite(p) => bind_args!(sqlx::query_scalar::<_, i64>(sql), args).fetch_one(p).await?,
+            Db::Postgres(p) => on_connection!(p, |c| bind_args!(sqlx::query_scalar::<_, i64>(sql), args).fetch_one(c))?,
+            Db::Sqlite(p) => on_connection!(p, |c| bind_args!(sqlx::query_scalar::<_, i64>(sql), args).fetch_one(c))?,
         })
     }
 
     /// Runs a statement and returns the number of rows it touched.
     pub(crate) async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
         Ok(match self {
-            Db::Postgres(p) => bind_args!(sqlx::query(sql), args).execute(p).await?.rows_affected(),
-            Db::Sqlite(p) => bind_args!(sqlx::query(sql), args).execute(p).await?.rows_affected(),
+            Db::Postgres(p) => on_connection!(p, |c| bind_args!(sqlx::query(sql), args).execute(c))?.rows_affected(),
+            Db::Sqlite(p) => on_connection!(p, |c| bind_args!(sqlx::query(sql), args).execute(c))?.rows_affected(),
         })
     }
 }

@@ -6,6 +6,7 @@
 mod conversations;
 mod db;
 mod migrations;
+mod pool;
 mod sql;
 mod tasks;
 mod users;
@@ -14,14 +15,15 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
 pub use sql::{Arg, TaskQuery, build_task_query};
 pub use tasks::{RevisedTaskPage, TaskRef, TaskRefPage};
 pub use users::{SignInLock, StoredUser};
 
-use db::Db;
+use db::{Db, on_connection};
+use pool::Pool;
 
 /// Errors of the storage layer, sorted by what the caller should tell the client.
 #[derive(Debug, thiserror::Error)]
@@ -97,26 +99,6 @@ impl Backend {
     }
 }
 
-/// sqlx already pings a connection when it goes back to the pool, so one that
-/// was released moments ago is known to be good. Pinging it again on every
-/// acquire (sqlx's default) cost one more round trip per query: about 15% of the
-/// API's CPU in the list-100 benchmark. Only a connection that sat idle long
-/// enough for the server to have gone away meanwhile is tested; a failed test
-/// discards it and the pool hands out (or opens) another.
-const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
-
-async fn ping_if_idle<C: sqlx::Connection>(
-    conn: &mut C,
-    meta: sqlx::pool::PoolConnectionMetadata,
-) -> Result<bool, sqlx::Error> {
-    // An error (not `Ok(false)`) makes sqlx log it and drop the connection hard,
-    // as its own test_before_acquire does.
-    if meta.idle_for >= PING_IF_IDLE_FOR {
-        conn.ping().await?;
-    }
-    Ok(true)
-}
-
 /// Pool occupancy, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolStats {
@@ -128,7 +110,6 @@ pub struct PoolStats {
 #[derive(Clone)]
 pub struct Store {
     db: Db,
-    max_connections: u32,
 }
 
 impl Store {
@@ -144,16 +125,7 @@ impl Store {
                 let opts = PgConnectOptions::from_str(&cfg.url)
                     .map_err(|e| StoreError::Internal(format!("invalid DATABASE_URL: {}", redact(&e.to_string()))))?
                     .application_name("todo-api");
-                Db::Postgres(
-                    PgPoolOptions::new()
-                        .max_connections(cfg.max_connections)
-                        .min_connections(0)
-                        .acquire_timeout(cfg.acquire_timeout)
-                        .idle_timeout(Duration::from_secs(300))
-                        .test_before_acquire(false)
-                        .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
-                        .connect_lazy_with(opts),
-                )
+                Db::Postgres(Pool::new(opts, cfg.max_connections, cfg.acquire_timeout))
             }
             Backend::Sqlite => {
                 let opts = SqliteConnectOptions::from_str(&cfg.url)
@@ -170,17 +142,10 @@ impl Store {
                         })?;
                     }
                 }
-                Db::Sqlite(
-                    SqlitePoolOptions::new()
-                        .max_connections(cfg.max_connections)
-                        .acquire_timeout(cfg.acquire_timeout)
-                        .test_before_acquire(false)
-                        .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
-                        .connect_lazy_with(opts),
-                )
+                Db::Sqlite(Pool::new(opts, cfg.max_connections, cfg.acquire_timeout))
             }
         };
-        Ok(Store { db, max_connections: cfg.max_connections })
+        Ok(Store { db })
     }
 
     pub fn backend(&self) -> Backend {
@@ -193,12 +158,24 @@ impl Store {
     /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock while
     /// migrating, so replicas starting together apply each migration once.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let result = match migrations::migrator(self.backend()).await {
-            Ok(migrator) => match &self.db {
-                Db::Postgres(p) => migrator.run(p).await,
-                Db::Sqlite(p) => migrator.run(p).await,
-            },
-            Err(e) => Err(e),
+        let migrator = migrations::migrator(self.backend()).await.map_err(|e| StoreError::Internal(e.to_string()))?;
+        let result = match &self.db {
+            Db::Postgres(p) => {
+                let mut conn = p.acquire().await?;
+                let result = migrator.run(&mut *conn).await;
+                if result.is_ok() {
+                    conn.keep();
+                }
+                result
+            }
+            Db::Sqlite(p) => {
+                let mut conn = p.acquire().await?;
+                let result = migrator.run(&mut *conn).await;
+                if result.is_ok() {
+                    conn.keep();
+                }
+                result
+            }
         };
         result.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(inner) => StoreError::from(inner),
@@ -209,18 +186,17 @@ impl Store {
     /// A round trip to the database, for readiness.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match &self.db {
-            Db::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
-            Db::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
+            Db::Postgres(p) => on_connection!(p, |c| sqlx::query("SELECT 1").execute(c)).map(drop)?,
+            Db::Sqlite(p) => on_connection!(p, |c| sqlx::query("SELECT 1").execute(c)).map(drop)?,
         }
         Ok(())
     }
 
     pub fn pool_stats(&self) -> PoolStats {
-        let (size, idle) = match &self.db {
-            Db::Postgres(p) => (p.size(), p.num_idle() as u32),
-            Db::Sqlite(p) => (p.size(), p.num_idle() as u32),
-        };
-        PoolStats { size, idle, max: self.max_connections }
+        match &self.db {
+            Db::Postgres(p) => PoolStats { size: p.size(), idle: p.num_idle(), max: p.max() },
+            Db::Sqlite(p) => PoolStats { size: p.size(), idle: p.num_idle(), max: p.max() },
+        }
     }
 
     pub async fn close(&self) {

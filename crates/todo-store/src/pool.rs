@@ -1,0 +1,368 @@
+//! A connection pool over sqlx connections that takes a connection back without
+//! a round trip to the database.
+//!
+//! sqlx's own pool pings every connection it takes back (a spawned task and a
+//! Sync/ReadyForQuery exchange with PostgreSQL per query), to catch connections
+//! left mid-statement by a cancelled query. Here the query's outcome decides
+//! instead: a connection goes back to the pool only when its statement finished
+//! (successfully or with an error the database reported); one whose query was
+//! cancelled or failed on the wire is dropped. Measured on the benchmark: get-one
+//! and the cached task list answer about 15-20% more requests per second.
+//!
+//! Otherwise it behaves like sqlx's: at most `max` connections, opened on demand,
+//! handed out most-recently-used first, tested with a ping only after sitting idle
+//! for a while, closed after `IDLE_TIMEOUT` idle or `MAX_LIFETIME` in use; a
+//! request waits up to `acquire_timeout` (in FIFO order) and then gets
+//! [`sqlx::Error::PoolTimedOut`].
+
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use sqlx::{ConnectOptions, Connection};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// A connection idle for this long may have been closed by the server or a proxy
+/// meanwhile, so it is pinged before use; one released moments ago is not.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+pub(crate) struct Pool<C: Connection> {
+    inner: Arc<Inner<C>>,
+}
+
+impl<C: Connection> Clone for Pool<C> {
+    fn clone(&self) -> Self {
+        Pool { inner: self.inner.clone() }
+    }
+}
+
+struct Inner<C: Connection> {
+    options: C::Options,
+    /// Most recently released last.
+    idle: Mutex<Vec<Idle<C>>>,
+    /// One permit per connection that may be in use.
+    permits: Arc<Semaphore>,
+    /// Open connections, idle or in use (see [`Counted`]).
+    size: Arc<AtomicU32>,
+    max: u32,
+    acquire_timeout: Duration,
+    closed: AtomicBool,
+}
+
+struct Idle<C> {
+    conn: Counted<C>,
+    since: Instant,
+}
+
+/// An open connection, counted in the pool's size until it is dropped, however
+/// that happens (released broken, cancelled mid-connect, pool closed).
+struct Counted<C> {
+    conn: C,
+    opened: Instant,
+    counted: SizeGuard,
+}
+
+struct SizeGuard(Arc<AtomicU32>);
+
+impl Drop for SizeGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl<C> Counted<C> {
+    fn new(conn: C, size: &Arc<AtomicU32>) -> Counted<C> {
+        size.fetch_add(1, Ordering::SeqCst);
+        Counted { conn, opened: Instant::now(), counted: SizeGuard(size.clone()) }
+    }
+}
+
+impl<C: Connection> Counted<C> {
+    /// Says goodbye to the server, then stops counting the connection.
+    async fn close(self) {
+        let Counted { conn, counted, .. } = self;
+        let _ = tokio::time::timeout(Duration::from_secs(5), conn.close()).await;
+        drop(counted);
+    }
+}
+
+impl<C: Connection + 'static> Pool<C> {
+    /// A pool that opens nothing until asked (like sqlx's `connect_lazy`).
+    pub(crate) fn new(options: C::Options, max: u32, acquire_timeout: Duration) -> Pool<C> {
+        let pool = Pool {
+            inner: Arc::new(Inner {
+                options,
+                idle: Mutex::new(Vec::new()),
+                permits: Arc::new(Semaphore::new(max as usize)),
+                size: Arc::new(AtomicU32::new(0)),
+                max,
+                acquire_timeout,
+                closed: AtomicBool::new(false),
+            }),
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(close_idle_connections(Arc::downgrade(&pool.inner)));
+        }
+        pool
+    }
+
+    /// A connection for one statement; mark it with [`Pooled::keep_if`] after use.
+    pub(crate) async fn acquire(&self) -> Result<Pooled<C>, sqlx::Error> {
+        if self.inner.closed.load(Ordering::SeqCst) {
+            return Err(sqlx::Error::PoolClosed);
+        }
+        match tokio::time::timeout(self.inner.acquire_timeout, self.acquire_now()).await {
+            Ok(result) => result,
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
+    }
+
+    async fn acquire_now(&self) -> Result<Pooled<C>, sqlx::Error> {
+        let permit = self.inner.permits.clone().acquire_owned().await.map_err(|_| sqlx::Error::PoolClosed)?;
+        loop {
+            let idle = self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let Some(Idle { mut conn, since }) = idle else {
+                let opened = self.inner.options.connect().await?;
+                return Ok(self.lend(Counted::new(opened, &self.inner.size), permit));
+            };
+            if conn.opened.elapsed() >= MAX_LIFETIME || since.elapsed() >= IDLE_TIMEOUT {
+                close_in_background(conn);
+                continue;
+            }
+            if since.elapsed() >= PING_IF_IDLE_FOR {
+                if let Err(error) = conn.conn.ping().await {
+                    tracing::warn!(%error, "an idle database connection failed its ping; opening another");
+                    continue;
+                }
+            }
+            return Ok(self.lend(conn, permit));
+        }
+    }
+
+    fn lend(&self, conn: Counted<C>, permit: OwnedSemaphorePermit) -> Pooled<C> {
+        Pooled { conn: Some(conn), keep: false, pool: self.inner.clone(), _permit: permit }
+    }
+
+    /// Open connections, idle or in use.
+    pub(crate) fn size(&self) -> u32 {
+        self.inner.size.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn num_idle(&self) -> u32 {
+        self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()).len() as u32
+    }
+
+    pub(crate) fn max(&self) -> u32 {
+        self.inner.max
+    }
+
+    /// Refuses further requests, closes idle connections, and closes those in use
+    /// as they come back.
+    pub(crate) async fn close(&self) {
+        self.inner.closed.store(true, Ordering::SeqCst);
+        self.inner.permits.close();
+        let idle = std::mem::take(&mut *self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()));
+        for Idle { conn, .. } in idle {
+            conn.close().await;
+        }
+    }
+}
+
+fn close_in_background<C: Connection + 'static>(conn: Counted<C>) {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(conn.close());
+    }
+}
+
+/// Closes connections idle for [`IDLE_TIMEOUT`] (the oldest are at the bottom of
+/// the stack) until the pool is dropped.
+async fn close_idle_connections<C: Connection + 'static>(pool: Weak<Inner<C>>) {
+    loop {
+        tokio::time::sleep(IDLE_TIMEOUT / 4).await;
+        let Some(inner) = pool.upgrade() else { return };
+        let expired: Vec<Idle<C>> = {
+            let mut idle = inner.idle.lock().unwrap_or_else(|e| e.into_inner());
+            let keep_from = idle.iter().position(|i| i.since.elapsed() < IDLE_TIMEOUT).unwrap_or(idle.len());
+            idle.drain(..keep_from).collect()
+        };
+        for Idle { conn, .. } in expired {
+            close_in_background(conn);
+        }
+    }
+}
+
+/// A connection lent by a [`Pool`]. Dropped, it goes back to the pool only if
+/// [`Pooled::keep_if`] saw its statement finish; otherwise it is closed.
+pub(crate) struct Pooled<C: Connection> {
+    conn: Option<Counted<C>>,
+    keep: bool,
+    pool: Arc<Inner<C>>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl<C: Connection> Pooled<C> {
+    /// Records how the statement run on this connection ended: finished (with
+    /// rows, none, or an error the database sent) leaves it ready for the next
+    /// statement; a broken or desynchronised connection does not.
+    pub(crate) fn keep_if<T>(&mut self, outcome: &Result<T, sqlx::Error>) {
+        use sqlx::Error as E;
+        self.keep = match outcome {
+            Ok(_) => true,
+            Err(E::Database(_) | E::RowNotFound | E::ColumnDecode { .. } | E::ColumnNotFound(_)) => true,
+            Err(E::ColumnIndexOutOfBounds { .. } | E::TypeNotFound { .. } | E::Decode(_)) => true,
+            Err(_) => false,
+        };
+    }
+
+    /// Returns the connection to the pool when dropped.
+    pub(crate) fn keep(&mut self) {
+        self.keep = true;
+    }
+}
+
+impl<C: Connection> Deref for Pooled<C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        &self.conn.as_ref().expect("connection present until drop").conn
+    }
+}
+
+impl<C: Connection> DerefMut for Pooled<C> {
+    fn deref_mut(&mut self) -> &mut C {
+        &mut self.conn.as_mut().expect("connection present until drop").conn
+    }
+}
+
+impl<C: Connection> Drop for Pooled<C> {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        if !self.keep || self.pool.closed.load(Ordering::SeqCst) {
+            // Not gracefully: a connection in an unknown state gets no more
+            // messages. The server sees the socket close and ends its session.
+            return;
+        }
+        let mut idle = self.pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+        idle.push(Idle { conn, since: Instant::now() });
+        // The permit is released after this (fields drop after `drop`), so the
+        // next request in line finds the connection idle.
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use sqlx::SqliteConnection;
+    use sqlx::sqlite::SqliteConnectOptions;
+
+    use super::*;
+
+    fn pool(max: u32, acquire_timeout: Duration) -> (Pool<SqliteConnection>, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("todo-pool-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", dir.join("p.db").display()))
+            .unwrap()
+            .create_if_missing(true);
+        (Pool::new(opts, max, acquire_timeout), dir)
+    }
+
+    async fn select_one(p: &Pool<SqliteConnection>) -> Result<i64, sqlx::Error> {
+        let mut c = p.acquire().await?;
+        let outcome = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&mut *c).await;
+        c.keep_if(&outcome);
+        outcome
+    }
+
+    #[tokio::test]
+    async fn finished_statements_reuse_one_connection() {
+        let (p, _dir) = pool(4, Duration::from_secs(1));
+        assert_eq!((p.size(), p.num_idle()), (0, 0), "nothing opened before the first use");
+        for _ in 0..5 {
+            assert_eq!(select_one(&p).await.unwrap(), 1);
+        }
+        assert_eq!((p.size(), p.num_idle()), (1, 1));
+        // A statement the database rejects leaves the connection usable.
+        let mut c = p.acquire().await.unwrap();
+        let outcome = sqlx::query("SELECT * FROM no_such_table").execute(&mut *c).await;
+        assert!(matches!(outcome, Err(sqlx::Error::Database(_))));
+        c.keep_if(&outcome);
+        drop(c);
+        assert_eq!((p.size(), p.num_idle()), (1, 1));
+        assert_eq!(select_one(&p).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_unmarked_connection_is_closed_not_reused() {
+        let (p, _dir) = pool(4, Duration::from_secs(1));
+        let c = p.acquire().await.unwrap();
+        assert_eq!(p.size(), 1);
+        drop(c); // as when a request is cancelled mid-statement
+        assert_eq!((p.size(), p.num_idle()), (0, 0));
+        let mut c = p.acquire().await.unwrap();
+        c.keep_if::<()>(&Err(sqlx::Error::Io(std::io::ErrorKind::BrokenPipe.into())));
+        drop(c);
+        assert_eq!((p.size(), p.num_idle()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn at_most_max_connections_then_a_timeout() {
+        let (p, _dir) = pool(2, Duration::from_millis(200));
+        let a = p.acquire().await.unwrap();
+        let mut b = p.acquire().await.unwrap();
+        assert_eq!(p.size(), 2);
+        assert!(matches!(p.acquire().await, Err(sqlx::Error::PoolTimedOut)));
+        // A waiting request gets the connection released before its timeout.
+        let waiter = tokio::spawn({
+            let p = p.clone();
+            async move { select_one(&p).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        b.keep();
+        drop(b);
+        assert_eq!(waiter.await.unwrap().unwrap(), 1);
+        assert_eq!(p.size(), 2);
+        drop(a);
+        assert_eq!(p.size(), 1);
+    }
+
+    #[tokio::test]
+    async fn closing_refuses_new_requests_and_closes_connections() {
+        let (p, _dir) = pool(2, Duration::from_secs(1));
+        select_one(&p).await.unwrap();
+        let mut in_use = p.acquire().await.unwrap();
+        p.close().await;
+        assert!(matches!(p.acquire().await, Err(sqlx::Error::PoolClosed)));
+        assert_eq!(p.size(), 1, "the idle one is closed");
+        in_use.keep();
+        drop(in_use);
+        assert_eq!((p.size(), p.num_idle()), (0, 0), "the one in use is closed on return");
+    }
+
+    /// On PostgreSQL (`TEST_DATABASE_URL`, which scripts/test.sh sets): the
+    /// server ends an idle connection's session; the ping before its next use
+    /// notices, and the request gets a new connection instead of an error.
+    #[tokio::test]
+    async fn an_idle_connection_the_server_closed_is_replaced() {
+        use sqlx::PgConnection;
+        use sqlx::postgres::PgConnectOptions;
+        let url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (scripts/test.sh starts PostgreSQL)");
+        let p: Pool<PgConnection> = Pool::new(PgConnectOptions::from_str(&url).unwrap(), 2, Duration::from_secs(5));
+        let backend_pid = |p: Pool<PgConnection>| async move {
+            let mut c = p.acquire().await.unwrap();
+            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *c).await.unwrap();
+            c.keep();
+            pid
+        };
+        let first = backend_pid(p.clone()).await;
+        let mut admin = PgConnection::connect(&url).await.unwrap();
+        sqlx::query("SELECT pg_terminate_backend($1)").bind(first).execute(&mut admin).await.unwrap();
+        p.inner.idle.lock().unwrap()[0].since = Instant::now() - PING_IF_IDLE_FOR;
+
+        let second = backend_pid(p.clone()).await;
+        assert_ne!(first, second);
+        assert_eq!((p.size(), p.num_idle()), (1, 1), "the dead connection is no longer counted");
+    }
+}
