@@ -2,6 +2,7 @@
 # Load benchmark of the release todo-api against PostgreSQL, with wrk.
 # Reports req/s, p50/p99 latency and peak RSS for list-100, create, get-one and
 # /healthz (the ceiling, measured in the same run), at concurrency 32 and 256,
+# then list-100 again with the task JSON cache off,
 # plus idle RSS and process start to ready, and the CPU time the server and
 # PostgreSQL spend per request (where a run's time goes when the cores are full).
 # Numbers are machine-dependent: compare the ratios against /healthz, which this
@@ -120,8 +121,10 @@ PY
 }
 
 printf '\n| endpoint | conc. | req/s | vs /healthz | p50 ms | p99 ms | non-2xx | server CPU µs/req | PostgreSQL CPU µs/req |\n|---|---|---|---|---|---|---|---|---|\n' >"$WORK/table"
+declare -A HEALTHZ_RPS
 for c in 32 256; do
   read -r h_rps h50 h99 herr h_api h_db < <(run healthz /healthz "" "$c")
+  HEALTHZ_RPS[$c]=$h_rps
   printf '| GET /healthz | %s | %s | 1.00 | %s | %s | %s | %s | %s |\n' "$c" "$h_rps" "$h50" "$h99" "$herr" "$h_api" "$h_db" >>"$WORK/table"
   for spec in "list 100 tasks|/api/$USER_ID/tasks?limit=100|$WORK/auth.lua" \
               "get one task|/api/$USER_ID/tasks/$ONE_ID|$WORK/auth.lua" \
@@ -133,6 +136,21 @@ for c in 32 256; do
   done
 done
 peak_kb=$(awk '/VmHWM/ {print $2}' /proc/$API_PID/status)
+
+# The same list with the task JSON cache off (TASK_CACHE_MB=0): every page read
+# and rendered in full, as on the first view of each task; against the /healthz
+# rates above.
+kill "$API_PID"; wait "$API_PID" 2>/dev/null || true
+DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/$DB" BETTER_AUTH_SECRET="bench-secret-bench-secret-bench-secret" \
+  PORT=$PORT HOST=127.0.0.1 LOG_FORMAT=json RUST_LOG=warn DATABASE_MAX_CONNECTIONS=16 TASK_CACHE_MB=0 \
+  "$BIN" >>"$WORK/api.log" 2>&1 &
+API_PID=$!
+until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do sleep 0.01; done
+for c in 32 256; do
+  read -r rps p50 p99 err api_us db_us < <(run "list, no cache" "/api/$USER_ID/tasks?limit=100" "$WORK/auth.lua" "$c")
+  ratio=$(awk -v a="$rps" -v b="${HEALTHZ_RPS[$c]}" 'BEGIN { printf "%.2f", a / b }')
+  printf '| list 100 tasks, TASK_CACHE_MB=0 | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$rps" "$ratio" "$p50" "$p99" "$err" "$api_us" "$db_us" >>"$WORK/table"
+done
 
 cat "$WORK/table"
 printf '\nstart to ready: %s ms; idle RSS: %.1f MB; peak RSS under load: %.1f MB; %s s per run, wrk -t2, pool 16, %s cores\n' \

@@ -53,6 +53,11 @@ impl TaskJsonCache {
         TaskJsonCache { budget, inner: Mutex::new(Inner::default()) }
     }
 
+    /// False when the budget is 0: lists then skip asking for revisions.
+    pub fn is_enabled(&self) -> bool {
+        self.budget > 0
+    }
+
     /// Appends the JSON of every task in `refs`, comma-separated and in order, to
     /// `out` if all of them are cached at these revisions for `owner`. Otherwise
     /// leaves `out` as it was and returns false.
@@ -182,6 +187,7 @@ mod tests {
     #[test]
     fn a_zero_budget_keeps_nothing() {
         let cache = TaskJsonCache::new(0);
+        assert!(!cache.is_enabled());
         cache.insert("u1", r(1, 0), json(1));
         assert_eq!(cache.bytes(), 0);
         assert!(!cache.append_page("u1", &[r(1, 0)], &mut Vec::new()));

@@ -32,15 +32,20 @@ pub async fn list_tasks(
     // Which tasks are on the page, at which revisions; usually the JSON of each is
     // cached from an earlier list, and only when one is not is the page read and
     // rendered in full.
-    let refs = state.store.list_task_refs(&user_id, &filter).await?;
     // Sized for the page up front: growing from empty would copy a 100-task body
     // (~30 KB) several times on the way.
-    let mut body = Vec::with_capacity(2 + refs.refs.len() * TASK_JSON_SIZE_HINT);
+    let mut body = Vec::with_capacity(2 + filter.limit as usize * TASK_JSON_SIZE_HINT);
     body.push(b'[');
-    let total = if state.task_json.append_page(&user_id, &refs.refs, &mut body) {
-        refs.total
-    } else {
-        render_page(&state, &user_id, &filter, &mut body).await?
+    let mut cached_total = None;
+    if state.task_json.is_enabled() {
+        let refs = state.store.list_task_refs(&user_id, &filter).await?;
+        if state.task_json.append_page(&user_id, &refs.refs, &mut body) {
+            cached_total = Some(refs.total);
+        }
+    }
+    let total = match cached_total {
+        Some(total) => total,
+        None => render_page(&state, &user_id, &filter, &mut body).await?,
     };
     body.push(b']');
     Ok((
