@@ -8,6 +8,7 @@ mod common;
 use common::{TestApp, User};
 use reqwest::Method;
 use serde_json::{Value, json};
+use sqlx::Connection;
 
 on_both_databases!(cached_lists_follow_every_change);
 
@@ -97,6 +98,22 @@ async fn cached_lists_follow_every_change(cached: TestApp) {
         assert_eq!((tasks.len(), total), (4, 4));
         check_all_queries(&cached, &plain, &u).await;
     }
+
+    // A change made behind the API's back (an older replica during an upgrade, a
+    // fix by hand) raises the revision too, through the database's trigger.
+    let sql = "UPDATE tasks SET title = 'Changed by hand' WHERE id = $1";
+    match cached.db {
+        common::Db::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&cached.database_url).await.unwrap();
+            sqlx::query(sql).bind(ids[0]).execute(&mut c).await.unwrap();
+        }
+        common::Db::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&cached.database_url).await.unwrap();
+            sqlx::query(sql).bind(ids[0]).execute(&mut c).await.unwrap();
+        }
+    }
+    let (tasks, _) = same_everywhere(&cached, &plain, &u, "").await;
+    assert!(titles(&tasks).contains(&"Changed by hand"), "{tasks:?}");
 
     // Nobody else's tasks on the page, and the other user's list is theirs alone.
     let (tasks, _) = same_everywhere(&cached, &plain, &other, "").await;

@@ -163,16 +163,22 @@ impl Store {
             Db::Postgres(p) => {
                 let mut conn = p.acquire().await?;
                 let result = migrator.run(&mut *conn).await;
-                if result.is_ok() {
-                    conn.keep();
+                // A failed migration may leave the session holding the migration
+                // lock (sqlx returns early without unlocking): never reuse it.
+                match result {
+                    Ok(()) => conn.keep(),
+                    Err(_) => conn.discard(),
                 }
                 result
             }
             Db::Sqlite(p) => {
                 let mut conn = p.acquire().await?;
                 let result = migrator.run(&mut *conn).await;
-                if result.is_ok() {
-                    conn.keep();
+                // A failed migration may leave the session holding the migration
+                // lock (sqlx returns early without unlocking): never reuse it.
+                match result {
+                    Ok(()) => conn.keep(),
+                    Err(_) => conn.discard(),
                 }
                 result
             }

@@ -29,6 +29,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+const PING_TIMEOUT: Duration = Duration::from_secs(1);
 
 pub(crate) struct Pool<C: Connection> {
     inner: Arc<Inner<C>>,
@@ -130,13 +131,23 @@ impl<C: Connection + 'static> Pool<C> {
                 return Ok(self.lend(Counted::new(opened, &self.inner.size), permit));
             };
             if conn.opened.elapsed() >= MAX_LIFETIME || since.elapsed() >= IDLE_TIMEOUT {
-                close_in_background(conn);
+                // Closed while holding the permit, so the replacement opened next
+                // never makes more than `max` sessions.
+                conn.close().await;
                 continue;
             }
             if since.elapsed() >= PING_IF_IDLE_FOR {
-                if let Err(error) = conn.conn.ping().await {
-                    tracing::warn!(%error, "an idle database connection failed its ping; opening another");
-                    continue;
+                // A half-open connection must not use up the whole acquire timeout.
+                match tokio::time::timeout(PING_TIMEOUT, conn.conn.ping()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => {
+                        tracing::warn!(%error, "an idle database connection failed its ping; opening another");
+                        continue;
+                    }
+                    Err(_) => {
+                        tracing::warn!("an idle database connection did not answer its ping; opening another");
+                        continue;
+                    }
                 }
             }
             return Ok(self.lend(conn, permit));
@@ -163,11 +174,30 @@ impl<C: Connection + 'static> Pool<C> {
     /// Refuses further requests, closes idle connections, and closes those in use
     /// as they come back.
     pub(crate) async fn close(&self) {
-        self.inner.closed.store(true, Ordering::SeqCst);
+        let idle = {
+            // Under the idle lock, so a connection coming back sees either the
+            // pool open (and is taken here) or closed (and closes itself).
+            let mut idle = self.inner.idle.lock().unwrap_or_else(|e| e.into_inner());
+            self.inner.closed.store(true, Ordering::SeqCst);
+            std::mem::take(&mut *idle)
+        };
         self.inner.permits.close();
-        let idle = std::mem::take(&mut *self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()));
         for Idle { conn, .. } in idle {
             conn.close().await;
+        }
+    }
+}
+
+impl<C: Connection + 'static> Inner<C> {
+    /// Makes a connection ready for the next request, or closes it if the pool
+    /// is closed.
+    fn put_back(&self, conn: Counted<C>) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if self.closed.load(Ordering::SeqCst) {
+            drop(idle);
+            close_in_background(conn);
+        } else {
+            idle.push(Idle { conn, since: Instant::now() });
         }
     }
 }
@@ -226,6 +256,7 @@ impl<C: Connection + 'static> Pooled<C> {
         use sqlx::Error as E;
         self.state = match outcome {
             Ok(_) => Outcome::Finished,
+            Err(E::Database(e)) if ends_the_session(e.as_ref()) => Outcome::Broken,
             Err(E::Database(_) | E::RowNotFound | E::ColumnDecode { .. } | E::ColumnNotFound(_)) => Outcome::Finished,
             Err(E::ColumnIndexOutOfBounds { .. } | E::TypeNotFound { .. } | E::Decode(_)) => Outcome::Finished,
             Err(_) => Outcome::Broken,
@@ -235,6 +266,11 @@ impl<C: Connection + 'static> Pooled<C> {
     /// Returns the connection to the pool when dropped.
     pub(crate) fn keep(&mut self) {
         self.state = Outcome::Finished;
+    }
+
+    /// Closes the connection when dropped, whatever state it is in.
+    pub(crate) fn discard(&mut self) {
+        self.state = Outcome::Broken;
     }
 }
 
@@ -254,15 +290,10 @@ impl<C: Connection + 'static> DerefMut for Pooled<C> {
 impl<C: Connection + 'static> Drop for Pooled<C> {
     fn drop(&mut self) {
         let Some(mut conn) = self.conn.take() else { return };
-        if self.pool.closed.load(Ordering::SeqCst) {
-            return;
-        }
         match self.state {
-            Outcome::Finished => {
-                self.pool.idle.lock().unwrap_or_else(|e| e.into_inner()).push(Idle { conn, since: Instant::now() });
-                // The permit is released after this (fields drop after `drop`),
-                // so the next request in line finds the connection idle.
-            }
+            // The permit is released after this (fields drop after `drop`), so
+            // the next request in line finds the connection idle.
+            Outcome::Finished => self.pool.put_back(conn),
             Outcome::Unfinished => {
                 // Back in step first, still holding the permit, so the pool never
                 // lends more than its size. Without a runtime (shutting down) the
@@ -271,10 +302,7 @@ impl<C: Connection + 'static> Drop for Pooled<C> {
                 if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                     runtime.spawn(async move {
                         if let Ok(Ok(())) = tokio::time::timeout(RESYNC_TIMEOUT, conn.conn.ping()).await {
-                            if !pool.closed.load(Ordering::SeqCst) {
-                                let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
-                                idle.push(Idle { conn, since: Instant::now() });
-                            }
+                            pool.put_back(conn);
                         }
                         drop(permit);
                     });
@@ -285,6 +313,14 @@ impl<C: Connection + 'static> Drop for Pooled<C> {
             Outcome::Broken => {}
         }
     }
+}
+
+/// A database error after which PostgreSQL closes the session (FATAL or PANIC:
+/// the server shutting down, `pg_terminate_backend`, an idle session timeout).
+fn ends_the_session(e: &(dyn sqlx::error::DatabaseError + 'static)) -> bool {
+    use sqlx::postgres::{PgDatabaseError, PgSeverity};
+    e.try_downcast_ref::<PgDatabaseError>()
+        .is_some_and(|pg| matches!(pg.severity(), PgSeverity::Fatal | PgSeverity::Panic))
 }
 
 #[cfg(test)]
@@ -347,13 +383,18 @@ mod tests {
     }
 
     async fn until_idle(p: &Pool<SqliteConnection>, n: u32) {
+        until(|| p.num_idle() == n).await;
+    }
+
+    /// Waits for work the pool does in the background (resync, close).
+    async fn until(done: impl Fn() -> bool) {
         for _ in 0..500 {
-            if p.num_idle() == n {
+            if done() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        panic!("{} idle connections, not {n}", p.num_idle());
+        panic!("the pool did not get there in 5 s");
     }
 
     #[tokio::test]
@@ -388,7 +429,7 @@ mod tests {
         assert_eq!(p.size(), 1, "the idle one is closed");
         in_use.keep();
         drop(in_use);
-        assert_eq!((p.size(), p.num_idle()), (0, 0), "the one in use is closed on return");
+        until(|| (p.size(), p.num_idle()) == (0, 0)).await; // the one in use is closed on return
     }
 
     /// On PostgreSQL (`TEST_DATABASE_URL`, which scripts/test.sh sets): the
@@ -414,5 +455,16 @@ mod tests {
         let second = backend_pid(p.clone()).await;
         assert_ne!(first, second);
         assert_eq!((p.size(), p.num_idle()), (1, 1), "the dead connection is no longer counted");
+
+        // Ended while in use: the statement fails (FATAL from the server, or the
+        // closed socket), and the connection is not put back.
+        let mut c = p.acquire().await.unwrap();
+        sqlx::query("SELECT pg_terminate_backend($1)").bind(second).execute(&mut admin).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let outcome = sqlx::query("SELECT 1").execute(&mut *c).await;
+        assert!(outcome.is_err());
+        c.keep_if(&outcome);
+        drop(c);
+        assert_eq!((p.size(), p.num_idle()), (0, 0), "{outcome:?}");
     }
 }
