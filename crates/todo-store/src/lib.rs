@@ -156,30 +156,22 @@ impl Store {
     }
 
     /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock while
-    /// migrating, so replicas starting together apply each migration once.
+    /// migrating, so replicas starting together apply each migration once. A
+    /// failed migration may leave its session holding that lock (sqlx returns
+    /// early without unlocking), so its connection is never reused.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let migrator = migrations::migrator(self.backend()).await.map_err(|e| StoreError::Internal(e.to_string()))?;
         let result = match &self.db {
             Db::Postgres(p) => {
                 let mut conn = p.acquire().await?;
                 let result = migrator.run(&mut *conn).await;
-                // A failed migration may leave the session holding the migration
-                // lock (sqlx returns early without unlocking): never reuse it.
-                match result {
-                    Ok(()) => conn.keep(),
-                    Err(_) => conn.discard(),
-                }
+                conn.keep_only_if_ok(&result);
                 result
             }
             Db::Sqlite(p) => {
                 let mut conn = p.acquire().await?;
                 let result = migrator.run(&mut *conn).await;
-                // A failed migration may leave the session holding the migration
-                // lock (sqlx returns early without unlocking): never reuse it.
-                match result {
-                    Ok(()) => conn.keep(),
-                    Err(_) => conn.discard(),
-                }
+                conn.keep_only_if_ok(&result);
                 result
             }
         };

@@ -264,13 +264,15 @@ impl<C: Connection + 'static> Pooled<C> {
     }
 
     /// Returns the connection to the pool when dropped.
+    #[cfg(test)]
     pub(crate) fn keep(&mut self) {
         self.state = Outcome::Finished;
     }
 
-    /// Closes the connection when dropped, whatever state it is in.
-    pub(crate) fn discard(&mut self) {
-        self.state = Outcome::Broken;
+    /// For work that may leave session state behind on failure: returns the
+    /// connection to the pool on success, closes it otherwise.
+    pub(crate) fn keep_only_if_ok<T, E>(&mut self, outcome: &Result<T, E>) {
+        self.state = if outcome.is_ok() { Outcome::Finished } else { Outcome::Broken };
     }
 }
 
