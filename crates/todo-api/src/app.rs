@@ -161,3 +161,13 @@ pub async fn serve(
     let _ = tokio::time::timeout(Duration::from_secs(2), state.store.close()).await;
     Ok(())
 }
+
+impl todo_service::Server for Application {
+    fn local_addr(&self) -> SocketAddr {
+        Application::local_addr(self)
+    }
+
+    fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> impl Future<Output = anyhow::Result<()>> {
+        Application::serve(self, shutdown)
+    }
+}

@@ -1,11 +1,14 @@
 //! What the API and the web service share as HTTP services: their environment
 //! and log-format settings, logging with a request id on every line, per-route
-//! HTTP metrics, and serving with a graceful, bounded shutdown.
+//! HTTP metrics, serving with a graceful, bounded shutdown, and the binaries'
+//! shared start-up (`healthcheck`, configuration errors).
 
+mod binary;
 mod metrics;
 mod serve;
 mod telemetry;
 
+pub use binary::{HealthcheckArgs, Server, config_or_exit, run_server};
 pub use metrics::{HttpMetrics, track_requests};
 pub use serve::{serve, shutdown_signal};
 pub use telemetry::{REQUEST_ID, init_logging, with_request_tracing};

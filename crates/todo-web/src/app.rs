@@ -113,3 +113,13 @@ impl Application {
         todo_service::serve(listener, router, shutdown_timeout, shutdown, move || state.begin_shutdown()).await
     }
 }
+
+impl todo_service::Server for Application {
+    fn local_addr(&self) -> SocketAddr {
+        Application::local_addr(self)
+    }
+
+    fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> impl Future<Output = anyhow::Result<()>> {
+        Application::serve(self, shutdown)
+    }
+}
