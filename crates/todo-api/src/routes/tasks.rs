@@ -32,20 +32,17 @@ pub async fn list_tasks(
     // Which tasks are on the page, at which revisions; usually the JSON of each is
     // cached from an earlier list, and only when one is not is the page read and
     // rendered in full.
-    // Sized for the page up front: growing from empty would copy a 100-task body
-    // (~30 KB) several times on the way.
-    let mut body = Vec::with_capacity(2 + filter.limit as usize * TASK_JSON_SIZE_HINT);
-    body.push(b'[');
-    let mut cached_total = None;
+    let mut cached = None;
     if state.task_json.is_enabled() {
         let refs = state.store.list_task_refs(&user_id, &filter).await?;
+        let mut body = page_buffer(refs.refs.len());
         if state.task_json.append_page(&user_id, &refs.refs, &mut body) {
-            cached_total = Some(refs.total);
+            cached = Some((body, refs.total));
         }
     }
-    let total = match cached_total {
-        Some(total) => total,
-        None => render_page(&state, &user_id, &filter, &mut body).await?,
+    let (mut body, total) = match cached {
+        Some(page) => page,
+        None => render_page(&state, &user_id, &filter).await?,
     };
     body.push(b']');
     Ok((
@@ -58,20 +55,30 @@ pub async fn list_tasks(
         .into_response())
 }
 
-/// Reads a page in full, appends its tasks' JSON to `body` (comma-separated) and
-/// caches each task's JSON at its revision. Returns the total number of matches.
-async fn render_page(state: &AppState, user_id: &str, filter: &TaskFilter, body: &mut Vec<u8>) -> ApiResult<i64> {
+/// Reads a page in full and caches each task's JSON at its revision. Returns the
+/// body without its closing `]`, and the total number of matches.
+async fn render_page(state: &AppState, user_id: &str, filter: &TaskFilter) -> ApiResult<(Vec<u8>, i64)> {
     let revised = state.store.list_tasks_revised(user_id, filter).await?;
+    let mut body = page_buffer(revised.page.tasks.len());
     for (i, (task, &revision)) in revised.page.tasks.iter().zip(&revised.revisions).enumerate() {
         if i > 0 {
             body.push(b',');
         }
         let start = body.len();
-        serde_json::to_writer(&mut *body, task).map_err(|e| ApiError::Internal(e.to_string()))?;
+        serde_json::to_writer(&mut body, task).map_err(|e| ApiError::Internal(e.to_string()))?;
         let json = Bytes::copy_from_slice(&body[start..]);
         state.task_json.insert(user_id, TaskRef { id: task.id, revision }, json);
     }
-    Ok(revised.page.total)
+    Ok((body, revised.page.total))
+}
+
+/// `[`, in a buffer sized for `tasks` tasks once the page is known (growing from
+/// empty would copy a 100-task body, ~30 KB, several times; sizing it before the
+/// query would hold that much for every request waiting for a connection).
+fn page_buffer(tasks: usize) -> Vec<u8> {
+    let mut body = Vec::with_capacity(2 + tasks * TASK_JSON_SIZE_HINT);
+    body.push(b'[');
+    body
 }
 
 /// A typical task's JSON size with a short description and a few tags.
