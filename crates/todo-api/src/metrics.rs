@@ -1,9 +1,11 @@
 //! Prometheus metrics of the API: the shared HTTP metrics plus database pool
-//! gauges, in a registry the app state owns.
+//! gauges and the task JSON cache's use, in a registry the app state owns.
 
 use std::sync::Arc;
 
 use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use todo_service::HttpMetrics;
@@ -14,6 +16,8 @@ pub struct Metrics {
     pool_size: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
+    task_cache_pages: Family<[(&'static str, &'static str); 1], Counter>,
+    task_cache_bytes: Gauge,
 }
 
 impl Metrics {
@@ -24,10 +28,24 @@ impl Metrics {
         registry.register("db_pool_connections", "Open database connections", pool_size.clone());
         registry.register("db_pool_idle_connections", "Idle database connections", pool_idle.clone());
         registry.register("db_pool_max_connections", "Configured pool size", pool_max.clone());
-        Metrics { registry, http, pool_size, pool_idle, pool_max }
+        let task_cache_pages = Family::<[(&'static str, &'static str); 1], Counter>::default();
+        registry.register(
+            "task_json_cache_pages",
+            "Task list pages served from the task JSON cache (hit) or read and rendered in full (miss)",
+            task_cache_pages.clone(),
+        );
+        let task_cache_bytes = Gauge::default();
+        registry.register("task_json_cache_bytes", "Bytes held by the task JSON cache", task_cache_bytes.clone());
+        Metrics { registry, http, pool_size, pool_idle, pool_max, task_cache_pages, task_cache_bytes }
     }
 
-    pub fn render(&self, pool: todo_store::PoolStats) -> String {
+    /// Counts one task list page looked up in the task JSON cache.
+    pub fn task_cache_page(&self, hit: bool) {
+        self.task_cache_pages.get_or_create(&[("result", if hit { "hit" } else { "miss" })]).inc();
+    }
+
+    pub fn render(&self, pool: todo_store::PoolStats, task_cache_bytes: usize) -> String {
+        self.task_cache_bytes.set(task_cache_bytes as i64);
         self.pool_size.set(pool.size.into());
         self.pool_idle.set(pool.idle.into());
         self.pool_max.set(pool.max.into());

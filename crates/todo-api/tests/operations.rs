@@ -11,6 +11,9 @@ on_both_databases!(health_readiness_and_metrics, overload_far_beyond_the_pool_ne
 async fn health_readiness_and_metrics(app: TestApp) {
     let u = app.sign_up("ops@example.com").await;
     app.create_task(&u, json!({"title": "count me"})).await;
+    // The first list renders the page, the second reuses it.
+    app.list(&u, "").await;
+    app.list(&u, "").await;
     let health: Value = app.req(Method::GET, "/healthz").send().await.unwrap().json().await.unwrap();
     assert_eq!(health["status"], "ok");
     let res = app.req(Method::GET, "/readyz").send().await.unwrap();
@@ -25,6 +28,8 @@ async fn health_readiness_and_metrics(app: TestApp) {
         "db_pool_idle_connections ",
         "db_pool_max_connections 10",
         "http_requests_in_flight ",
+        r#"task_json_cache_pages_total{result="miss"} 1"#,
+        r#"task_json_cache_pages_total{result="hit"} 1"#,
     ] {
         assert!(metrics.contains(needle), "metrics lack {needle}:\n{metrics}");
     }

@@ -48,6 +48,6 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>)
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let body = state.metrics.render(state.store.pool_stats());
+    let body = state.metrics.render(state.store.pool_stats(), state.task_json.bytes());
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body)
 }

@@ -36,7 +36,9 @@ pub async fn list_tasks(
     if state.task_json.is_enabled() {
         let refs = state.store.list_task_refs(&user_id, &filter).await?;
         let mut body = page_buffer(refs.refs.len());
-        if state.task_json.append_page(&user_id, &refs.refs, &mut body) {
+        let hit = state.task_json.append_page(&user_id, &refs.refs, &mut body);
+        state.metrics.task_cache_page(hit);
+        if hit {
             cached = Some((body, refs.total));
         }
     }
