@@ -33,12 +33,17 @@ BIN="${CARGO_TARGET_DIR:-target}/release/todo-api"
 DB="todo_bench_$$"
 as_postgres "$TEST_PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE $DB" >/dev/null
 PORT=18080
+# start_api [VAR=value ...]: the server on the bench database, extra settings as
+# given; returns once /readyz answers, with API_PID set.
+start_api() {
+  env DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/$DB" BETTER_AUTH_SECRET="bench-secret-bench-secret-bench-secret" \
+    PORT=$PORT HOST=127.0.0.1 LOG_FORMAT=json RUST_LOG=warn DATABASE_MAX_CONNECTIONS=16 "$@" \
+    "$BIN" >>"$WORK/api.log" 2>&1 &
+  API_PID=$!
+  until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do sleep 0.002; done
+}
 t0=$(date +%s%N)
-DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/$DB" BETTER_AUTH_SECRET="bench-secret-bench-secret-bench-secret" \
-  PORT=$PORT HOST=127.0.0.1 LOG_FORMAT=json RUST_LOG=warn DATABASE_MAX_CONNECTIONS=16 \
-  "$BIN" >"$WORK/api.log" 2>&1 &
-API_PID=$!
-until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do sleep 0.002; done
+start_api
 t1=$(date +%s%N)
 start_ms=$(( (t1 - t0) / 1000000 ))
 sleep 1
@@ -141,11 +146,7 @@ peak_kb=$(awk '/VmHWM/ {print $2}' /proc/$API_PID/status)
 # and rendered in full, as on the first view of each task; against the /healthz
 # rates above.
 kill "$API_PID"; wait "$API_PID" 2>/dev/null || true
-DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/$DB" BETTER_AUTH_SECRET="bench-secret-bench-secret-bench-secret" \
-  PORT=$PORT HOST=127.0.0.1 LOG_FORMAT=json RUST_LOG=warn DATABASE_MAX_CONNECTIONS=16 TASK_CACHE_MB=0 \
-  "$BIN" >>"$WORK/api.log" 2>&1 &
-API_PID=$!
-until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do sleep 0.01; done
+start_api TASK_CACHE_MB=0
 for c in 32 256; do
   read -r rps p50 p99 err api_us db_us < <(run "list, no cache" "/api/$USER_ID/tasks?limit=100" "$WORK/auth.lua" "$c")
   ratio=$(awk -v a="$rps" -v b="${HEALTHZ_RPS[$c]}" 'BEGIN { printf "%.2f", a / b }')
