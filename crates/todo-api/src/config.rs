@@ -96,9 +96,37 @@ pub struct ApiArgs {
     #[arg(long, env = "AUTH_JWKS_MIN_REFRESH_SECS", default_value_t = 10)]
     pub auth_jwks_min_refresh_secs: u64,
 
-    /// Failed sign-ins for one email before further attempts are delayed.
+    /// Sign-in attempts for one email from one client address before further
+    /// attempts wait (1 s, doubling up to 15 min). A correct password resets it.
     #[arg(long, env = "SIGN_IN_MAX_FAILURES", default_value_t = 5)]
     pub sign_in_max_failures: u32,
+
+    /// How long the first lock lasts, in seconds; each further failure doubles it,
+    /// up to 15 minutes.
+    #[arg(long, env = "SIGN_IN_LOCK_SECS", default_value_t = 1)]
+    pub sign_in_lock_secs: u64,
+
+    /// Failed sign-ins from one client address, across all emails, before further
+    /// attempts from it wait the same way (credential stuffing).
+    #[arg(long, env = "SIGN_IN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50)]
+    pub sign_in_max_failures_per_address: u32,
+
+    /// Accounts that may be created from one client address per hour.
+    #[arg(long, env = "SIGN_UPS_PER_ADDRESS_PER_HOUR", default_value_t = 30)]
+    pub sign_ups_per_address_per_hour: u32,
+
+    /// Proxies whose X-Forwarded-For names the client (comma-separated addresses or
+    /// CIDR networks, e.g. the cluster's pod network); other peers are the client.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = todo_service::DEFAULT_TRUSTED_PROXIES)]
+    pub trusted_proxies: String,
+
+    /// Password hashes computed at once (each holds 19 MiB); 0 = one per core.
+    #[arg(long, env = "PASSWORD_HASH_CONCURRENCY", default_value_t = 0)]
+    pub password_hash_concurrency: usize,
+
+    /// How long a sign-in or sign-up waits for a hashing slot before 503.
+    #[arg(long, env = "PASSWORD_HASH_WAIT_MS", default_value_t = 2000)]
+    pub password_hash_wait_ms: u64,
 
     /// The one browser origin allowed by CORS (e.g. https://todo.example.com). None when unset.
     #[arg(long, env = "FRONTEND_URL")]
@@ -228,13 +256,25 @@ pub struct ApiConfig {
     pub auth: todo_auth::AuthConfig,
     /// True when no secret was configured and a random one is in use.
     pub ephemeral_secret: bool,
-    pub sign_in_max_failures: u32,
+    pub throttle: ThrottleSettings,
+    pub password_hash_concurrency: usize,
+    pub password_hash_wait: Duration,
     pub frontend_url: Option<String>,
     pub assistant: AssistantSettings,
     pub log_format: LogFormat,
     pub request_timeout: Duration,
     pub shutdown_timeout: Duration,
     pub mcp: crate::mcp::McpOptions,
+}
+
+/// Limits on sign-in and sign-up attempts (see `routes::auth`).
+#[derive(Debug, Clone)]
+pub struct ThrottleSettings {
+    pub sign_in_max_per_email_and_address: u32,
+    pub sign_in_max_per_address: u32,
+    pub sign_in_first_lock: chrono::Duration,
+    pub sign_ups_per_address_per_hour: u32,
+    pub trusted_proxies: todo_service::TrustedProxies,
 }
 
 /// The assistant's resolved settings; `provider: None` is the built-in interpreter.
@@ -337,7 +377,18 @@ impl ApiArgs {
                 jwks_min_refetch_interval: Duration::from_secs(self.auth_jwks_min_refresh_secs),
             },
             ephemeral_secret,
-            sign_in_max_failures: self.sign_in_max_failures.max(1),
+            throttle: ThrottleSettings {
+                sign_in_max_per_email_and_address: self.sign_in_max_failures.max(1),
+                sign_in_max_per_address: self.sign_in_max_failures_per_address.max(1),
+                sign_in_first_lock: chrono::Duration::seconds(self.sign_in_lock_secs.clamp(1, 24 * 3600) as i64),
+                sign_ups_per_address_per_hour: self.sign_ups_per_address_per_hour,
+                trusted_proxies: self
+                    .trusted_proxies
+                    .parse()
+                    .map_err(|e| ConfigError(format!("TRUSTED_PROXIES: {e}")))?,
+            },
+            password_hash_concurrency: self.password_hash_concurrency,
+            password_hash_wait: Duration::from_millis(self.password_hash_wait_ms),
             frontend_url,
             assistant,
             log_format: self.log_format,
@@ -502,6 +553,7 @@ mod tests {
     fn bad_values_are_named() {
         assert!(err(&["--database-url", "mysql://x"]).contains("DATABASE_URL"));
         assert!(err(&["--frontend-url", "todo.example.com"]).contains("FRONTEND_URL"));
+        assert!(err(&["--trusted-proxies", "10.0.0.0/8,proxy"]).contains("TRUSTED_PROXIES: \"proxy\""));
         assert!(err(&["--frontend-url", "https://todo.example.com/app"]).contains("FRONTEND_URL"));
         assert_eq!(
             parse(&["--frontend-url", "https://todo.example.com/"]).resolve().unwrap().frontend_url.as_deref(),

@@ -32,8 +32,10 @@ pub enum ApiError {
     MethodNotAllowed { method: String, path: String },
     #[error("{0}")]
     Conflict(String),
-    #[error("too many failed sign-in attempts for this email; try again in {retry_after} s")]
+    #[error("too many failed sign-in attempts; try again in {retry_after} s")]
     TooManySignIns { retry_after: u64 },
+    #[error("too many accounts created from this address; try again in {retry_after} s")]
+    TooManySignUps { retry_after: u64 },
     #[error("{detail}")]
     Unavailable { detail: String, retry_after: u64 },
     #[error("{0}")]
@@ -77,7 +79,7 @@ impl ApiError {
             ApiError::NotFound(_) | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::TooManySignIns { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManySignIns { .. } | ApiError::TooManySignUps { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::Provider { timeout: false, .. } => StatusCode::BAD_GATEWAY,
@@ -99,6 +101,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooManySignIns { .. } => "too_many_sign_in_attempts",
+            ApiError::TooManySignUps { .. } => "too_many_sign_ups",
             ApiError::Unavailable { .. } => "service_unavailable",
             ApiError::NotImplemented(_) => "not_implemented",
             ApiError::Provider { timeout: false, .. } => "llm_provider_error",
@@ -129,7 +132,9 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %detail, "internal error");
         }
         let retry_after = match &self {
-            ApiError::TooManySignIns { retry_after } | ApiError::Unavailable { retry_after, .. } => Some(*retry_after),
+            ApiError::TooManySignIns { retry_after }
+            | ApiError::TooManySignUps { retry_after }
+            | ApiError::Unavailable { retry_after, .. } => Some(*retry_after),
             _ => None,
         };
         let status = self.status();
@@ -175,6 +180,7 @@ impl From<todo_auth::AuthError> for ApiError {
             A::IssuingDisabled => ApiError::NotImplemented(e.to_string()),
             A::KeysUnavailable(_) => ApiError::Unavailable { detail: e.to_string(), retry_after: 5 },
             A::Hashing(msg) => ApiError::Internal(msg),
+            A::Busy => ApiError::Unavailable { detail: e.to_string(), retry_after: 1 },
         }
     }
 }

@@ -100,6 +100,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// The client's address: the TCP peer, or what a trusted proxy says in
+/// `X-Forwarded-For` (`TRUSTED_PROXIES`). Used for throttling only, never for
+/// authorisation.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Every server here is started with connect info; a router driven
+        // without it (in-process) counts as one unspecified client.
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        Ok(ClientIp(state.throttle.trusted_proxies.client_ip(peer, &parts.headers)))
+    }
+}
+
 /// The authenticated caller (the token's subject).
 #[derive(Debug, Clone)]
 pub struct AuthUser {

@@ -19,7 +19,9 @@ pub struct AppState {
     pub auth: Authenticator,
     pub metrics: Arc<Metrics>,
     shutting_down: Arc<AtomicBool>,
-    pub sign_in_max_failures: u32,
+    pub throttle: crate::config::ThrottleSettings,
+    /// Argon2 hashing, capped in concurrency (memory).
+    pub passwords: todo_auth::Passwords,
     pub assistant: todo_agent::Assistant,
     pub chat_history_messages: u32,
 }
@@ -33,7 +35,8 @@ impl AppState {
             auth,
             metrics: Arc::new(Metrics::new()),
             shutting_down: Arc::new(AtomicBool::new(false)),
-            sign_in_max_failures: cfg.sign_in_max_failures,
+            throttle: cfg.throttle.clone(),
+            passwords: todo_auth::Passwords::new(cfg.password_hash_concurrency, cfg.password_hash_wait),
             assistant: todo_agent::Assistant::new(
                 a.provider.clone().map(todo_agent::Provider::new),
                 a.fallback_builtin,

@@ -14,7 +14,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 pub use jwks::JwksCache;
-pub use password::{hash_password, verify_password};
+pub use password::Passwords;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -30,6 +30,9 @@ pub enum AuthError {
     KeysUnavailable(String),
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// Every password-hashing slot stayed taken for the whole wait (see [`Passwords`]).
+    #[error("too many sign-ins at once; retry shortly")]
+    Busy,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

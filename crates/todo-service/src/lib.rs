@@ -1,14 +1,17 @@
 //! What the API and the web service share as HTTP services: their environment
 //! and log-format settings, logging with a request id on every line, per-route
 //! HTTP metrics, serving with a graceful, bounded shutdown, and the binaries'
-//! shared start-up (`healthcheck`, configuration errors).
+//! shared start-up (`healthcheck`, configuration errors), and the client's
+//! address behind trusted proxies.
 
 mod binary;
+mod client_addr;
 mod metrics;
 mod serve;
 mod telemetry;
 
 pub use binary::{HealthcheckArgs, Server, config_or_exit, run_server};
+pub use client_addr::{DEFAULT_TRUSTED_PROXIES, TrustedProxies, throttle_key};
 pub use metrics::{HttpMetrics, track_requests};
 pub use serve::{serve, shutdown_signal};
 pub use telemetry::{REQUEST_ID, init_logging, with_request_tracing};

@@ -9,6 +9,7 @@ mod migrations;
 mod pool;
 mod sql;
 mod tasks;
+mod throttle;
 mod users;
 
 use std::path::Path;
@@ -20,7 +21,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
 pub use sql::{Arg, TaskQuery, build_task_query};
 pub use tasks::{RevisedTaskPage, TaskRef, TaskRefPage};
-pub use users::{SignInLock, StoredUser};
+pub use throttle::{Admission, MAX_LOCK, RateSlot};
+pub use users::StoredUser;
 
 use db::{Db, on_connection};
 use pool::Pool;

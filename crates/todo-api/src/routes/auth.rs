@@ -4,10 +4,12 @@ use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde::Serialize;
 use todo_domain::{SignInInput, SignUpInput, User, ValidationErrors, normalize_email};
+use todo_service::throttle_key;
+use todo_store::{Admission, RateSlot};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult, NotFoundAs, Problem};
-use crate::extract::{ApiJson, AuthUser};
+use crate::extract::{ApiJson, AuthUser, ClientIp};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -24,16 +26,25 @@ pub struct AuthResponse {
         (status = 201, description = "Account created", body = AuthResponse),
         (status = 409, description = "Email already registered", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many accounts created from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many sign-ins and sign-ups at once; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn sign_up(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     ApiJson(input): ApiJson<SignUpInput>,
 ) -> ApiResult<(StatusCode, Json<AuthResponse>)> {
     let account = input.validate()?;
     if !state.auth.can_issue() {
         return Err(todo_auth::AuthError::IssuingDisabled.into());
     }
-    let hash = todo_auth::hash_password(account.password).await?;
+    let key = format!("sign-up:{}", throttle_key(client));
+    let limit = state.throttle.sign_ups_per_address_per_hour;
+    if let RateSlot::Exhausted { until } = state.store.take_rate_slot(&key, limit, Duration::hours(1)).await? {
+        tracing::info!(client = %client, "sign-up refused: too many from this address");
+        return Err(ApiError::TooManySignUps { retry_after: seconds_until(until) });
+    }
+    let hash = state.passwords.hash(account.password).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let user = state.store.create_user(&id, &account.email, &account.name, &hash).await?;
     let token = state.auth.issue(&user.id)?;
@@ -41,25 +52,31 @@ pub async fn sign_up(
     Ok((StatusCode::CREATED, Json(AuthResponse { user, token, token_type: "Bearer" })))
 }
 
-/// Delay after the n-th consecutive failure: none until the limit, then doubling
-/// from 1 s up to 15 minutes.
-pub fn lockout_after(failures: i32, max_failures: u32) -> Duration {
-    let over = failures - max_failures as i32;
-    if over < 0 {
-        return Duration::zero();
-    }
-    Duration::seconds((1i64 << over.min(10)).min(900))
+/// How long sign-in counts are kept: longer than the longest lock (15 min), so
+/// a run of failures keeps its count while it is being locked out.
+const SIGN_IN_WINDOW: Duration = Duration::hours(1);
+
+fn seconds_until(t: chrono::DateTime<Utc>) -> u64 {
+    ((t - Utc::now()).num_milliseconds().max(1) as u64).div_ceil(1000)
 }
 
 /// Sign in with email and password.
+///
+/// Throttled twice, per email and client address (`SIGN_IN_MAX_FAILURES`) and
+/// per client address across emails (`SIGN_IN_MAX_FAILURES_PER_ADDRESS`): an
+/// attacker's guesses lock the attacker out, not the account's owner signing in
+/// from elsewhere. Each attempt is counted in the database before its password
+/// is checked, so parallel guesses cannot outrun the count.
 #[utoipa::path(post, path = "/api/auth/sign-in", tag = "auth", request_body = SignInInput,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
         (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many sign-ins and sign-ups at once; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn sign_in(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     ApiJson(input): ApiJson<SignInInput>,
 ) -> ApiResult<Json<AuthResponse>> {
     let email = normalize_email(&input.email);
@@ -75,27 +92,52 @@ pub async fn sign_in(
         return Err(todo_auth::AuthError::IssuingDisabled.into());
     }
 
-    if let Some(lock) = state.store.sign_in_lock(&email).await? {
-        let wait = (lock.locked_until - Utc::now()).num_milliseconds();
-        if wait > 0 {
-            return Err(ApiError::TooManySignIns { retry_after: (wait as u64).div_ceil(1000) });
+    let address = throttle_key(client);
+    let address_key = format!("sign-in:{address}");
+    let account_key = format!("sign-in:{address}:{email}");
+    let limits = &state.throttle;
+    for (key, max) in
+        [(&address_key, limits.sign_in_max_per_address), (&account_key, limits.sign_in_max_per_email_and_address)]
+    {
+        if let Admission::Locked { until } =
+            state.store.admit_sign_in(key, max, limits.sign_in_first_lock, SIGN_IN_WINDOW).await?
+        {
+            return Err(ApiError::TooManySignIns { retry_after: seconds_until(until) });
         }
     }
+    prune_now_and_then(&state);
+
     let stored = state.store.find_user_by_email(&email).await?;
-    let ok = todo_auth::verify_password(input.password, stored.as_ref().map(|s| s.password_hash.clone())).await?;
+    let ok = state.passwords.verify(input.password, stored.as_ref().map(|s| s.password_hash.clone())).await?;
     match stored {
         Some(s) if ok => {
-            state.store.clear_sign_in_failures(&email).await?;
+            state.store.sign_in_succeeded(&account_key, &address_key).await?;
             let token = state.auth.issue(&s.user.id)?;
             Ok(Json(AuthResponse { user: s.user, token, token_type: "Bearer" }))
         }
         _ => {
-            let max = state.sign_in_max_failures;
-            let lock = state.store.record_sign_in_failure(&email, |n| lockout_after(n, max)).await?;
-            tracing::info!(failures = lock.failures, "failed sign-in");
+            tracing::info!(client = %client, "failed sign-in");
             Err(ApiError::Unauthorized("invalid email or password".into()))
         }
     }
+}
+
+/// Deletes stale throttle rows at most every ten minutes per process, off the
+/// request's path.
+fn prune_now_and_then(state: &AppState) {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST_PRUNE: AtomicI64 = AtomicI64::new(0);
+    let now = Utc::now().timestamp();
+    let last = LAST_PRUNE.load(Ordering::Relaxed);
+    if now - last < 600 || LAST_PRUNE.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+        return;
+    }
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.prune_auth_throttle(SIGN_IN_WINDOW).await {
+            tracing::warn!(error = %e, "could not prune the sign-in throttle");
+        }
+    });
 }
 
 /// The signed-in account.
@@ -106,19 +148,4 @@ pub async fn sign_in(
     ))]
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<User>> {
     Ok(Json(state.store.get_user(&user.user_id).await.not_found_as("user")?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lockout_after;
-
-    #[test]
-    fn lockout_grows_after_the_limit() {
-        assert_eq!(lockout_after(1, 5).num_seconds(), 0);
-        assert_eq!(lockout_after(4, 5).num_seconds(), 0);
-        assert_eq!(lockout_after(5, 5).num_seconds(), 1);
-        assert_eq!(lockout_after(6, 5).num_seconds(), 2);
-        assert_eq!(lockout_after(9, 5).num_seconds(), 16);
-        assert_eq!(lockout_after(100, 5).num_seconds(), 900);
-    }
 }
