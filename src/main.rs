@@ -79,6 +79,7 @@ async fn run() -> anyhow::Result<()> {
         request_timeout_secs: cfg.request_timeout.as_secs().max(1),
         backend_timeout_secs: cfg.request_timeout.as_secs().max(1),
         shutdown_timeout_secs: cfg.shutdown_timeout.as_secs(),
+        trusted_proxies: cli.api.trusted_proxies.clone(),
     };
     let web = todo_web::router(todo_web::WebState::new(&web_args.resolve()?));
 

@@ -66,6 +66,10 @@ pub struct Caller {
     pub token: Option<String>,
     pub user_id: String,
     pub request_id: Option<String>,
+    /// The browser's address, passed on as X-Forwarded-For: the API throttles
+    /// sign-ins per client address, and without it every user would share this
+    /// service's address.
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 #[derive(Clone)]
@@ -96,6 +100,9 @@ impl Backend {
         }
         if let Some(id) = &caller.request_id {
             req = req.header("x-request-id", id);
+        }
+        if let Some(ip) = caller.client_ip {
+            req = req.header("x-forwarded-for", ip.to_string());
         }
         req
     }

@@ -53,6 +53,12 @@ pub struct WebArgs {
     /// Seconds to let in-flight requests finish after SIGTERM.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
     pub shutdown_timeout_secs: u64,
+
+    /// Proxies (the Ingress controller) whose X-Forwarded-For names the browser's
+    /// address, comma-separated addresses or CIDR networks. The address is passed
+    /// on to the API, which throttles sign-ins by it (and must trust this service).
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = todo_service::DEFAULT_TRUSTED_PROXIES)]
+    pub trusted_proxies: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +67,8 @@ pub enum ConfigError {
     BackendUrl(String),
     #[error("{0} must be at least 1 second")]
     ZeroTimeout(&'static str),
+    #[error("TRUSTED_PROXIES: {0}")]
+    TrustedProxies(String),
 }
 
 /// Validated configuration.
@@ -75,6 +83,7 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     pub backend_timeout: Duration,
     pub shutdown_timeout: Duration,
+    pub trusted_proxies: todo_service::TrustedProxies,
 }
 
 impl WebArgs {
@@ -101,6 +110,7 @@ impl WebArgs {
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             backend_timeout: Duration::from_secs(self.backend_timeout_secs),
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+            trusted_proxies: self.trusted_proxies.parse().map_err(ConfigError::TrustedProxies)?,
         })
     }
 }

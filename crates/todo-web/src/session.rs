@@ -95,6 +95,8 @@ pub struct Ctx {
     pub request_id: Option<String>,
     /// Minutes east of UTC, from the `todo_tz` cookie the script sets.
     pub utc_offset_minutes: i32,
+    /// The browser's address (behind TRUSTED_PROXIES), for the API's throttling.
+    pub client_ip: Option<std::net::IpAddr>,
     header_csrf: Option<String>,
 }
 
@@ -108,6 +110,7 @@ impl Ctx {
             secure: false,
             request_id: None,
             utc_offset_minutes: 0,
+            client_ip: None,
             header_csrf: None,
         }
     }
@@ -117,7 +120,14 @@ impl Ctx {
             token: self.session.as_ref().map(|s| s.token.clone()),
             user_id: self.session.as_ref().map(|s| s.user_id.clone()).unwrap_or_default(),
             request_id: self.request_id.clone(),
+            client_ip: self.client_ip,
         }
+    }
+
+    /// The caller for sign-in and sign-up: no token, but the request id and the
+    /// browser's address.
+    pub fn anonymous_caller(&self) -> Caller {
+        Caller { request_id: self.request_id.clone(), client_ip: self.client_ip, ..Caller::default() }
     }
 
     fn secret(&self) -> Option<&str> {
@@ -200,6 +210,10 @@ impl FromRequestParts<WebState> for Ctx {
             secure,
             request_id: h.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string),
             utc_offset_minutes,
+            client_ip: parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| state.config.trusted_proxies.client_ip(c.0.ip(), h)),
             header_csrf: h.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string),
         })
     }

@@ -534,3 +534,38 @@ async fn long_lists_are_paged_and_forms_return_to_the_same_page() {
     let (_, page) = s.get("/tasks?page=zero").await;
     assert_eq!(task_ids(&page)[1..], first_ids[..99]);
 }
+
+/// Signs in through the form from `from` (X-Forwarded-For, which the web
+/// service trusts from loopback by default); returns the status and page.
+async fn sign_in_from(s: &Stack, browser: &reqwest::Client, from: &str, password: &str) -> (u16, String) {
+    let page = browser.get(s.url("/sign-in")).header("x-forwarded-for", from).send().await.unwrap();
+    let csrf = common::csrf_of(&page.text().await.unwrap());
+    let res = browser
+        .post(s.url("/sign-in"))
+        .header("x-forwarded-for", from)
+        .form(&[("csrf", csrf.as_str()), ("email", "ada@example.com"), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+/// The web service passes the browser's address to the API, so an attacker's
+/// failed sign-ins through the web UI lock out the attacker only, not everyone
+/// who signs in through the same web service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_throttling_sees_the_browsers_address() {
+    let s = stack().await;
+    s.sign_up("ada@example.com").await;
+    let attacker = common::browser(true);
+    let mut last = String::new();
+    for i in 0..7 {
+        let (_, page) = sign_in_from(&s, &attacker, "198.51.100.7", &format!("guess {i}")).await;
+        last = page;
+    }
+    assert!(last.contains("too many failed sign-in attempts"), "{last}");
+    let owner = common::browser(true);
+    let (status, page) = sign_in_from(&s, &owner, "192.0.2.8", "correct horse").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Your tasks"), "the owner signs in from elsewhere: {page}");
+}

@@ -299,6 +299,7 @@ LLM_MODEL: {{ . | quote }}
 LLM_BASE_URL: {{ . | quote }}
 {{- end }}
 MCP_ALLOWED_HOSTS: {{ include "todo-app.mcpAllowedHosts" . | quote }}
+TRUSTED_PROXIES: {{ join "," .Values.config.trustedProxies | quote }}
 LOG_FORMAT: {{ .Values.config.logFormat | quote }}
 RUST_LOG: {{ .Values.config.rustLog | quote }}
 SHUTDOWN_TIMEOUT_SECS: {{ .Values.config.shutdownTimeoutSecs | quote }}
@@ -310,6 +311,7 @@ APP_ENV: {{ .Values.appEnv | quote }}
 HOST: "0.0.0.0"
 PORT: {{ .Values.frontend.port | quote }}
 BACKEND_URL: {{ printf "http://%s:%v" (include "todo-app.backend.fullname" .) .Values.backend.port | quote }}
+TRUSTED_PROXIES: {{ join "," .Values.config.trustedProxies | quote }}
 LOG_FORMAT: {{ .Values.config.logFormat | quote }}
 RUST_LOG: {{ .Values.config.rustLog | quote }}
 SHUTDOWN_TIMEOUT_SECS: {{ .Values.config.shutdownTimeoutSecs | quote }}
