@@ -58,6 +58,7 @@ async fn run() -> anyhow::Result<()> {
         }
     };
     telemetry::init(cfg.log_format);
+    todo_service::return_large_allocations_to_the_os();
 
     let listener = tokio::net::TcpListener::bind(cfg.addr).await?;
     let addr = listener.local_addr()?;

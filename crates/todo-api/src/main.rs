@@ -33,6 +33,7 @@ async fn main() -> ExitCode {
         Err(code) => return code,
     };
     telemetry::init(cfg.log_format);
+    todo_service::return_large_allocations_to_the_os();
     if cfg.ephemeral_secret {
         tracing::warn!("BETTER_AUTH_SECRET is not set: using a random secret, so tokens end with this process");
     }

@@ -4,12 +4,14 @@
 //! shared start-up (`healthcheck`, configuration errors), and the client's
 //! address behind trusted proxies.
 
+mod allocator;
 mod binary;
 mod client_addr;
 mod metrics;
 mod serve;
 mod telemetry;
 
+pub use allocator::return_large_allocations_to_the_os;
 pub use binary::{HealthcheckArgs, Server, config_or_exit, run_server};
 pub use client_addr::{DEFAULT_TRUSTED_PROXIES, TrustedProxies, throttle_key};
 pub use metrics::{HttpMetrics, track_requests};
