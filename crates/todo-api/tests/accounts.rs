@@ -229,11 +229,11 @@ fn claims_for(sub: &str, sid: Option<&str>) -> Value {
 
 async fn signed_tokens_of_unknown_or_deleted_users_are_401(app: TestApp) {
     let real = app.sign_up("real@example.com").await;
-    let real_sid = claims_of(&real.token)["sid"].as_str().unwrap().to_string();
     // Validly signed (as only someone with the secret can), for nobody.
     let random_sid = uuid::Uuid::new_v4().to_string();
     assert_token_refused(&app, "ghost", &sign_claims(&claims_for("ghost", Some(&random_sid))), "unknown user").await;
     // Someone else's live session under another subject.
+    let real_sid = claims_of(&real.token)["sid"].as_str().unwrap().to_string();
     assert_token_refused(&app, "ghost", &sign_claims(&claims_for("ghost", Some(&real_sid))), "borrowed session").await;
     assert_eq!(sql(&app, "SELECT COUNT(*) FROM tasks").await, Some(0), "nothing was written");
     assert_eq!(sql(&app, "SELECT COUNT(*) FROM conversations").await, Some(0), "nothing was written");
