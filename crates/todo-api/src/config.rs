@@ -84,11 +84,13 @@ pub struct ApiArgs {
     #[arg(long, env = "AUTH_JWKS_URL")]
     pub auth_jwks_url: Option<String>,
 
-    /// Required `iss` of external tokens (unchecked when unset).
+    /// Required `iss` of external tokens (needed with AUTH_JWKS_URL, see
+    /// AUTH_JWKS_ACCEPT_ANY_ISSUER_AND_AUDIENCE).
     #[arg(long, env = "AUTH_JWKS_ISSUER")]
     pub auth_jwks_issuer: Option<String>,
 
-    /// Required `aud` of external tokens (unchecked when unset).
+    /// Required `aud` of external tokens (needed with AUTH_JWKS_URL, see
+    /// AUTH_JWKS_ACCEPT_ANY_ISSUER_AND_AUDIENCE).
     #[arg(long, env = "AUTH_JWKS_AUDIENCE")]
     pub auth_jwks_audience: Option<String>,
 
@@ -217,6 +219,32 @@ pub struct ApiArgs {
     /// Other hosts get 403 (protection against DNS rebinding).
     #[arg(long, env = "MCP_ALLOWED_HOSTS")]
     pub mcp_allowed_hosts: Option<String>,
+
+    // --- sessions and token checks ---
+    /// How long, in milliseconds, a replica relies on what it last read about a
+    /// session before reading it again: a sign-out through another replica takes
+    /// up to this long to reach this one (at most 60000). 0 reads it on every
+    /// request.
+    #[arg(long, env = "SESSION_CACHE_TTL_MS", default_value_t = 5000)]
+    pub session_cache_ttl_ms: u64,
+
+    /// Most sessions one replica keeps in that cache (least recently used go
+    /// first; about 200 bytes each).
+    #[arg(long, env = "SESSION_CACHE_CAPACITY", default_value_t = 100_000)]
+    pub session_cache_capacity: u64,
+
+    /// With AUTH_JWKS_URL: accept the external issuer's tokens whatever their
+    /// `iss` and `aud` (those set in AUTH_JWKS_ISSUER / AUTH_JWKS_AUDIENCE are
+    /// still checked). Without it, both must be set, so that tokens the identity
+    /// provider issued for other applications are refused.
+    #[arg(
+        long,
+        env = "AUTH_JWKS_ACCEPT_ANY_ISSUER_AND_AUDIENCE",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
+    )]
+    pub auth_jwks_accept_any_issuer_and_audience: bool,
 }
 
 /// A fatal configuration problem, printed as one line.
@@ -265,6 +293,9 @@ pub struct ApiConfig {
     pub request_timeout: Duration,
     pub shutdown_timeout: Duration,
     pub mcp: crate::mcp::McpOptions,
+    /// How long a replica trusts its last look at a session (0: not at all).
+    pub session_cache_ttl: Duration,
+    pub session_cache_capacity: u64,
 }
 
 /// Limits on sign-in and sign-up attempts (see `routes::auth`).
@@ -276,6 +307,9 @@ pub struct ThrottleSettings {
     pub sign_ups_per_address_per_hour: u32,
     pub trusted_proxies: todo_service::TrustedProxies,
 }
+
+/// Longest SESSION_CACHE_TTL_MS: a sign-out must take effect within seconds.
+pub const MAX_SESSION_CACHE_TTL_MS: u64 = 60_000;
 
 /// The assistant's resolved settings; `provider: None` is the built-in interpreter.
 #[derive(Debug, Clone)]
@@ -338,6 +372,26 @@ impl ApiArgs {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(ConfigError("AUTH_JWKS_URL must be an http(s) URL".into()));
             }
+            let missing: Vec<&str> =
+                [("AUTH_JWKS_ISSUER", &self.auth_jwks_issuer), ("AUTH_JWKS_AUDIENCE", &self.auth_jwks_audience)]
+                    .into_iter()
+                    .filter(|(_, v)| v.as_deref().is_none_or(|v| v.trim().is_empty()))
+                    .map(|(name, _)| name)
+                    .collect();
+            if !missing.is_empty() && !self.auth_jwks_accept_any_issuer_and_audience {
+                return Err(ConfigError(format!(
+                    "AUTH_JWKS_URL needs {} (the `iss` and `aud` your identity provider puts in the tokens it issues for this app), \
+                     or any token it signed for any application would be accepted; set \
+                     AUTH_JWKS_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true to accept them all the same",
+                    missing.join(" and ")
+                )));
+            }
+        }
+        if self.session_cache_ttl_ms > MAX_SESSION_CACHE_TTL_MS {
+            return Err(ConfigError(format!(
+                "SESSION_CACHE_TTL_MS is at most {MAX_SESSION_CACHE_TTL_MS} (a sign-out must reach every replica within it; got {})",
+                self.session_cache_ttl_ms
+            )));
         }
         let frontend_url = match self.frontend_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(u) => {
@@ -372,8 +426,8 @@ impl ApiArgs {
                 audience: self.auth_audience.clone(),
                 token_ttl: Duration::from_secs(self.auth_token_ttl_secs.max(60)),
                 jwks_url: self.auth_jwks_url.clone(),
-                jwks_issuer: self.auth_jwks_issuer.clone(),
-                jwks_audience: self.auth_jwks_audience.clone(),
+                jwks_issuer: self.auth_jwks_issuer.clone().filter(|v| !v.trim().is_empty()),
+                jwks_audience: self.auth_jwks_audience.clone().filter(|v| !v.trim().is_empty()),
                 jwks_min_refetch_interval: Duration::from_secs(self.auth_jwks_min_refresh_secs),
             },
             ephemeral_secret,
@@ -395,6 +449,8 @@ impl ApiArgs {
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
             mcp: crate::mcp::McpOptions { allowed_hosts: mcp_allowed_hosts },
+            session_cache_ttl: Duration::from_millis(self.session_cache_ttl_ms),
+            session_cache_capacity: self.session_cache_capacity,
         })
     }
 }
@@ -579,9 +635,47 @@ mod tests {
         assert!(!debug.contains("sk-secret"), "{debug}");
     }
 
+    const JWKS: [&str; 6] = [
+        "--auth-jwks-url",
+        "https://id.example.com/jwks",
+        "--auth-jwks-issuer",
+        "https://id.example.com",
+        "--auth-jwks-audience",
+        "todo-app",
+    ];
+
     #[test]
     fn jwks_only_mode_has_no_hs256_secret() {
-        let c = parse(&["--auth-jwks-url", "https://id.example.com/jwks"]).resolve().unwrap();
+        let c = parse(&JWKS).resolve().unwrap();
         assert!(c.auth.hs256_secret.is_none() && !c.ephemeral_secret);
+        assert_eq!(c.auth.jwks_issuer.as_deref(), Some("https://id.example.com"));
+        assert_eq!(c.auth.jwks_audience.as_deref(), Some("todo-app"));
+    }
+
+    #[test]
+    fn jwks_needs_issuer_and_audience_unless_told_to_accept_any() {
+        let e = err(&JWKS[..2]);
+        assert!(e.contains("AUTH_JWKS_ISSUER and AUTH_JWKS_AUDIENCE"), "{e}");
+        assert!(e.contains("AUTH_JWKS_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true"), "{e}");
+        let e = err(&JWKS[..4]);
+        assert!(e.contains("needs AUTH_JWKS_AUDIENCE ") && !e.contains("AUTH_JWKS_ISSUER and"), "{e}");
+        assert!(err(&[&JWKS[..4], &["--auth-jwks-audience", " "]].concat()).contains("AUTH_JWKS_AUDIENCE"));
+        let any =
+            parse(&[&JWKS[..2], &["--auth-jwks-accept-any-issuer-and-audience=true"]].concat()).resolve().unwrap();
+        assert!(any.auth.jwks_issuer.is_none() && any.auth.jwks_audience.is_none());
+        // Set ones are still checked.
+        let some = parse(&[&JWKS[..4], &["--auth-jwks-accept-any-issuer-and-audience", "true"]].concat()).resolve();
+        assert_eq!(some.unwrap().auth.jwks_issuer.as_deref(), Some("https://id.example.com"));
+        assert!(err(&[&JWKS[..2], &["--auth-jwks-accept-any-issuer-and-audience=false"]].concat()).contains("needs"));
+        // Without a JWKS URL nothing is needed.
+        assert!(parse(&[]).resolve().is_ok());
+    }
+
+    #[test]
+    fn session_cache_ttl_is_bounded() {
+        let c = parse(&[]).resolve().unwrap();
+        assert_eq!((c.session_cache_ttl, c.session_cache_capacity), (Duration::from_secs(5), 100_000));
+        assert_eq!(parse(&["--session-cache-ttl-ms=0"]).resolve().unwrap().session_cache_ttl, Duration::ZERO);
+        assert!(err(&["--session-cache-ttl-ms=60001"]).contains("SESSION_CACHE_TTL_MS is at most 60000"));
     }
 }

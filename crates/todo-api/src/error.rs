@@ -176,7 +176,14 @@ impl From<todo_auth::AuthError> for ApiError {
     fn from(e: todo_auth::AuthError) -> Self {
         use todo_auth::AuthError as A;
         match e {
-            A::Missing | A::Invalid(_) => ApiError::Unauthorized(e.to_string()),
+            A::Missing => ApiError::Unauthorized(e.to_string()),
+            // The library's words ("unknown variant `none`", "missing field
+            // `exp` at line 1 column 97") help an attacker more than a client:
+            // they go to the log, the client is told only that it failed.
+            A::Invalid(reason) => {
+                tracing::info!(%reason, "token refused");
+                ApiError::Unauthorized(crate::sessions::INVALID_TOKEN.into())
+            }
             A::IssuingDisabled => ApiError::NotImplemented(e.to_string()),
             A::KeysUnavailable(_) => ApiError::Unavailable { detail: e.to_string(), retry_after: 5 },
             A::Hashing(msg) => ApiError::Internal(msg),

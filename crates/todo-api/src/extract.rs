@@ -121,10 +121,13 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-/// The authenticated caller (the token's subject).
+/// The authenticated caller (the token's subject), whose token passed
+/// [`crate::sessions::authenticate`].
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub user_id: String,
+    /// The session of a token this service issued; `None` for external tokens.
+    pub session_id: Option<String>,
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -132,8 +135,8 @@ impl FromRequestParts<AppState> for AuthUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(parts).ok_or(todo_auth::AuthError::Missing)?;
-        let claims = state.auth.verify(token).await?;
-        Ok(AuthUser { user_id: claims.sub })
+        let caller = crate::sessions::authenticate(state, token).await?;
+        Ok(AuthUser { user_id: caller.user_id, session_id: caller.session_id })
     }
 }
 

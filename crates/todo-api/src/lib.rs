@@ -10,6 +10,7 @@ pub use todo_probe as healthcheck;
 pub mod mcp;
 pub mod metrics;
 pub mod routes;
+pub mod sessions;
 pub mod state;
 pub mod task_cache;
 

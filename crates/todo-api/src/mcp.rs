@@ -2,7 +2,8 @@
 //! streamable HTTP transport of the official Rust SDK (`rmcp`).
 //!
 //! - Authentication: [`authenticate`] runs before rmcp sees the request. It verifies
-//!   the bearer token exactly like the REST API (a missing or bad token is a 401
+//!   the bearer token exactly like the REST API, session check included (a
+//!   missing, bad or signed-out token is a 401
 //!   problem+json) and puts the token's subject into the request extensions as
 //!   [`McpUser`]. rmcp hands the request's `http::request::Parts` to the handler in
 //!   the request context, and [`TodoMcp::call_tool`] reads the user from there:
@@ -85,8 +86,8 @@ pub fn router(state: AppState, opts: &McpOptions) -> Router<AppState> {
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ApiError> {
     let (mut parts, body) = req.into_parts();
     let token = bearer_token(&parts).ok_or(todo_auth::AuthError::Missing)?;
-    let claims = state.auth.verify(token).await?;
-    parts.extensions.insert(McpUser(claims.sub));
+    let caller = crate::sessions::authenticate(&state, token).await?;
+    parts.extensions.insert(McpUser(caller.user_id));
     Ok(next.run(Request::from_parts(parts, body)).await)
 }
 

@@ -1,5 +1,6 @@
 //! Prometheus metrics of the API: the shared HTTP metrics plus database pool
-//! gauges and the task JSON cache's use, in a registry the app state owns.
+//! gauges, the task JSON cache's use and the session checks, in a registry the
+//! app state owns.
 
 use std::sync::Arc;
 
@@ -18,6 +19,8 @@ pub struct Metrics {
     pool_max: Gauge,
     task_cache_pages: Family<[(&'static str, &'static str); 1], Counter>,
     task_cache_bytes: Gauge,
+    /// Token checks by where the session came from: `cache` or `database`.
+    pub session_checks: Family<[(&'static str, &'static str); 1], Counter>,
 }
 
 impl Metrics {
@@ -36,7 +39,13 @@ impl Metrics {
         );
         let task_cache_bytes = Gauge::default();
         registry.register("task_json_cache_bytes", "Bytes held by the task JSON cache", task_cache_bytes.clone());
-        Metrics { registry, http, pool_size, pool_idle, pool_max, task_cache_pages, task_cache_bytes }
+        let session_checks = Family::<[(&'static str, &'static str); 1], Counter>::default();
+        registry.register(
+            "session_checks",
+            "Session checks of tokens this service issued, by where the session came from: the session cache or the database",
+            session_checks.clone(),
+        );
+        Metrics { registry, http, pool_size, pool_idle, pool_max, task_cache_pages, task_cache_bytes, session_checks }
     }
 
     /// Counts one task list page looked up in the task JSON cache.

@@ -6,17 +6,21 @@ use todo_store::Store;
 
 use crate::config::ApiConfig;
 use crate::metrics::Metrics;
+use crate::sessions::SessionCache;
 use crate::task_cache::TaskJsonCache;
 
 /// What every handler may use. Cheap to clone; holds no per-user state that another
-/// replica could miss (the task JSON cache is checked against the database), so
-/// any replica can serve any request.
+/// replica could miss (the task JSON cache is checked against the database, the
+/// session cache expires within seconds), so any replica can serve any request.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     /// Rendered task JSON, checked against revisions on use (see [`TaskJsonCache`]).
     pub task_json: Arc<TaskJsonCache>,
     pub auth: Authenticator,
+    /// A few seconds' view of sessions, so verifying a token rarely queries
+    /// (see [`crate::sessions`]).
+    pub sessions: Arc<SessionCache>,
     pub metrics: Arc<Metrics>,
     shutting_down: Arc<AtomicBool>,
     pub throttle: crate::config::ThrottleSettings,
@@ -29,11 +33,15 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, auth: Authenticator, cfg: &ApiConfig) -> AppState {
         let a = &cfg.assistant;
+        let metrics = Arc::new(Metrics::new());
+        let sessions =
+            SessionCache::new(cfg.session_cache_ttl, cfg.session_cache_capacity, metrics.session_checks.clone());
         AppState {
             store,
             task_json: Arc::new(TaskJsonCache::new(cfg.task_cache_bytes)),
             auth,
-            metrics: Arc::new(Metrics::new()),
+            sessions: Arc::new(sessions),
+            metrics,
             shutting_down: Arc::new(AtomicBool::new(false)),
             throttle: cfg.throttle.clone(),
             passwords: todo_auth::Passwords::new(cfg.password_hash_concurrency, cfg.password_hash_wait),

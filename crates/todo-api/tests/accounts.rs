@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{SECRET, TestApp, expect_problem, fields};
+use common::{Db, SECRET, TestApp, User, claims_of, expect_problem, fields, sign_claims};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -13,6 +13,10 @@ on_both_databases!(
     sign_up_validation_names_fields,
     wrong_password_is_401_and_repeated_failures_get_429,
     tampered_tokens_are_401,
+    signed_tokens_of_unknown_or_deleted_users_are_401,
+    tokens_without_a_session_are_401,
+    tokens_not_valid_yet_are_401,
+    refused_tokens_say_only_invalid_token,
 );
 
 async fn sign_up_sign_in_and_me(app: TestApp) {
@@ -170,4 +174,124 @@ async fn tampered_tokens_are_401(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 401, "non-bearer scheme");
+}
+
+/// Runs one statement on the app's database behind its back; returns the
+/// first column of the first row, if any, as i64.
+async fn sql(app: &TestApp, statement: &str) -> Option<i64> {
+    use sqlx::{Connection, Row};
+    match app.db {
+        Db::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&app.database_url).await.unwrap();
+            let row = sqlx::query(statement).fetch_optional(&mut c).await.unwrap();
+            row.and_then(|r| r.try_get::<i64, _>(0).ok())
+        }
+        Db::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
+            let row = sqlx::query(statement).fetch_optional(&mut c).await.unwrap();
+            row.and_then(|r| r.try_get::<i64, _>(0).ok())
+        }
+    }
+}
+
+/// Everything a token opens, tried with `token` for the user `sub`: all 401.
+async fn assert_token_refused(app: &TestApp, sub: &str, token: &str, what: &str) {
+    let requests = [
+        ("create", app.req(Method::POST, &format!("/api/{sub}/tasks")).json(&json!({"title": "sneaked in"}))),
+        ("list", app.req(Method::GET, &format!("/api/{sub}/tasks"))),
+        (
+            "chat",
+            app.req(Method::POST, &format!("/api/{sub}/chat")).json(&json!({"message": "add a task to buy milk"})),
+        ),
+        ("me", app.req(Method::GET, "/api/auth/me")),
+    ];
+    for (route, req) in requests {
+        let res = req.bearer_auth(token).send().await.unwrap();
+        let p = expect_problem(res, 401, "unauthorized").await;
+        assert_eq!(p["detail"], "invalid token", "{what}: {route}");
+    }
+    let res = app
+        .mcp(token, "tools/call", json!({"name": "add_task", "arguments": {"title": "sneaked in via MCP"}}))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 401, "unauthorized").await;
+}
+
+fn claims_for(sub: &str, sid: Option<&str>) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    let mut c = json!({"sub": sub, "iat": now, "exp": now + 600, "iss": "todo-app", "aud": "todo-app"});
+    if let Some(sid) = sid {
+        c["sid"] = json!(sid);
+    }
+    c
+}
+
+async fn signed_tokens_of_unknown_or_deleted_users_are_401(app: TestApp) {
+    let real = app.sign_up("real@example.com").await;
+    // Validly signed (as only someone with the secret can), for nobody.
+    let random_sid = uuid::Uuid::new_v4().to_string();
+    assert_token_refused(&app, "ghost", &sign_claims(&claims_for("ghost", Some(&random_sid))), "unknown user").await;
+    // Someone else's live session under another subject.
+    let real_sid = claims_of(&real.token)["sid"].as_str().unwrap().to_string();
+    assert_token_refused(&app, "ghost", &sign_claims(&claims_for("ghost", Some(&real_sid))), "borrowed session").await;
+    assert_eq!(sql(&app, "SELECT COUNT(*) FROM tasks").await, Some(0), "nothing was written");
+    assert_eq!(sql(&app, "SELECT COUNT(*) FROM conversations").await, Some(0), "nothing was written");
+
+    // A user who no longer exists (deleted behind the app's back).
+    let gone = app.sign_up("gone@example.com").await;
+    let gone_again = app.sign_in(&gone).await;
+    sql(&app, &format!("DELETE FROM users WHERE id = '{}'", gone.id)).await;
+    assert_token_refused(&app, &gone.id, &gone_again.token, "deleted user").await;
+    assert_eq!(app.list_status(&real).await, 200);
+}
+
+async fn tokens_without_a_session_are_401(app: TestApp) {
+    let user = app.sign_up("old-token@example.com").await;
+    // As issued before sessions existed: correct in every other way.
+    assert_token_refused(&app, &user.id, &sign_claims(&claims_for(&user.id, None)), "no sid").await;
+    assert_token_refused(&app, &user.id, &sign_claims(&claims_for(&user.id, Some(""))), "empty sid").await;
+    assert_eq!(app.list_status(&user).await, 200);
+}
+
+async fn tokens_not_valid_yet_are_401(app: TestApp) {
+    let user = app.sign_up("nbf@example.com").await;
+    let now = chrono::Utc::now().timestamp();
+    let mut claims = claims_of(&user.token);
+    // Re-signed unchanged, it works: only nbf makes the difference below.
+    let same = User { token: sign_claims(&claims), ..user.clone() };
+    assert_eq!(app.list_status(&same).await, 200);
+    claims["nbf"] = json!(now + 3600);
+    assert_token_refused(&app, &user.id, &sign_claims(&claims), "nbf in an hour").await;
+    claims["nbf"] = json!(now - 10);
+    assert_eq!(app.list_status(&User { token: sign_claims(&claims), ..user }).await, 200);
+}
+
+async fn refused_tokens_say_only_invalid_token(app: TestApp) {
+    let user = app.sign_up("quiet@example.com").await;
+    let payload = user.token.split('.').nth(1).unwrap().to_string();
+    let mut no_exp = claims_of(&user.token);
+    no_exp.as_object_mut().unwrap().remove("exp");
+    let mut wrong_type = claims_of(&user.token);
+    wrong_type["exp"] = json!("tomorrow");
+    let tokens = [
+        ("alg none", format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.")),
+        ("no exp", sign_claims(&no_exp)),
+        ("exp not a number", sign_claims(&wrong_type)),
+        ("garbage", "not.a.jwt".to_string()),
+        ("not base64", "%%%.%%%.%%%".to_string()),
+        ("wrong secret", sign(claims_of(&user.token), b"some-other-secret-some-other-secret!")),
+    ];
+    for (what, token) in tokens {
+        let res = app.req(Method::GET, &format!("/api/{}/tasks", user.id)).bearer_auth(&token).send().await.unwrap();
+        let body = expect_problem(res, 401, "unauthorized").await;
+        assert_eq!(body["detail"], "invalid token", "{what}: {body}");
+        let text = body.to_string();
+        for leak in ["variant", "missing field", "line 1", "column", "Base64", "InvalidSignature"] {
+            assert!(!text.contains(leak), "{what}: {text}");
+        }
+    }
+    // No token at all is said as such.
+    let res = app.req(Method::GET, &format!("/api/{}/tasks", user.id)).send().await.unwrap();
+    assert_eq!(expect_problem(res, 401, "unauthorized").await["detail"], "missing bearer token");
 }

@@ -50,12 +50,25 @@ async fn provider(keys: Vec<Value>) -> Provider {
     Provider { url, keys, fetches }
 }
 
+const ISSUER: &str = "https://id.example.com";
+const AUDIENCE: &str = "todo-app-api";
+
+/// The flags naming the issuer and audience that AUTH_JWKS_URL requires.
+const CHECKED: [&str; 2] = ["--auth-jwks-issuer=https://id.example.com", "--auth-jwks-audience=todo-app-api"];
+
+fn ed_claims(sub: &str) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"sub": sub, "iat": now, "exp": now + 600, "iss": ISSUER, "aud": AUDIENCE})
+}
+
 fn ed_token(pem: &str, kid: &str, sub: &str) -> String {
+    ed_token_with(pem, kid, &ed_claims(sub))
+}
+
+fn ed_token_with(pem: &str, kid: &str, claims: &Value) -> String {
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(kid.into());
-    let now = chrono::Utc::now().timestamp();
-    let claims = json!({"sub": sub, "iat": now, "exp": now + 600, "iss": "https://id.example.com", "aud": "https://id.example.com"});
-    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_pem(pem.as_bytes()).unwrap()).unwrap()
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_pem(pem.as_bytes()).unwrap()).unwrap()
 }
 
 fn hs_token(secret: &str, sub: &str) -> String {
@@ -68,7 +81,7 @@ fn hs_token(secret: &str, sub: &str) -> String {
 async fn jwks_only_accepts_external_tokens_and_refuses_hs256() {
     let idp = provider(vec![jwk("k1", KEY1_X)]).await;
     let jwks = format!("--auth-jwks-url={}", idp.url);
-    let app = spawn_with(Db::Sqlite, &[NO_SECRET, &jwks, "--auth-jwks-issuer=https://id.example.com"]).await;
+    let app = spawn_with(Db::Sqlite, &[NO_SECRET, &jwks, CHECKED[0], CHECKED[1]]).await;
 
     let token = ed_token(KEY1_PEM, "k1", "external-user-1");
     let res = app
@@ -96,14 +109,25 @@ async fn jwks_only_accepts_external_tokens_and_refuses_hs256() {
             .unwrap();
         expect_problem(res, 401, "unauthorized").await;
     }
-    // A token signed by another key under a known kid, and a wrong issuer.
-    let res = app
-        .req(Method::GET, "/api/external-user-1/tasks")
-        .bearer_auth(ed_token(KEY2_PEM, "k1", "external-user-1"))
-        .send()
-        .await
-        .unwrap();
-    expect_problem(res, 401, "unauthorized").await;
+    // A token signed by another key under a known kid, a wrong issuer, a wrong
+    // audience (a token the provider issued for another application), and one
+    // not valid for another hour.
+    let mut other_iss = ed_claims("external-user-1");
+    other_iss["iss"] = json!("https://evil.example.com");
+    let mut other_aud = ed_claims("external-user-1");
+    other_aud["aud"] = json!("another-app");
+    let mut later = ed_claims("external-user-1");
+    later["nbf"] = json!(chrono::Utc::now().timestamp() + 3600);
+    for (what, token) in [
+        ("other key", ed_token(KEY2_PEM, "k1", "external-user-1")),
+        ("other issuer", ed_token_with(KEY1_PEM, "k1", &other_iss)),
+        ("other audience", ed_token_with(KEY1_PEM, "k1", &other_aud)),
+        ("not valid yet", ed_token_with(KEY1_PEM, "k1", &later)),
+    ] {
+        let res = app.req(Method::GET, "/api/external-user-1/tasks").bearer_auth(token).send().await.unwrap();
+        let p = expect_problem(res, 401, "unauthorized").await;
+        assert_eq!(p["detail"], "invalid token", "{what}");
+    }
     // Local accounts are off: the identity provider signs users in.
     let res = app
         .req(Method::POST, "/api/auth/sign-up")
@@ -118,7 +142,8 @@ async fn jwks_only_accepts_external_tokens_and_refuses_hs256() {
 async fn unknown_kid_refetches_the_key_set_but_not_too_often() {
     let idp = provider(vec![jwk("k1", KEY1_X)]).await;
     let jwks = format!("--auth-jwks-url={}", idp.url);
-    let app = spawn_with(Db::Sqlite, &[NO_SECRET, &jwks, "--auth-jwks-min-refresh-secs=1"]).await;
+    let app =
+        spawn_with(Db::Sqlite, &[NO_SECRET, &jwks, CHECKED[0], CHECKED[1], "--auth-jwks-min-refresh-secs=1"]).await;
     let get = |token: String| app.req(Method::GET, "/api/ext-2/tasks").bearer_auth(token).send();
 
     assert_eq!(get(ed_token(KEY1_PEM, "k1", "ext-2")).await.unwrap().status(), 200);
@@ -141,19 +166,69 @@ async fn unknown_kid_refetches_the_key_set_but_not_too_often() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn own_and_external_tokens_work_side_by_side() {
+    for db in [Db::Sqlite, Db::Postgres] {
+        let idp = provider(vec![jwk("k1", KEY1_X)]).await;
+        let jwks = format!("--auth-jwks-url={}", idp.url);
+        let app = spawn_with(db, &[&jwks, CHECKED[0], CHECKED[1]]).await;
+        let local = app.sign_up("local@example.com").await;
+        assert_eq!(app.as_user(Method::GET, &local, "/api/{me}/tasks").send().await.unwrap().status(), 200);
+        // External users need no local account nor session here, whatever
+        // `sid` their issuer puts in (it names a session over there).
+        let mut claims = ed_claims("ext-3");
+        claims["sid"] = json!("a-session-of-the-identity-provider");
+        for token in [ed_token(KEY1_PEM, "k1", "ext-3"), ed_token_with(KEY1_PEM, "k1", &claims)] {
+            let res = app
+                .req(Method::POST, "/api/ext-3/tasks")
+                .bearer_auth(&token)
+                .json(&json!({"title": "external"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201, "{db:?}");
+            // Their sessions end at the identity provider, not here.
+            for path in ["/api/auth/sign-out", "/api/auth/sign-out-everywhere"] {
+                let res = app.req(Method::POST, path).bearer_auth(&token).send().await.unwrap();
+                expect_problem(res, 501, "not_implemented").await;
+            }
+        }
+        // Signing the local user out leaves external users alone.
+        let res = app.req(Method::POST, "/api/auth/sign-out").bearer_auth(&local.token).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        assert_eq!(app.as_user(Method::GET, &local, "/api/{me}/tasks").send().await.unwrap().status(), 401);
+        let res = app.req(Method::GET, "/api/ext-3/tasks").bearer_auth(ed_token(KEY1_PEM, "k1", "ext-3")).send().await;
+        assert_eq!(res.unwrap().status(), 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwks_needs_an_issuer_and_an_audience_unless_told_to_accept_any() {
     let idp = provider(vec![jwk("k1", KEY1_X)]).await;
     let jwks = format!("--auth-jwks-url={}", idp.url);
-    let app = spawn_with(Db::Sqlite, &[&jwks]).await;
-    let local = app.sign_up("local@example.com").await;
-    assert_eq!(app.as_user(Method::GET, &local, "/api/{me}/tasks").send().await.unwrap().status(), 200);
-    let res =
-        app.req(Method::GET, "/api/ext-3/tasks").bearer_auth(ed_token(KEY1_PEM, "k1", "ext-3")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
+    let url = common::fresh_database(Db::Sqlite).await;
+    for (flags, missing) in [
+        (vec![NO_SECRET, &jwks], "AUTH_JWKS_ISSUER and AUTH_JWKS_AUDIENCE"),
+        (vec![&jwks], "AUTH_JWKS_ISSUER and AUTH_JWKS_AUDIENCE"),
+        (vec![NO_SECRET, &jwks, CHECKED[0]], "AUTH_JWKS_AUDIENCE"),
+        (vec![NO_SECRET, &jwks, CHECKED[1]], "AUTH_JWKS_ISSUER"),
+    ] {
+        let err = common::args(&url, &flags).resolve().err().expect("refused").to_string();
+        assert!(err.starts_with("configuration error: AUTH_JWKS_URL needs"), "{err}");
+        assert!(err.contains(missing) && err.contains("AUTH_JWKS_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true"), "{err}");
+    }
+
+    // Told to, it accepts the provider's tokens for any issuer and audience.
+    let app = spawn_with(Db::Sqlite, &[NO_SECRET, &jwks, "--auth-jwks-accept-any-issuer-and-audience=true"]).await;
+    let mut claims = ed_claims("ext-5");
+    claims["iss"] = json!("https://anyone.example.com");
+    claims["aud"] = json!("any-app");
+    let res = app.req(Method::GET, "/api/ext-5/tasks").bearer_auth(ed_token_with(KEY1_PEM, "k1", &claims)).send();
+    assert_eq!(res.await.unwrap().status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_identity_provider_is_503_not_500() {
-    let app = spawn_with(Db::Sqlite, &[NO_SECRET, "--auth-jwks-url=http://127.0.0.1:9/jwks"]).await;
+    let app =
+        spawn_with(Db::Sqlite, &[NO_SECRET, "--auth-jwks-url=http://127.0.0.1:9/jwks", CHECKED[0], CHECKED[1]]).await;
     let res =
         app.req(Method::GET, "/api/ext-4/tasks").bearer_auth(ed_token(KEY1_PEM, "k1", "ext-4")).send().await.unwrap();
     assert!(res.headers().contains_key("retry-after"));

@@ -9,7 +9,7 @@ mod password;
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, TimeZone, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +44,27 @@ pub struct Claims {
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<serde_json::Value>,
+    /// The session this token belongs to (tokens of this service only): the API
+    /// accepts the token only while that session is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// A token this service issued, and when it expires.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A verified token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    pub claims: Claims,
+    /// The session of a token this service issued, which the caller must check
+    /// is still active. `None` for a token of the external issuer, whose
+    /// lifetime that issuer decides (any `sid` it carries means nothing here).
+    pub session_id: Option<String>,
 }
 
 #[derive(Clone)]
@@ -91,24 +112,35 @@ impl Authenticator {
         self.hs256.is_some()
     }
 
-    /// A signed HS256 token for `user_id`.
-    pub fn issue(&self, user_id: &str) -> Result<String, AuthError> {
+    /// A signed HS256 token for `user_id` in the session `session_id`, which
+    /// the caller records (see todo-api's sessions) before handing it out.
+    pub fn issue(&self, user_id: &str, session_id: &str) -> Result<Issued, AuthError> {
         let (key, _) = self.hs256.as_ref().ok_or(AuthError::IssuingDisabled)?;
         let now = Utc::now().timestamp();
+        let exp = now + self.cfg.token_ttl.as_secs() as i64;
         let claims = Claims {
             sub: user_id.to_string(),
             iat: now,
-            exp: now + self.cfg.token_ttl.as_secs() as i64,
+            exp,
             iss: Some(self.cfg.issuer.clone()),
             aud: Some(serde_json::Value::String(self.cfg.audience.clone())),
+            sid: Some(session_id.to_string()),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, key)
-            .map_err(|e| AuthError::Invalid(e.to_string()))
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, key)
+            .map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let expires_at = Utc
+            .timestamp_opt(exp, 0)
+            .single()
+            .ok_or_else(|| AuthError::Invalid("token lifetime out of range".into()))?;
+        Ok(Issued { token, expires_at })
     }
 
     /// Verifies a token and returns its claims. The header's `alg` only selects
     /// which configured key family applies; each family accepts fixed algorithms.
-    pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+    /// `exp` and `nbf` are checked (30 s leeway). Our own tokens must name a
+    /// session: those issued before sessions existed have none, and are refused
+    /// so that everyone signs in once again.
+    pub async fn verify(&self, token: &str) -> Result<Verified, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
         match header.alg {
             Algorithm::HS256 => {
@@ -120,8 +152,13 @@ impl Authenticator {
                 v.set_issuer(&[&self.cfg.issuer]);
                 v.set_audience(&[&self.cfg.audience]);
                 v.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+                v.validate_nbf = true;
                 v.leeway = 30;
-                decode(token, key, &v)
+                let claims = decode(token, key, &v)?;
+                let session_id = claims.sid.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+                    AuthError::Invalid("token has no session id (sid): issued before sessions".into())
+                })?;
+                Ok(Verified { claims, session_id: Some(session_id) })
             }
             Algorithm::EdDSA | Algorithm::RS256 | Algorithm::ES256 => {
                 let jwks = self.jwks.as_ref().ok_or_else(|| {
@@ -134,6 +171,7 @@ impl Authenticator {
                 }
                 let mut v = Validation::new(alg);
                 v.set_required_spec_claims(&["exp", "sub"]);
+                v.validate_nbf = true;
                 v.leeway = 30;
                 match &self.cfg.jwks_issuer {
                     Some(iss) => v.set_issuer(&[iss]),
@@ -143,7 +181,7 @@ impl Authenticator {
                     Some(aud) => v.set_audience(&[aud]),
                     None => v.validate_aud = false,
                 }
-                decode(token, &key, &v)
+                Ok(Verified { claims: decode(token, &key, &v)?, session_id: None })
             }
             other => Err(AuthError::Invalid(format!("algorithm {other:?} is not accepted"))),
         }
@@ -178,23 +216,25 @@ mod tests {
     #[tokio::test]
     async fn issued_tokens_verify() {
         let a = Authenticator::new(cfg(b"0123456789abcdef0123456789abcdef"));
-        let t = a.issue("user-1").unwrap();
-        let c = a.verify(&t).await.unwrap();
-        assert_eq!(c.sub, "user-1");
-        assert!(c.exp > c.iat);
+        let issued = a.issue("user-1", "session-1").unwrap();
+        let v = a.verify(&issued.token).await.unwrap();
+        assert_eq!(v.claims.sub, "user-1");
+        assert_eq!(v.session_id.as_deref(), Some("session-1"));
+        assert!(v.claims.exp > v.claims.iat);
+        assert_eq!(issued.expires_at.timestamp(), v.claims.exp);
     }
 
     #[tokio::test]
     async fn wrong_secret_issuer_or_audience_is_rejected() {
         let a = Authenticator::new(cfg(b"0123456789abcdef0123456789abcdef"));
         let b = Authenticator::new(cfg(b"another-secret-another-secret-xx"));
-        assert!(b.verify(&a.issue("u").unwrap()).await.is_err());
+        assert!(b.verify(&a.issue("u", "s").unwrap().token).await.is_err());
         let mut other_iss = cfg(b"0123456789abcdef0123456789abcdef");
         other_iss.issuer = "someone-else".into();
-        assert!(a.verify(&Authenticator::new(other_iss).issue("u").unwrap()).await.is_err());
+        assert!(a.verify(&Authenticator::new(other_iss).issue("u", "s").unwrap().token).await.is_err());
         let mut other_aud = cfg(b"0123456789abcdef0123456789abcdef");
         other_aud.audience = "another-app".into();
-        assert!(a.verify(&Authenticator::new(other_aud).issue("u").unwrap()).await.is_err());
+        assert!(a.verify(&Authenticator::new(other_aud).issue("u", "s").unwrap().token).await.is_err());
     }
 
     #[tokio::test]
@@ -208,13 +248,14 @@ mod tests {
             exp: past,
             iss: Some("todo-api".into()),
             aud: Some("todo-app".into()),
+            sid: Some("s".into()),
         };
         let expired =
             jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).unwrap();
         assert!(a.verify(&expired).await.is_err());
 
         // alg "none": header {"alg":"none","typ":"JWT"} and no signature.
-        let valid = a.issue("u").unwrap();
+        let valid = a.issue("u", "s").unwrap().token;
         let payload = valid.split('.').nth(1).unwrap();
         let none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
         assert!(a.verify(&none).await.is_err());
@@ -229,8 +270,37 @@ mod tests {
         c.jwks_url = Some("http://127.0.0.1:9/jwks".into());
         let jwks_only = Authenticator::new(c);
         assert!(!jwks_only.can_issue());
-        assert!(matches!(jwks_only.issue("u"), Err(AuthError::IssuingDisabled)));
-        let err = jwks_only.verify(&issuer.issue("u").unwrap()).await.unwrap_err();
+        assert!(matches!(jwks_only.issue("u", "s"), Err(AuthError::IssuingDisabled)));
+        let err = jwks_only.verify(&issuer.issue("u", "s").unwrap().token).await.unwrap_err();
         assert!(err.to_string().contains("HS256 tokens are not accepted"), "{err}");
+    }
+
+    fn sign(claims: serde_json::Value, secret: &[u8]) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn tokens_without_a_session_or_not_yet_valid_are_rejected() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let a = Authenticator::new(cfg(secret));
+        let now = Utc::now().timestamp();
+        let base = serde_json::json!({"sub": "u", "iat": now, "exp": now + 600, "iss": "todo-api", "aud": "todo-app"});
+        let mut with_sid = base.clone();
+        with_sid["sid"] = "s".into();
+        assert!(a.verify(&sign(with_sid.clone(), secret)).await.is_ok());
+
+        let err = a.verify(&sign(base.clone(), secret)).await.unwrap_err();
+        assert!(err.to_string().contains("no session id"), "{err}");
+        let mut empty_sid = base.clone();
+        empty_sid["sid"] = "".into();
+        assert!(a.verify(&sign(empty_sid, secret)).await.is_err());
+
+        // nbf an hour ahead: not valid yet; within the leeway it is.
+        let mut later = with_sid.clone();
+        later["nbf"] = (now + 3600).into();
+        assert!(a.verify(&sign(later, secret)).await.is_err());
+        let mut soon = with_sid;
+        soon["nbf"] = (now + 5).into();
+        assert!(a.verify(&sign(soon, secret)).await.is_ok());
     }
 }

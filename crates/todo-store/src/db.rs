@@ -1,6 +1,6 @@
 //! Runs one SQL text on whichever pool the store holds.
 
-use sqlx::{FromRow, PgConnection, SqliteConnection};
+use sqlx::{Connection, FromRow, PgConnection, SqliteConnection};
 
 use crate::pool::Pool;
 use crate::{Arg, StoreError};
@@ -102,6 +102,33 @@ impl Db {
         Ok(match self {
             Db::Postgres(p) => on_connection!(p, |c| bind_args!(sqlx::query(sql), args).execute(c))?.rows_affected(),
             Db::Sqlite(p) => on_connection!(p, |c| bind_args!(sqlx::query(sql), args).execute(c))?.rows_affected(),
+        })
+    }
+
+    /// Runs the statements in one transaction, all or none, and returns the
+    /// number of rows each touched. A connection whose transaction failed is
+    /// closed rather than reused, so no half-finished transaction survives.
+    pub(crate) async fn execute_all(&self, statements: &[(&str, &[Arg])]) -> Result<Vec<u64>, StoreError> {
+        macro_rules! in_transaction {
+            ($pool:expr) => {{
+                let mut pooled = $pool.acquire().await?;
+                let outcome = async {
+                    let mut tx = pooled.begin().await?;
+                    let mut touched = Vec::with_capacity(statements.len());
+                    for (sql, args) in statements {
+                        touched.push(bind_args!(sqlx::query(sql), *args).execute(&mut *tx).await?.rows_affected());
+                    }
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>(touched)
+                }
+                .await;
+                pooled.keep_only_if_ok(&outcome);
+                outcome?
+            }};
+        }
+        Ok(match self {
+            Db::Postgres(p) => in_transaction!(p),
+            Db::Sqlite(p) => in_transaction!(p),
         })
     }
 }

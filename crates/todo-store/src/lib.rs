@@ -7,6 +7,7 @@ mod conversations;
 mod db;
 mod migrations;
 mod pool;
+mod sessions;
 mod sql;
 mod tasks;
 mod throttle;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
+pub use sessions::{ActiveSession, NewSession};
 pub use sql::{Arg, TaskQuery, build_task_query};
 pub use tasks::{RevisedTaskPage, TaskRef, TaskRefPage};
 pub use throttle::{Admission, MAX_LOCK, RateSlot};

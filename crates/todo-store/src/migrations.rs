@@ -27,6 +27,7 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "20261127000003_task_list_order.sql",
     "20261127000004_task_revision.sql",
     "20261201000005_auth_throttle.sql",
+    "20261201000006_sessions.sql",
 );
 
 const SQLITE: &[(&str, &str)] = embed!("sqlite":
@@ -35,6 +36,7 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "20261127000003_task_list_order.sql",
     "20261127000004_task_revision.sql",
     "20261201000005_auth_throttle.sql",
+    "20261201000006_sessions.sql",
 );
 
 /// `VERSION_DESCRIPTION.sql`, as sqlx names migrations: the description is the

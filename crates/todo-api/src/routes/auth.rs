@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult, NotFoundAs, Problem};
 use crate::extract::{ApiJson, AuthUser, ClientIp};
+use crate::sessions;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,8 +47,8 @@ pub async fn sign_up(
     }
     let hash = state.passwords.hash(account.password).await?;
     let id = uuid::Uuid::new_v4().to_string();
-    let user = state.store.create_user(&id, &account.email, &account.name, &hash).await?;
-    let token = state.auth.issue(&user.id)?;
+    let (token, session) = sessions::new_session(&state, &id)?;
+    let user = state.store.create_user_with_session(&account.email, &account.name, &hash, &session).await?;
     tracing::info!(user_id = %user.id, "account created");
     Ok((StatusCode::CREATED, Json(AuthResponse { user, token, token_type: "Bearer" })))
 }
@@ -112,7 +113,7 @@ pub async fn sign_in(
     match stored {
         Some(s) if ok => {
             state.store.sign_in_succeeded(&account_key, &address_key).await?;
-            let token = state.auth.issue(&s.user.id)?;
+            let token = sessions::start(&state, &s.user.id).await?;
             Ok(Json(AuthResponse { user: s.user, token, token_type: "Bearer" }))
         }
         _ => {
@@ -148,4 +149,55 @@ fn prune_now_and_then(state: &AppState) {
     ))]
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<User>> {
     Ok(Json(state.store.get_user(&user.user_id).await.not_found_as("user")?))
+}
+
+/// Sign out: ends the session of this token. The token (and any copy of it) is
+/// refused from then on, on every replica within `SESSION_CACHE_TTL_MS`.
+#[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out: the token no longer works"),
+        (status = 401, description = "Missing or invalid token (already signed out, for one)", body = Problem, content_type = "application/problem+json"),
+        (status = 501, description = "A token of the external identity provider: sign out there", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn sign_out(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    let session_id = own_session(&user)?;
+    state.store.revoke_session(&user.user_id, &session_id).await?;
+    state.sessions.forget(&[session_id]).await;
+    tracing::info!(user_id = %user.user_id, "signed out");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedOutEverywhere {
+    /// How many sessions were ended, this token's included.
+    pub ended_sessions: usize,
+}
+
+/// Sign out everywhere: ends every session of the token's user, this one
+/// included, on every device and replica (within `SESSION_CACHE_TTL_MS`).
+#[utoipa::path(post, path = "/api/auth/sign-out-everywhere", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every session of the user ended", body = SignedOutEverywhere),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 501, description = "A token of the external identity provider: sign out there", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<SignedOutEverywhere>> {
+    own_session(&user)?;
+    let ended = state.store.revoke_user_sessions(&user.user_id).await?;
+    state.sessions.forget(&ended).await;
+    tracing::info!(user_id = %user.user_id, sessions = ended.len(), "signed out everywhere");
+    Ok(Json(SignedOutEverywhere { ended_sessions: ended.len() }))
+}
+
+/// The session of a token this service issued; the external issuer's tokens
+/// live as long as that issuer says, which nothing here can shorten.
+fn own_session(user: &AuthUser) -> ApiResult<String> {
+    user.session_id.clone().ok_or_else(|| {
+        ApiError::NotImplemented(
+            "this token comes from the identity provider: sign out there to end its session".into(),
+        )
+    })
 }

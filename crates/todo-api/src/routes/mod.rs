@@ -72,6 +72,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::sign_up))
         .routes(routes!(auth::sign_in))
         .routes(routes!(auth::me))
+        .routes(routes!(auth::sign_out))
+        .routes(routes!(auth::sign_out_everywhere))
         .routes(routes!(tasks::list_tasks, tasks::create_task))
         .routes(routes!(tasks::get_task, tasks::replace_task, tasks::patch_task, tasks::delete_task))
         .routes(routes!(tasks::toggle_task))

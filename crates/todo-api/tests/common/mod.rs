@@ -150,6 +150,33 @@ impl TestApp {
         }
     }
 
+    /// Signs in again as `user`: a new session with its own token.
+    pub async fn sign_in(&self, user: &User) -> User {
+        let res = self
+            .req(Method::POST, "/api/auth/sign-in")
+            .json(&json!({"email": user.email, "password": "correct horse"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "sign-in of {}", user.email);
+        let body: Value = res.json().await.unwrap();
+        User { token: body["token"].as_str().unwrap().to_string(), ..user.clone() }
+    }
+
+    /// The status of a request that needs the token: the user's task list.
+    pub async fn list_status(&self, user: &User) -> u16 {
+        self.as_user(Method::GET, user, "/api/{me}/tasks").send().await.unwrap().status().as_u16()
+    }
+
+    /// A JSON-RPC request to /mcp with `token`.
+    pub fn mcp(&self, token: &str, method: &str, params: Value) -> RequestBuilder {
+        self.req(Method::POST, "/mcp")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-11-25")
+            .bearer_auth(token)
+            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
+    }
+
     pub async fn create_task(&self, user: &User, body: Value) -> Value {
         let res = self.as_user(Method::POST, user, "/api/{me}/tasks").json(&body).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::CREATED, "create {body}");
@@ -186,6 +213,27 @@ pub async fn expect_problem(res: Response, status: u16, code: &str) -> Value {
     body
 }
 
+/// The claims of a token, read without checking it.
+pub fn claims_of(token: &str) -> Value {
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    v.insecure_disable_signature_validation();
+    v.validate_aud = false;
+    v.validate_exp = false;
+    v.required_spec_claims.clear();
+    jsonwebtoken::decode::<Value>(token, &jsonwebtoken::DecodingKey::from_secret(b""), &v).unwrap().claims
+}
+
+/// A token with these claims, signed with the test servers' secret: what only
+/// this service (or someone holding its secret) can make.
+pub fn sign_claims(claims: &Value) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
 /// The fields named in a validation problem.
 pub fn fields(problem: &Value) -> Vec<String> {
     problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect()
@@ -195,6 +243,21 @@ pub fn temp_dir(prefix: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Declares one test per database for an `async fn(Db)` that starts its own servers.
+#[macro_export]
+macro_rules! for_both_databases {
+    ($($case:ident),+ $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() { super::$case(super::common::Db::Sqlite).await }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() { super::$case(super::common::Db::Postgres).await }
+            }
+        )+
+    };
 }
 
 /// Declares one test per database for an `async fn(TestApp)`.
