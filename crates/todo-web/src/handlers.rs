@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use todo_domain::{ChatResponse, ToolCallRecord};
 
-use crate::api::{BackendError, Caller};
+use crate::api::BackendError;
 use crate::session::{Ctx, Session};
 use crate::state::WebState;
 use crate::views::{self, AccountForm, ChatView, FormErrors, ListQuery, PAGE_SIZE, TaskForm, TasksView};
@@ -198,7 +198,7 @@ pub async fn sign_in(State(state): State<WebState>, ctx: Ctx, Form(input): Form<
         errors.push("password", "Enter your password");
     }
     if errors.is_empty() {
-        match state.backend.sign_in(&Caller::default(), &form.email, &input.password).await {
+        match state.backend.sign_in(&ctx.anonymous_caller(), &form.email, &input.password).await {
             Ok(auth) => return Ok(signed_in(&ctx, auth.user.id, auth.token, auth.user.name)),
             Err(BackendError::Unauthorized(_)) => errors.general = Some("Wrong email or password.".into()),
             Err(e @ BackendError::Invalid { .. }) => errors = errors_from(&e),
@@ -213,7 +213,7 @@ pub async fn sign_up(State(state): State<WebState>, ctx: Ctx, Form(input): Form<
         return Err(PageError::Csrf);
     }
     let form = AccountForm { name: input.name.trim().to_string(), email: input.email.trim().to_string() };
-    let result = state.backend.sign_up(&Caller::default(), &form.email, &input.password, &form.name).await;
+    let result = state.backend.sign_up(&ctx.anonymous_caller(), &form.email, &input.password, &form.name).await;
     let errors = match result {
         Ok(auth) => return Ok(signed_in(&ctx, auth.user.id, auth.token, auth.user.name)),
         Err(BackendError::Invalid { status: 409, .. }) => {

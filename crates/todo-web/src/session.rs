@@ -120,6 +120,12 @@ impl Ctx {
         }
     }
 
+    /// No token (signing in or up), but the request id, so the API's log lines
+    /// for the attempt carry the same id as the web's.
+    pub fn anonymous_caller(&self) -> Caller {
+        Caller { request_id: self.request_id.clone(), ..Caller::default() }
+    }
+
     fn secret(&self) -> Option<&str> {
         match &self.session {
             Some(s) => Some(&s.token),
