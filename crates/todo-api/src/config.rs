@@ -216,7 +216,8 @@ pub struct ApiArgs {
     /// Extra `Host` names accepted by the MCP endpoint /mcp, comma-separated
     /// (`todo.example.com`, or `name:port` to pin a port); `*` accepts any host.
     /// Always accepted: localhost, 127.0.0.1, ::1 and the host of FRONTEND_URL.
-    /// Other hosts get 403 (protection against DNS rebinding).
+    /// Other hosts get 403 (protection against DNS rebinding), and so does a
+    /// browser request whose Origin names a host not in this list.
     #[arg(long, env = "MCP_ALLOWED_HOSTS")]
     pub mcp_allowed_hosts: Option<String>,
 

@@ -13,6 +13,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
     MalformedJson(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -24,12 +26,20 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("this token may only access its own user's data")]
     Forbidden,
+    /// `/mcp` refused the `Host` (DNS-rebinding protection, MCP_ALLOWED_HOSTS).
+    #[error("{0}")]
+    HostNotAllowed(String),
+    /// `/mcp` refused a browser's `Origin` (DNS-rebinding protection).
+    #[error("{0}")]
+    OriginNotAllowed(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("no route for {method} {path}")]
     RouteNotFound { method: String, path: String },
     #[error("method {method} is not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
+    #[error("{0}")]
+    NotAcceptable(String),
     #[error("{0}")]
     Conflict(String),
     #[error("too many failed sign-in attempts; try again in {retry_after} s")]
@@ -70,14 +80,15 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::HostNotAllowed(_) | ApiError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooManySignIns { .. } | ApiError::TooManySignUps { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -90,15 +101,19 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
+            ApiError::BadRequest(_) => "bad_request",
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Validation(_) => "validation_failed",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden => "forbidden",
+            ApiError::HostNotAllowed(_) => "host_not_allowed",
+            ApiError::OriginNotAllowed(_) => "origin_not_allowed",
             ApiError::NotFound(_) => "not_found",
             ApiError::RouteNotFound { .. } => "route_not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::NotAcceptable(_) => "not_acceptable",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooManySignIns { .. } => "too_many_sign_in_attempts",
             ApiError::TooManySignUps { .. } => "too_many_sign_ups",

@@ -10,10 +10,12 @@ use serde_json::{Value, json};
 const PROTOCOL: &str = "2025-11-25";
 
 fn mcp(app: &TestApp, user: Option<&User>) -> RequestBuilder {
-    let req = app
-        .req(Method::POST, "/mcp")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", PROTOCOL);
+    mcp_with(app, user, "application/json, text/event-stream", PROTOCOL)
+}
+
+/// `header` on a RequestBuilder adds a value; this sets Accept and the protocol version once.
+fn mcp_with(app: &TestApp, user: Option<&User>, accept: &str, protocol: &str) -> RequestBuilder {
+    let req = app.req(Method::POST, "/mcp").header("accept", accept).header("mcp-protocol-version", protocol);
     match user {
         Some(u) => req.bearer_auth(&u.token),
         None => req,
@@ -347,4 +349,118 @@ async fn the_official_python_sdk_uses_the_tools() {
     // The task is the token user's, as the REST API shows.
     let (total, titles) = app.list(&user, "").await;
     assert_eq!((total, titles), (1, vec!["Buy groceries".to_string()]));
+}
+
+async fn with_origin(app: &TestApp, user: &User, origin: &str) -> reqwest::Response {
+    mcp(app, Some(user))
+        .header("origin", origin)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// DNS-rebinding protection for browsers: an `Origin` must name an allowed host
+/// (the same list as `Host`); clients that send none (non-browser) stay allowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_origins_are_refused_with_403_problem_json() {
+    let app = spawn(Db::Sqlite).await;
+    let user = app.sign_up("mcp-origins@example.com").await;
+    for ok in ["http://localhost:3000", "http://127.0.0.1:8000", "https://LOCALHOST", "http://[::1]:8080"] {
+        assert_eq!(with_origin(&app, &user, ok).await.status(), StatusCode::OK, "{ok}");
+    }
+    for foreign in ["https://evil.example.com", "http://localhost.evil.example.com", "null", "not an origin"] {
+        let res = with_origin(&app, &user, foreign).await;
+        let problem = expect_problem(res, 403, "origin_not_allowed").await;
+        assert!(problem["detail"].as_str().unwrap().contains("Origin"), "{foreign}: {problem}");
+    }
+    // Refused before the token is looked at: no cross-origin page learns whether a token is valid.
+    let res = mcp(&app, None)
+        .header("origin", "https://evil.example.com")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 403, "origin_not_allowed").await;
+
+    let app = spawn_with(
+        Db::Sqlite,
+        &["--mcp-allowed-hosts=mcp.example.com, todo-api:8000", "--frontend-url=https://todo.example.com"],
+    )
+    .await;
+    let user = app.sign_up("mcp-origins@example.com").await;
+    for ok in
+        ["https://todo.example.com", "https://mcp.example.com:8443", "http://todo-api:8000", "http://localhost:3000"]
+    {
+        assert_eq!(with_origin(&app, &user, ok).await.status(), StatusCode::OK, "{ok}");
+    }
+    // A pinned port is pinned for origins too (no port means the scheme's default).
+    for foreign in ["http://todo-api:9999", "http://todo-api", "https://evil.example.com"] {
+        expect_problem(with_origin(&app, &user, foreign).await, 403, "origin_not_allowed").await;
+    }
+
+    let app = spawn_with(Db::Sqlite, &["--mcp-allowed-hosts=*"]).await;
+    let user = app.sign_up("mcp-origins@example.com").await;
+    assert_eq!(with_origin(&app, &user, "https://anything.example.net").await.status(), StatusCode::OK);
+}
+
+/// Every refusal of the transport is problem+json like the rest of the API,
+/// or, for a body that is not a JSON-RPC message, a JSON-RPC error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_errors_are_problem_json_or_json_rpc_errors() {
+    let app = spawn(Db::Sqlite).await;
+    let user = app.sign_up("mcp-transport@example.com").await;
+    let list = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/list", "params": {}});
+
+    let res = mcp(&app, Some(&user)).header("host", "evil.example.com").json(&list).send().await.unwrap();
+    expect_problem(res, 403, "host_not_allowed").await;
+
+    let res = mcp_with(&app, Some(&user), "application/json", PROTOCOL).json(&list).send().await.unwrap();
+    let p = expect_problem(res, 406, "not_acceptable").await;
+    assert!(p["detail"].as_str().unwrap().contains("text/event-stream"), "{p}");
+
+    let res = mcp(&app, Some(&user)).header("content-type", "text/plain").body(list.to_string()).send().await.unwrap();
+    let p = expect_problem(res, 415, "unsupported_media_type").await;
+    assert!(p["detail"].as_str().unwrap().contains("application/json"), "{p}");
+
+    let res = mcp(&app, Some(&user))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 64 * 1024 + 1])
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 413, "payload_too_large").await;
+
+    let accept = "application/json, text/event-stream";
+    let res = mcp_with(&app, Some(&user), accept, "1999-01-01").json(&list).send().await.unwrap();
+    let p = expect_problem(res, 400, "bad_request").await;
+    assert!(p["detail"].as_str().unwrap().contains("1999-01-01"), "{p}");
+
+    for method in [Method::GET, Method::PUT, Method::DELETE, Method::PATCH] {
+        let res = app
+            .req(method.clone(), "/mcp")
+            .bearer_auth(&user.token)
+            .header("accept", "application/json, text/event-stream")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers().get("allow").map(|v| v.to_str().unwrap()), Some("POST"), "{method}");
+        expect_problem(res, 405, "method_not_allowed").await;
+    }
+
+    // Not JSON at all: JSON-RPC "Parse error"; JSON but no JSON-RPC message: "Invalid Request".
+    for (body, code) in [("{not json", -32700), ("{\"hello\": 1}", -32600), ("[]", -32600)] {
+        let res = mcp(&app, Some(&user)).header("content-type", "application/json").body(body).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(res.headers()["content-type"], "application/json", "{body}");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["jsonrpc"], "2.0", "{body}: {v}");
+        assert_eq!(v["id"], Value::Null, "{body}: {v}");
+        assert_eq!(v["error"]["code"], code, "{body}: {v}");
+        assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}: {v}");
+    }
+
+    // After all that, the endpoint still answers.
+    let ok = rpc(&app, &user, "tools/list", json!({})).await;
+    assert_eq!(ok["result"]["tools"].as_array().unwrap().len(), 5);
 }

@@ -191,3 +191,26 @@ async fn replicas_starting_together_migrate_once() {
         assert_eq!(app.list(&user, "").await.0, 0, "every replica serves the same data");
     }
 }
+
+/// A client's `x-request-id` is echoed, logged and forwarded only when it is a
+/// short printable token; anything else is replaced by a generated id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_request_ids_are_kept_only_when_short_and_printable() {
+    let app = spawn(Db::Sqlite).await;
+    let id_of = |id: String| {
+        let req = app.req(Method::GET, "/healthz").header("x-request-id", id);
+        async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res.headers()["x-request-id"].to_str().unwrap().to_string()
+        }
+    };
+    for kept in ["abc-123", "trace.42:span_7", &"a".repeat(128), "0f8c2e4a-9d1b-4c3e-8f2a-1b2c3d4e5f60"] {
+        assert_eq!(id_of(kept.to_string()).await, kept);
+    }
+    for replaced in ["x".repeat(8000), "a".repeat(129), "has space".into(), "<script>".into(), "a/b".into()] {
+        let got = id_of(replaced.clone()).await;
+        assert!(got != replaced, "{replaced:.20}... (length {}) was kept", replaced.len());
+        assert!(uuid::Uuid::parse_str(&got).is_ok(), "a generated id instead of {replaced:.20}: {got}");
+    }
+}

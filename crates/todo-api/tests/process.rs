@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -137,10 +137,21 @@ fn healthcheck_subcommand_and_sigterm() {
         todo_api::healthcheck::probe(&format!("http://127.0.0.1:{}/readyz", server.port), Duration::from_secs(5));
     assert_eq!(ready, Ok(200));
 
+    // An oversized client request id is neither echoed nor logged.
+    let long_id = "x".repeat(8000);
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(conn, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nx-request-id: {long_id}\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(!answer.contains(&long_id[..200]), "echoed: {answer:.300}");
+
     sigterm(&server.child);
     let status = wait_with_timeout(&mut server.child, Duration::from_secs(30)).expect("exits after SIGTERM");
     assert_eq!(status.code(), Some(0), "clean exit after SIGTERM");
     let logs: Vec<String> = server.logs.try_iter().collect();
+    assert!(!logs.iter().any(|l| l.contains(&long_id[..200])), "the client's 8,000-character id was logged");
     assert!(logs.iter().any(|l| l.contains("shutdown requested")), "{logs:#?}");
     for line in &logs {
         let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));

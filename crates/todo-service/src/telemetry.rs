@@ -53,12 +53,36 @@ fn log_filter(rust_log: Option<&str>, default_filter: &str) -> Targets {
     default_filter.parse().unwrap_or_else(|_| Targets::new().with_default(Level::INFO))
 }
 
-/// Gives every request an id (kept when the client sends `x-request-id`), logs
-/// it in a span around the request, hides credentials from the logs, and returns
-/// the id in the response.
+/// The longest client-sent request id kept. A UUID is 36 characters; trace ids
+/// of common tracers fit easily.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// A client's `x-request-id` worth keeping: 1 to [`MAX_REQUEST_ID_LEN`]
+/// characters of `[A-Za-z0-9._:-]`. Anything else would be echoed, logged on
+/// every line and forwarded to the API as the client wrote it.
+pub fn is_usable_request_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&id.len())
+        && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+/// Drops every `x-request-id` value unless there is exactly one and it is usable,
+/// so that `SetRequestIdLayer` generates one instead.
+fn drop_unusable_request_id<B>(mut req: Request<B>) -> Request<B> {
+    let mut ids = req.headers().get_all(&REQUEST_ID).iter();
+    let keep = matches!((ids.next(), ids.next()), (Some(id), None) if is_usable_request_id(id.as_bytes()));
+    if !keep {
+        req.headers_mut().remove(&REQUEST_ID);
+    }
+    req
+}
+
+/// Gives every request an id (kept when the client sends a usable
+/// `x-request-id`, see [`is_usable_request_id`]), logs it in a span around the
+/// request, hides credentials from the logs, and returns the id in the response.
 pub fn with_request_tracing(router: Router) -> Router {
     router.layer(
         ServiceBuilder::new()
+            .map_request(drop_unusable_request_id)
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
             .layer(
@@ -76,6 +100,32 @@ pub fn with_request_tracing(router: Router) -> Router {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_short_printable_request_ids_are_usable() {
+        for ok in ["a", "abc-123", "trace.42:span_7", "0f8c2e4a-9d1b-4c3e-8f2a-1b2c3d4e5f60", &"z".repeat(128)] {
+            assert!(is_usable_request_id(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["", "has space", "a/b", "<script>", "tab\t", "é", &"z".repeat(129), &"x".repeat(8000)] {
+            assert!(!is_usable_request_id(bad.as_bytes()), "{bad:.20}");
+        }
+    }
+
+    #[test]
+    fn unusable_or_repeated_request_ids_are_dropped() {
+        let with = |ids: &[&str]| {
+            let mut req = Request::builder();
+            for id in ids {
+                req = req.header(&REQUEST_ID, *id);
+            }
+            let req = drop_unusable_request_id(req.body(()).unwrap());
+            req.headers().get_all(&REQUEST_ID).iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(with(&["abc-123"]), ["abc-123"]);
+        assert!(with(&["has space"]).is_empty());
+        assert!(with(&["abc", "def"]).is_empty());
+        assert!(with(&[]).is_empty());
+    }
     use tracing::level_filters::LevelFilter;
 
     fn level(t: &Targets, target: &str) -> LevelFilter {

@@ -569,3 +569,51 @@ async fn sign_in_throttling_sees_the_browsers_address() {
     assert_eq!(status, 200);
     assert!(page.contains("Your tasks"), "the owner signs in from elsewhere: {page}");
 }
+
+/// The request id a visitor sends is echoed and forwarded to the API only when
+/// it is a short printable token; otherwise the web service uses its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_ids_are_forwarded_only_when_short_and_printable() {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let backend = {
+        let seen = seen.clone();
+        let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap| {
+            let seen = seen.clone();
+            async move {
+                let id = headers.get("x-request-id").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+                seen.lock().unwrap().push(id);
+                (axum::http::StatusCode::UNAUTHORIZED, [("content-type", "application/problem+json")], "{}")
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    };
+    let web = common::spawn_web(&backend, &[]).await;
+    let c = browser(true);
+    let page = c.get(format!("{}/sign-in", web.base)).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&page);
+    let sign_in = |id: String| {
+        let req = c.post(format!("{}/sign-in", web.base)).header("x-request-id", id).form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "a@example.com"),
+            ("password", "correct horse"),
+        ]);
+        let seen = seen.clone();
+        async move {
+            let res = req.send().await.unwrap();
+            let echoed = res.headers()["x-request-id"].to_str().unwrap().to_string();
+            let forwarded = seen.lock().unwrap().pop().expect("the sign-in reached the API");
+            (echoed, forwarded)
+        }
+    };
+    assert_eq!(sign_in("trace-42".into()).await, ("trace-42".into(), "trace-42".into()));
+    for bad in ["x".repeat(8000), "two words".into(), "a".repeat(129)] {
+        let (echoed, forwarded) = sign_in(bad.clone()).await;
+        assert!(echoed != bad, "{bad:.20}... (length {}) was echoed", bad.len());
+        assert!(!echoed.is_empty() && echoed.len() <= 128, "{echoed:.200}");
+        assert!(forwarded == echoed, "the API got {forwarded:.200}, not the id the web service returned");
+    }
+}

@@ -61,7 +61,10 @@ async fn openapi_json() {}
     responses(
         (status = 200, description = "The JSON-RPC response", content_type = "application/json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Host name not allowed (MCP_ALLOWED_HOSTS)"),
+        (status = 400, description = "A body that is not a JSON-RPC message (JSON-RPC parse error or invalid request)", content_type = "application/json"),
+        (status = 403, description = "Host, or a browser's Origin, not allowed (MCP_ALLOWED_HOSTS): `host_not_allowed`, `origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Accept does not list both application/json and text/event-stream", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Content-Type is not application/json", body = Problem, content_type = "application/problem+json"),
     ))]
 #[allow(dead_code)] // documents the route crate::mcp serves
 async fn mcp_endpoint() {}
