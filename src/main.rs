@@ -79,6 +79,8 @@ async fn run() -> anyhow::Result<()> {
         request_timeout_secs: cfg.request_timeout.as_secs().max(1),
         backend_timeout_secs: cfg.request_timeout.as_secs().max(1),
         shutdown_timeout_secs: cfg.shutdown_timeout.as_secs(),
+        // Unused: this process serves the web router itself, with the API's limits.
+        connections: cli.api.connections.clone(),
     };
     let web = todo_web::router(todo_web::WebState::new(&web_args.resolve()?));
 
@@ -95,7 +97,7 @@ async fn run() -> anyhow::Result<()> {
     println!(
         "todo-app is running on http://{addr}  (web UI at /, API at /api, MCP at /mcp; data: {database}; Ctrl-C stops it)"
     );
-    todo_api::app::serve(listener, app, api_state, cfg.shutdown_timeout, shutdown_signal()).await
+    todo_api::app::serve(listener, app, api_state, cfg.connections, cfg.shutdown_timeout, shutdown_signal()).await
 }
 
 /// A random signing secret kept in `<data_dir>/auth-secret` (mode 0600), created on

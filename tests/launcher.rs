@@ -19,12 +19,17 @@ impl Drop for Launched {
 }
 
 fn launch(data_dir: &std::path::Path) -> Launched {
+    launch_with(data_dir, &[])
+}
+
+fn launch_with(data_dir: &std::path::Path, extra: &[&str]) -> Launched {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_todo-app"));
     for var in ["DATABASE_URL", "BETTER_AUTH_SECRET", "APP_ENV", "PORT", "HOST", "LLM_PROVIDER", "OPENAI_API_KEY"] {
         cmd.env_remove(var);
     }
     let mut child = cmd
         .args(["--port", "0", "--data-dir", data_dir.to_str().unwrap(), "--log-format", "json"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -94,5 +99,25 @@ async fn one_port_serves_web_api_and_mcp_and_sign_ins_survive_a_restart() {
     assert_eq!(tasks[0]["title"], "Water the plants");
     let mode = std::fs::metadata(dir.join("auth-secret")).unwrap();
     assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777, 0o600);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The launcher serves with the API's connection limits: a connection that never
+/// finishes its request head is closed, and the pages are still served.
+#[tokio::test]
+async fn stalled_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = std::env::temp_dir().join(format!("todo-launcher-stall-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let app = launch_with(&dir, &["--header-read-timeout-secs", "1"]);
+    let mut stalled = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    stalled.write_all(b"GET /sign-in HT").await.unwrap();
+    let mut buf = [0u8; 256];
+    // Generous: bounds a hang, does not measure the timeout.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(60), stalled.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "the stalled connection was not closed: {read:?}");
+    let page = reqwest::get(format!("{}/sign-in", app.base)).await.unwrap();
+    assert_eq!(page.status(), 200);
+    drop(app);
     let _ = std::fs::remove_dir_all(&dir);
 }

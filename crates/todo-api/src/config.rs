@@ -190,6 +190,10 @@ pub struct ApiArgs {
     /// browser request whose Origin names a host not in this list.
     #[arg(long, env = "MCP_ALLOWED_HOSTS")]
     pub mcp_allowed_hosts: Option<String>,
+
+    // --- connections (header-read and keep-alive timeouts, connection cap) ---
+    #[command(flatten)]
+    pub connections: todo_service::ConnectionArgs,
 }
 
 /// A fatal configuration problem, printed as one line.
@@ -236,6 +240,7 @@ pub struct ApiConfig {
     pub request_timeout: Duration,
     pub shutdown_timeout: Duration,
     pub mcp: crate::mcp::McpOptions,
+    pub connections: todo_service::ConnectionLimits,
 }
 
 /// The assistant's resolved settings; `provider: None` is the built-in interpreter.
@@ -345,6 +350,7 @@ impl ApiArgs {
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
             mcp: crate::mcp::McpOptions { allowed_hosts: mcp_allowed_hosts },
+            connections: self.connections.resolve().map_err(ConfigError)?,
         })
     }
 }

@@ -39,6 +39,9 @@ fn help_lists_every_setting_with_its_environment_variable() {
         "DATABASE_MAX_CONNECTIONS",
         "DATABASE_ACQUIRE_TIMEOUT_MS",
         "TASK_CACHE_MB",
+        "HEADER_READ_TIMEOUT_SECS",
+        "KEEP_ALIVE_TIMEOUT_SECS",
+        "MAX_CONNECTIONS",
     ] {
         assert!(help.contains(&format!("[env: {env}")), "--help does not mention {env}:\n{help}");
     }

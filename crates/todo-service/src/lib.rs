@@ -1,6 +1,7 @@
 //! What the API and the web service share as HTTP services: their environment
 //! and log-format settings, logging with a request id on every line, per-route
-//! HTTP metrics, serving with a graceful, bounded shutdown, and the binaries'
+//! HTTP metrics, serving HTTP/1.1 with header-read and keep-alive timeouts, a
+//! connection cap and a graceful, bounded shutdown, and the binaries'
 //! shared start-up (`healthcheck`, configuration errors).
 
 mod binary;
@@ -10,7 +11,7 @@ mod telemetry;
 
 pub use binary::{HealthcheckArgs, Server, config_or_exit, run_server};
 pub use metrics::{HttpMetrics, track_requests};
-pub use serve::{serve, shutdown_signal};
+pub use serve::{ConnectionArgs, ConnectionLimits, serve, shutdown_signal};
 pub use telemetry::{REQUEST_ID, init_logging, with_request_tracing};
 
 /// `APP_ENV`.

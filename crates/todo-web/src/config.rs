@@ -53,6 +53,10 @@ pub struct WebArgs {
     /// Seconds to let in-flight requests finish after SIGTERM.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
     pub shutdown_timeout_secs: u64,
+
+    // --- connections (header-read and keep-alive timeouts, connection cap) ---
+    #[command(flatten)]
+    pub connections: todo_service::ConnectionArgs,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +65,8 @@ pub enum ConfigError {
     BackendUrl(String),
     #[error("{0} must be at least 1 second")]
     ZeroTimeout(&'static str),
+    #[error("{0}")]
+    Connections(String),
 }
 
 /// Validated configuration.
@@ -75,6 +81,7 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     pub backend_timeout: Duration,
     pub shutdown_timeout: Duration,
+    pub connections: todo_service::ConnectionLimits,
 }
 
 impl WebArgs {
@@ -101,6 +108,7 @@ impl WebArgs {
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             backend_timeout: Duration::from_secs(self.backend_timeout_secs),
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+            connections: self.connections.resolve().map_err(ConfigError::Connections)?,
         })
     }
 }

@@ -93,3 +93,22 @@ async fn failed_api_calls_are_logged_without_the_users_query() {
         .find(|v| v["fields"]["path"] == "/api/someone/tasks");
     assert!(tasks_call.is_some(), "no warning names the API path:\n{}", lines.join("\n"));
 }
+
+#[test]
+fn help_lists_the_connection_limits_with_their_environment_variables() {
+    let out = Command::new(env!("CARGO_BIN_EXE_todo-web")).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for env in ["HEADER_READ_TIMEOUT_SECS", "KEEP_ALIVE_TIMEOUT_SECS", "MAX_CONNECTIONS", "BACKEND_URL"] {
+        assert!(help.contains(&format!("[env: {env}")), "--help does not mention {env}:\n{help}");
+    }
+}
+
+#[test]
+fn zero_connection_limits_stop_the_start_with_one_line() {
+    let out = Command::new(env!("CARGO_BIN_EXE_todo-web")).arg("--max-connections=0").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("MAX_CONNECTIONS"), "{err}");
+}

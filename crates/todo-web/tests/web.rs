@@ -644,3 +644,19 @@ async fn missing_tasks_are_reported_as_not_found() {
     assert_eq!(status, 404);
     assert!(page.contains(r#"id="error-heading""#), "{page}");
 }
+
+/// HEADER_READ_TIMEOUT_SECS reaches the web's serve loop: a connection that
+/// never finishes its request head is closed, and the service keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let web = common::spawn_web(&common::dead_backend().await, &["--header-read-timeout-secs=1"]).await;
+    let mut stalled = tokio::net::TcpStream::connect(web.base.trim_start_matches("http://")).await.unwrap();
+    stalled.write_all(b"GET /sign-in HTTP/1.1\r\nHo").await.unwrap();
+    let mut buf = [0u8; 256];
+    // Generous: bounds a hang, does not measure the timeout.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(60), stalled.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "the stalled connection was not closed: {read:?}");
+    let res = browser(false).get(format!("{}/healthz", web.base)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
