@@ -26,12 +26,17 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, auth: Authenticator, cfg: &ApiConfig) -> AppState {
+        AppState::with_metrics(store, auth, cfg, Metrics::new())
+    }
+
+    /// With metrics that may hold more than the API's (see [`Metrics::registry_mut`]).
+    pub fn with_metrics(store: Store, auth: Authenticator, cfg: &ApiConfig, metrics: Metrics) -> AppState {
         let a = &cfg.assistant;
         AppState {
             store,
             task_json: Arc::new(TaskJsonCache::new(cfg.task_cache_bytes)),
             auth,
-            metrics: Arc::new(Metrics::new()),
+            metrics: Arc::new(metrics),
             shutting_down: Arc::new(AtomicBool::new(false)),
             sign_in_max_failures: cfg.sign_in_max_failures,
             assistant: todo_agent::Assistant::new(
