@@ -6,10 +6,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use axum::Router;
+use axum::extract::{MatchedPath, Request};
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use todo_api::app::{HttpOptions, open_store};
 use todo_api::{ApiArgs, shutdown_signal, telemetry};
+use tower::ServiceExt;
 
 /// todo-app on your machine: the web app, its REST API and MCP server in one
 /// process, data in an SQLite file under ./data. Takes the same settings as the
@@ -63,7 +65,13 @@ async fn run() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(cfg.addr).await?;
     let addr = listener.local_addr()?;
     let store = open_store(&cfg).await?;
-    let api_state = todo_api::state::AppState::new(store, todo_auth::Authenticator::new(cfg.auth.clone()), &cfg);
+    // One registry for both, served at /metrics by the API: the web's HTTP series
+    // join the API's families instead of repeating them in a second exposition.
+    let mut metrics = todo_api::metrics::Metrics::new();
+    let http_metrics = metrics.http.clone();
+    let web_metrics = todo_web::metrics::Metrics::in_registry(metrics.registry_mut(), http_metrics);
+    let api_state =
+        todo_api::state::AppState::with_metrics(store, todo_auth::Authenticator::new(cfg.auth.clone()), &cfg, metrics);
     let api = todo_api::app::router(
         api_state.clone(),
         &HttpOptions { frontend_url: None, request_timeout: cfg.request_timeout, mcp: cfg.mcp.clone() },
@@ -81,23 +89,32 @@ async fn run() -> anyhow::Result<()> {
         backend_timeout_secs: cfg.request_timeout.as_secs().max(1),
         shutdown_timeout_secs: cfg.shutdown_timeout.as_secs(),
         trusted_proxies: cli.api.trusted_proxies.clone(),
+        // Unused: this process serves the web router itself, with the API's limits.
+        connections: cli.api.connections.clone(),
     };
-    let web = todo_web::router(todo_web::WebState::new(&web_args.resolve()?));
+    let web = todo_web::router(todo_web::WebState::with_metrics(&web_args.resolve()?, web_metrics));
 
     // Same layout as the Ingress. Readiness is the API's: it checks the database,
-    // and the web UI is served by this very process.
-    // (`into_service`: axum refuses a bare Router in `route_service`, which would strip nothing here.)
+    // and the web UI is served by this very process. So is /metrics: it renders
+    // the one registry, with the pool and cache gauges only the API can read.
+    // The outer route's MatchedPath is dropped: the API router would append its
+    // own to it ("/api/{*rest}/api/..."), and its metrics count by route template.
+    let api = api.map_request(|mut req: Request| {
+        req.extensions_mut().remove::<MatchedPath>();
+        req
+    });
     let app = Router::new()
-        .route_service("/api/{*rest}", api.clone().into_service::<axum::body::Body>())
-        .route_service("/mcp", api.clone().into_service::<axum::body::Body>())
-        .route_service("/readyz", api.into_service::<axum::body::Body>())
+        .route_service("/api/{*rest}", api.clone())
+        .route_service("/mcp", api.clone())
+        .route_service("/readyz", api.clone())
+        .route_service("/metrics", api)
         .fallback_service(web);
 
     let database = todo_store::redact(&cfg.database_url);
     println!(
         "todo-app is running on http://{addr}  (web UI at /, API at /api, MCP at /mcp; data: {database}; Ctrl-C stops it)"
     );
-    todo_api::app::serve(listener, app, api_state, cfg.shutdown_timeout, shutdown_signal()).await
+    todo_api::app::serve(listener, app, api_state, cfg.connections, cfg.shutdown_timeout, shutdown_signal()).await
 }
 
 /// A random signing secret kept in `<data_dir>/auth-secret` (mode 0600), created on

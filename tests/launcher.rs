@@ -19,12 +19,17 @@ impl Drop for Launched {
 }
 
 fn launch(data_dir: &std::path::Path) -> Launched {
+    launch_with(data_dir, &[])
+}
+
+fn launch_with(data_dir: &std::path::Path, extra: &[&str]) -> Launched {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_todo-app"));
     for var in ["DATABASE_URL", "BETTER_AUTH_SECRET", "APP_ENV", "PORT", "HOST", "LLM_PROVIDER", "OPENAI_API_KEY"] {
         cmd.env_remove(var);
     }
     let mut child = cmd
         .args(["--port", "0", "--data-dir", data_dir.to_str().unwrap(), "--log-format", "json"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -94,5 +99,97 @@ async fn one_port_serves_web_api_and_mcp_and_sign_ins_survive_a_restart() {
     assert_eq!(tasks[0]["title"], "Water the plants");
     let mode = std::fs::metadata(dir.join("auth-secret")).unwrap();
     assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777, 0o600);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The launcher serves with the API's connection limits: a connection that never
+/// finishes its request head is closed, and the pages are still served.
+#[tokio::test]
+async fn stalled_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = std::env::temp_dir().join(format!("todo-launcher-stall-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let app = launch_with(&dir, &["--header-read-timeout-secs", "1"]);
+    let mut stalled = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    stalled.write_all(b"GET /sign-in HT").await.unwrap();
+    let mut buf = [0u8; 256];
+    // Generous: bounds a hang, does not measure the timeout.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(60), stalled.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "the stalled connection was not closed: {read:?}");
+    let page = reqwest::get(format!("{}/sign-in", app.base)).await.unwrap();
+    assert_eq!(page.status(), 200);
+    drop(app);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One /metrics for the one process: the web routes, the API and MCP routes, the
+/// database pool and the task JSON cache, each family declared once.
+#[tokio::test]
+async fn metrics_cover_web_api_and_mcp_in_one_exposition() {
+    let dir = std::env::temp_dir().join(format!("todo-launcher-metrics-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let app = launch(&dir);
+    let b = &app.base;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    assert_eq!(http.get(format!("{b}/sign-in")).send().await.unwrap().status(), 200);
+    let signed_up: Value = http
+        .post(format!("{b}/api/auth/sign-up"))
+        .json(&json!({"email": "metrics@example.com", "password": "local password", "name": "M"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (token, id) = (signed_up["token"].as_str().unwrap(), signed_up["user"]["id"].as_str().unwrap());
+    let created = http
+        .post(format!("{b}/api/{id}/tasks"))
+        .bearer_auth(token)
+        .json(&json!({"title": "Count me"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let list = http.get(format!("{b}/api/{id}/tasks")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(list.status(), 200);
+    assert_eq!(http.post(format!("{b}/mcp")).send().await.unwrap().status(), 401);
+
+    let res = http.get(format!("{b}/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+    let text = res.text().await.unwrap();
+    for series in [
+        r#"route="/sign-in""#,
+        r#"route="/api/auth/sign-up""#,
+        r#"route="/api/{user_id}/tasks""#,
+        r#"route="/mcp""#,
+        "db_pool_connections ",
+        "db_pool_max_connections ",
+        r#"task_json_cache_pages_total{result="miss"}"#,
+        "task_json_cache_bytes ",
+        "# TYPE backend_requests counter",
+        "http_requests_in_flight ",
+    ] {
+        assert!(text.contains(series), "no {series} in /metrics:\n{text}");
+    }
+    // A valid exposition: every family declared once, before its samples, and one EOF at the end.
+    let mut declared = std::collections::HashSet::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ").or_else(|| line.strip_prefix("# TYPE ")) {
+            let key = (line[..6].to_string(), rest.split_whitespace().next().unwrap().to_string());
+            assert!(declared.insert(key.clone()), "{key:?} declared twice:\n{text}");
+        } else if !line.starts_with('#') {
+            let name = line.split(['{', ' ']).next().unwrap();
+            let family = ["_total", "_bucket", "_sum", "_count", "_created"]
+                .iter()
+                .find_map(|s| name.strip_suffix(s))
+                .filter(|f| declared.contains(&("# TYPE".to_string(), f.to_string())))
+                .unwrap_or(name);
+            assert!(declared.contains(&("# TYPE".to_string(), family.to_string())), "{name} has no TYPE:\n{text}");
+        }
+    }
+    assert_eq!(text.lines().filter(|l| *l == "# EOF").count(), 1);
+    assert_eq!(text.lines().last(), Some("# EOF"));
+    drop(app);
     let _ = std::fs::remove_dir_all(&dir);
 }

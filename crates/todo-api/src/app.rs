@@ -112,6 +112,7 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     state: AppState,
     router: Router,
+    connections: todo_service::ConnectionLimits,
     shutdown_timeout: Duration,
 }
 
@@ -129,7 +130,13 @@ impl Application {
         );
         let listener =
             tokio::net::TcpListener::bind(cfg.addr).await.with_context(|| format!("cannot listen on {}", cfg.addr))?;
-        Ok(Application { listener, state, router, shutdown_timeout: cfg.shutdown_timeout })
+        Ok(Application {
+            listener,
+            state,
+            router,
+            connections: cfg.connections,
+            shutdown_timeout: cfg.shutdown_timeout,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -143,7 +150,7 @@ impl Application {
     /// Serves until `shutdown` resolves, then turns readiness off, lets in-flight
     /// requests finish for up to the shutdown timeout, and closes the pool.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        serve(self.listener, self.router, self.state, self.shutdown_timeout, shutdown).await
+        serve(self.listener, self.router, self.state, self.connections, self.shutdown_timeout, shutdown).await
     }
 }
 
@@ -153,11 +160,13 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     state: AppState,
+    connections: todo_service::ConnectionLimits,
     shutdown_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let flag = state.clone();
-    todo_service::serve(listener, router, shutdown_timeout, shutdown, move || flag.begin_shutdown()).await?;
+    todo_service::serve(listener, router, connections, shutdown_timeout, shutdown, move || flag.begin_shutdown())
+        .await?;
     let _ = tokio::time::timeout(Duration::from_secs(2), state.store.close()).await;
     Ok(())
 }

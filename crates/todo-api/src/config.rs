@@ -246,6 +246,9 @@ pub struct ApiArgs {
         value_parser = clap::builder::BoolishValueParser::new(),
     )]
     pub auth_jwks_accept_any_issuer_and_audience: bool,
+    // --- connections (header-read and keep-alive timeouts, connection cap) ---
+    #[command(flatten)]
+    pub connections: todo_service::ConnectionArgs,
 }
 
 /// A fatal configuration problem, printed as one line.
@@ -297,6 +300,7 @@ pub struct ApiConfig {
     /// How long a replica trusts its last look at a session (0: not at all).
     pub session_cache_ttl: Duration,
     pub session_cache_capacity: u64,
+    pub connections: todo_service::ConnectionLimits,
 }
 
 /// Limits on sign-in and sign-up attempts (see `routes::auth`).
@@ -452,6 +456,7 @@ impl ApiArgs {
             mcp: crate::mcp::McpOptions { allowed_hosts: mcp_allowed_hosts },
             session_cache_ttl: Duration::from_millis(self.session_cache_ttl_ms),
             session_cache_capacity: self.session_cache_capacity,
+            connections: self.connections.resolve().map_err(ConfigError)?,
         })
     }
 }

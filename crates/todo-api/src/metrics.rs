@@ -48,6 +48,13 @@ impl Metrics {
         Metrics { registry, http, pool_size, pool_idle, pool_max, task_cache_pages, task_cache_bytes, session_checks }
     }
 
+    /// The registry, to add another service's metrics before the state is built:
+    /// the all-in-one launcher serves the web UI's metrics in this one exposition
+    /// (a second registry would repeat the HTTP families' HELP and TYPE lines).
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
     /// Counts one task list page looked up in the task JSON cache.
     pub fn task_cache_page(&self, hit: bool) {
         self.task_cache_pages.get_or_create(&[("result", if hit { "hit" } else { "miss" })]).inc();

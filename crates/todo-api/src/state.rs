@@ -32,8 +32,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, auth: Authenticator, cfg: &ApiConfig) -> AppState {
+        AppState::with_metrics(store, auth, cfg, Metrics::new())
+    }
+
+    /// With metrics that may hold more than the API's (see [`Metrics::registry_mut`]).
+    pub fn with_metrics(store: Store, auth: Authenticator, cfg: &ApiConfig, metrics: Metrics) -> AppState {
         let a = &cfg.assistant;
-        let metrics = Arc::new(Metrics::new());
+        let metrics = Arc::new(metrics);
         let sessions =
             SessionCache::new(cfg.session_cache_ttl, cfg.session_cache_capacity, metrics.session_checks.clone());
         AppState {

@@ -214,3 +214,28 @@ async fn client_request_ids_are_kept_only_when_short_and_printable() {
         assert!(uuid::Uuid::parse_str(&got).is_ok(), "a generated id instead of {replaced:.20}: {got}");
     }
 }
+
+/// HEADER_READ_TIMEOUT_SECS reaches the API's serve loop: a connection that
+/// never finishes its request head is closed; the limits are checked at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_connections_are_closed_and_bad_connection_limits_stop_the_start() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_with(Db::Sqlite, &["--header-read-timeout-secs=1"]).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled.write_all(b"GET /healthz HT").await.unwrap();
+    let mut buf = [0u8; 256];
+    // Generous: bounds a hang, does not measure the timeout.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(60), stalled.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "the stalled connection was not closed: {read:?}");
+    assert_eq!(app.req(Method::GET, "/healthz").send().await.unwrap().status(), StatusCode::OK);
+
+    for (flag, name) in [
+        ("--header-read-timeout-secs=0", "HEADER_READ_TIMEOUT_SECS"),
+        ("--keep-alive-timeout-secs=0", "KEEP_ALIVE_TIMEOUT_SECS"),
+        ("--max-connections=0", "MAX_CONNECTIONS"),
+    ] {
+        let err = common::args("sqlite://x.db", &[flag]).resolve().err().unwrap_or_else(|| panic!("{flag} accepted"));
+        assert!(err.to_string().contains(name), "{flag}: {err}");
+    }
+}

@@ -39,6 +39,9 @@ fn help_lists_every_setting_with_its_environment_variable() {
         "DATABASE_MAX_CONNECTIONS",
         "DATABASE_ACQUIRE_TIMEOUT_MS",
         "TASK_CACHE_MB",
+        "HEADER_READ_TIMEOUT_SECS",
+        "KEEP_ALIVE_TIMEOUT_SECS",
+        "MAX_CONNECTIONS",
     ] {
         assert!(help.contains(&format!("[env: {env}")), "--help does not mention {env}:\n{help}");
     }
@@ -146,12 +149,22 @@ fn healthcheck_subcommand_and_sigterm() {
     conn.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(!answer.contains(&long_id[..200]), "echoed: {answer:.300}");
+    // Nor is a query string, which carries what users search for.
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(
+        conn,
+        "GET /api/someone/tasks?q=secret-search-words HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    conn.read_to_string(&mut String::new()).unwrap();
 
     sigterm(&server.child);
     let status = wait_with_timeout(&mut server.child, Duration::from_secs(30)).expect("exits after SIGTERM");
     assert_eq!(status.code(), Some(0), "clean exit after SIGTERM");
     let logs: Vec<String> = server.logs.try_iter().collect();
     assert!(!logs.iter().any(|l| l.contains(&long_id[..200])), "the client's 8,000-character id was logged");
+    assert!(logs.iter().any(|l| l.contains("/api/someone/tasks")), "the request is logged by its path");
+    assert!(!logs.iter().any(|l| l.contains("secret-search-words")), "a query string was logged");
     assert!(logs.iter().any(|l| l.contains("shutdown requested")), "{logs:#?}");
     for line in &logs {
         let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));

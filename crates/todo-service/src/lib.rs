@@ -1,8 +1,9 @@
 //! What the API and the web service share as HTTP services: their environment
 //! and log-format settings, logging with a request id on every line, per-route
-//! HTTP metrics, serving with a graceful, bounded shutdown, and the binaries'
-//! shared start-up (`healthcheck`, configuration errors), and the client's
-//! address behind trusted proxies.
+//! HTTP metrics, serving HTTP/1.1 with header-read and keep-alive timeouts, a
+//! connection cap and a graceful, bounded shutdown, the binaries' shared
+//! start-up (`healthcheck`, configuration errors), and the client's address
+//! behind trusted proxies.
 
 mod allocator;
 mod binary;
@@ -15,7 +16,7 @@ pub use allocator::return_large_allocations_to_the_os;
 pub use binary::{HealthcheckArgs, Server, config_or_exit, run_server};
 pub use client_addr::{DEFAULT_TRUSTED_PROXIES, TrustedProxies, throttle_key};
 pub use metrics::{HttpMetrics, track_requests};
-pub use serve::{serve, shutdown_signal};
+pub use serve::{ConnectionArgs, ConnectionLimits, serve, shutdown_signal};
 pub use telemetry::{REQUEST_ID, init_logging, with_request_tracing};
 
 /// `APP_ENV`.

@@ -113,7 +113,9 @@ impl Backend {
             Err(e) => {
                 self.metrics.backend_call("unavailable");
                 let what = if e.is_timeout() { "timed out" } else { "unreachable" };
-                tracing::warn!(error = %e, "API {what}");
+                // The URL's query carries what the user typed (a search): log the path only.
+                let path = e.url().map(|u| u.path().to_string()).unwrap_or_default();
+                tracing::warn!(error = %e.without_url(), path, "API {what}");
                 return Err(BackendError::Unavailable(format!("API {what}")));
             }
         };
@@ -147,7 +149,9 @@ impl Backend {
 
     async fn json<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, BackendError> {
         let res = self.send(req).await?;
-        res.json::<T>().await.map_err(|e| BackendError::Unavailable(format!("unexpected API response: {e}")))
+        res.json::<T>()
+            .await
+            .map_err(|e| BackendError::Unavailable(format!("unexpected API response: {}", e.without_url())))
     }
 
     pub async fn sign_up(
@@ -175,8 +179,10 @@ impl Backend {
         let res = self.send(self.request(caller, Method::GET, "/api/{me}/tasks").query(query)).await?;
         let total =
             res.headers().get("x-total-count").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(-1);
-        let tasks: Vec<Task> =
-            res.json().await.map_err(|e| BackendError::Unavailable(format!("unexpected API response: {e}")))?;
+        let tasks: Vec<Task> = res
+            .json()
+            .await
+            .map_err(|e| BackendError::Unavailable(format!("unexpected API response: {}", e.without_url())))?;
         let total = if total < 0 { tasks.len() as i64 } else { total };
         Ok((tasks, total))
     }

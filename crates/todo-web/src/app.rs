@@ -86,6 +86,7 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     state: WebState,
     router: Router,
+    connections: todo_service::ConnectionLimits,
     shutdown_timeout: Duration,
 }
 
@@ -95,7 +96,13 @@ impl Application {
         let router = router(state.clone());
         let listener =
             tokio::net::TcpListener::bind(cfg.addr).await.with_context(|| format!("cannot listen on {}", cfg.addr))?;
-        Ok(Application { listener, state, router, shutdown_timeout: cfg.shutdown_timeout })
+        Ok(Application {
+            listener,
+            state,
+            router,
+            connections: cfg.connections,
+            shutdown_timeout: cfg.shutdown_timeout,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -109,8 +116,9 @@ impl Application {
     /// Serves until `shutdown` resolves, then turns readiness off and lets
     /// in-flight requests finish for up to the shutdown timeout.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Application { listener, state, router, shutdown_timeout } = self;
-        todo_service::serve(listener, router, shutdown_timeout, shutdown, move || state.begin_shutdown()).await
+        let Application { listener, state, router, connections, shutdown_timeout } = self;
+        todo_service::serve(listener, router, connections, shutdown_timeout, shutdown, move || state.begin_shutdown())
+            .await
     }
 }
 

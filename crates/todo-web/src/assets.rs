@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use axum::extract::Path;
+use crate::extract::PagePath;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -47,7 +47,7 @@ pub fn url(name: &str) -> String {
     }
 }
 
-pub async fn serve(Path(file): Path<String>, headers: HeaderMap) -> Response {
+pub async fn serve(PagePath(file): PagePath<String>, headers: HeaderMap) -> Response {
     let Some((asset, immutable)) = all().iter().find_map(|a| {
         if a.hashed == file {
             Some((a, true))

@@ -59,6 +59,9 @@ pub struct WebArgs {
     /// on to the API, which throttles sign-ins by it (and must trust this service).
     #[arg(long, env = "TRUSTED_PROXIES", default_value = todo_service::DEFAULT_TRUSTED_PROXIES)]
     pub trusted_proxies: String,
+    // --- connections (header-read and keep-alive timeouts, connection cap) ---
+    #[command(flatten)]
+    pub connections: todo_service::ConnectionArgs,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +72,8 @@ pub enum ConfigError {
     ZeroTimeout(&'static str),
     #[error("TRUSTED_PROXIES: {0}")]
     TrustedProxies(String),
+    #[error("{0}")]
+    Connections(String),
 }
 
 /// Validated configuration.
@@ -84,6 +89,7 @@ pub struct WebConfig {
     pub backend_timeout: Duration,
     pub shutdown_timeout: Duration,
     pub trusted_proxies: todo_service::TrustedProxies,
+    pub connections: todo_service::ConnectionLimits,
 }
 
 impl WebArgs {
@@ -111,6 +117,7 @@ impl WebArgs {
             backend_timeout: Duration::from_secs(self.backend_timeout_secs),
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
             trusted_proxies: self.trusted_proxies.parse().map_err(ConfigError::TrustedProxies)?,
+            connections: self.connections.resolve().map_err(ConfigError::Connections)?,
         })
     }
 }

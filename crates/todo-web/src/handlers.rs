@@ -3,11 +3,11 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{Path, Query, State};
+use axum::Json;
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Form, Json};
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use futures::StreamExt;
 use serde::Deserialize;
@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use todo_domain::{ChatResponse, ToolCallRecord};
 
 use crate::api::BackendError;
+use crate::extract::{PageForm, PagePath, PageQuery};
 use crate::session::{Ctx, Session};
 use crate::state::WebState;
 use crate::views::{self, AccountForm, ChatView, FormErrors, ListQuery, PAGE_SIZE, TaskForm, TasksView};
@@ -23,6 +24,8 @@ use crate::views::{self, AccountForm, ChatView, FormErrors, ListQuery, PAGE_SIZE
 #[derive(Debug)]
 pub enum PageError {
     Backend(BackendError),
+    /// A request this service cannot read (a malformed form or query string).
+    BadRequest(&'static str),
     Csrf,
     NotFound,
     SignIn,
@@ -60,6 +63,9 @@ impl IntoResponse for PageError {
                     false,
                 ),
             ),
+            PageError::BadRequest(message) => {
+                html(StatusCode::BAD_REQUEST, views::error_page(&ctx, "That did not work", message, false))
+            }
             PageError::NotFound => html(
                 StatusCode::NOT_FOUND,
                 views::error_page(&ctx, "Not found", "There is nothing here. It may have been deleted.", false),
@@ -133,7 +139,7 @@ fn with_pre_session(ctx: &Ctx, mut res: Response) -> Response {
     res
 }
 
-pub async fn sign_in_page(mut ctx: Ctx, Query(q): Query<SignInQuery>) -> Response {
+pub async fn sign_in_page(mut ctx: Ctx, PageQuery(q): PageQuery<SignInQuery>) -> Response {
     if ctx.session.is_some() {
         return redirect("/tasks");
     }
@@ -185,7 +191,7 @@ fn errors_from(e: &BackendError) -> FormErrors {
     out
 }
 
-pub async fn sign_in(State(state): State<WebState>, ctx: Ctx, Form(input): Form<AccountInput>) -> PageResult {
+pub async fn sign_in(State(state): State<WebState>, ctx: Ctx, PageForm(input): PageForm<AccountInput>) -> PageResult {
     if !ctx.csrf_ok(&input.csrf) {
         return Err(PageError::Csrf);
     }
@@ -208,7 +214,7 @@ pub async fn sign_in(State(state): State<WebState>, ctx: Ctx, Form(input): Form<
     Ok(html(StatusCode::UNPROCESSABLE_ENTITY, views::sign_in(&ctx, &form, &errors, None)))
 }
 
-pub async fn sign_up(State(state): State<WebState>, ctx: Ctx, Form(input): Form<AccountInput>) -> PageResult {
+pub async fn sign_up(State(state): State<WebState>, ctx: Ctx, PageForm(input): PageForm<AccountInput>) -> PageResult {
     if !ctx.csrf_ok(&input.csrf) {
         return Err(PageError::Csrf);
     }
@@ -234,7 +240,7 @@ pub struct CsrfOnly {
     back: String,
 }
 
-pub async fn sign_out(ctx: Ctx, Form(input): Form<CsrfOnly>) -> PageResult {
+pub async fn sign_out(ctx: Ctx, PageForm(input): PageForm<CsrfOnly>) -> PageResult {
     if ctx.session.is_some() && !ctx.csrf_ok(&input.csrf) {
         return Err(PageError::Csrf);
     }
@@ -298,7 +304,7 @@ async fn load_view(state: &WebState, ctx: &Ctx, query: ListQuery) -> Result<Task
     Ok(view)
 }
 
-pub async fn tasks_page(State(state): State<WebState>, ctx: Ctx, Query(query): Query<ListQuery>) -> PageResult {
+pub async fn tasks_page(State(state): State<WebState>, ctx: Ctx, PageQuery(query): PageQuery<ListQuery>) -> PageResult {
     session(&ctx)?;
     let editing = query.editing();
     let mut view = load_view(&state, &ctx, query).await?;
@@ -347,7 +353,7 @@ fn task_body(f: &TaskForm, offset: FixedOffset, errors: &mut FormErrors, for_edi
     Value::Object(body)
 }
 
-pub async fn create_task(State(state): State<WebState>, ctx: Ctx, Form(form): Form<TaskForm>) -> PageResult {
+pub async fn create_task(State(state): State<WebState>, ctx: Ctx, PageForm(form): PageForm<TaskForm>) -> PageResult {
     signed_in_post(&ctx, &form.csrf)?;
     let mut errors = FormErrors::default();
     let body = task_body(&form, offset_of(&ctx), &mut errors, false);
@@ -374,8 +380,8 @@ pub async fn create_task(State(state): State<WebState>, ctx: Ctx, Form(form): Fo
 pub async fn update_task(
     State(state): State<WebState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(form): Form<TaskForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(form): PageForm<TaskForm>,
 ) -> PageResult {
     signed_in_post(&ctx, &form.csrf)?;
     let mut errors = FormErrors::default();
@@ -383,6 +389,10 @@ pub async fn update_task(
     if errors.is_empty() {
         match state.backend.patch_task(&ctx.caller(), id, &body).await {
             Ok(_) => return Ok(redirect(&back_to(&form.back, |q| q.notice = "saved".into()))),
+            // Nothing to keep the typed edits for: back to the list, which says why.
+            Err(BackendError::NotFound) => {
+                return Ok(redirect(&back_to(&form.back, |q| q.notice = "not-found".into())));
+            }
             Err(e @ BackendError::Invalid { .. }) => errors = errors_from(&e),
             Err(e) => return Err(e.into()),
         }
@@ -395,12 +405,16 @@ pub async fn update_task(
 pub async fn toggle_task(
     State(state): State<WebState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(form): Form<CsrfOnly>,
+    PagePath(id): PagePath<i64>,
+    PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     signed_in_post(&ctx, &form.csrf)?;
-    state.backend.toggle_task(&ctx.caller(), id).await?;
-    Ok(redirect(&back_to(&form.back, |q| q.notice = "toggled".into())))
+    let notice = match state.backend.toggle_task(&ctx.caller(), id).await {
+        Ok(_) => "toggled",
+        Err(BackendError::NotFound) => "not-found",
+        Err(e) => return Err(e.into()),
+    };
+    Ok(redirect(&back_to(&form.back, |q| q.notice = notice.into())))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -412,8 +426,8 @@ pub struct BackQuery {
 pub async fn confirm_delete(
     State(state): State<WebState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
-    Query(q): Query<BackQuery>,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<BackQuery>,
 ) -> PageResult {
     session(&ctx)?;
     let task = state.backend.get_task(&ctx.caller(), id).await?;
@@ -424,15 +438,18 @@ pub async fn confirm_delete(
 pub async fn delete_task(
     State(state): State<WebState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(form): Form<CsrfOnly>,
+    PagePath(id): PagePath<i64>,
+    PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     signed_in_post(&ctx, &form.csrf)?;
-    match state.backend.delete_task(&ctx.caller(), id).await {
-        Ok(()) | Err(BackendError::NotFound) => {}
+    // Another tab or device may have deleted it first; say so rather than
+    // claim this request deleted it.
+    let notice = match state.backend.delete_task(&ctx.caller(), id).await {
+        Ok(()) => "deleted",
+        Err(BackendError::NotFound) => "not-found",
         Err(e) => return Err(e.into()),
-    }
-    Ok(redirect(&back_to(&form.back, |q| q.notice = "deleted".into())))
+    };
+    Ok(redirect(&back_to(&form.back, |q| q.notice = notice.into())))
 }
 
 // ---------------------------------------------------------------- chat
@@ -446,7 +463,7 @@ pub struct ChatForm {
     message: String,
 }
 
-pub async fn chat(State(state): State<WebState>, ctx: Ctx, Form(form): Form<ChatForm>) -> PageResult {
+pub async fn chat(State(state): State<WebState>, ctx: Ctx, PageForm(form): PageForm<ChatForm>) -> PageResult {
     signed_in_post(&ctx, &form.csrf)?;
     let conversation = form.conversation_id.trim().parse::<i64>().ok();
     let error = if form.message.trim().is_empty() {
@@ -518,7 +535,7 @@ fn take_events(buf: &mut String) -> Vec<Event> {
 }
 
 /// The script's chat: the API's event stream, proxied and translated.
-pub async fn chat_stream(State(state): State<WebState>, ctx: Ctx, Form(form): Form<ChatForm>) -> Response {
+pub async fn chat_stream(State(state): State<WebState>, ctx: Ctx, axum::Form(form): axum::Form<ChatForm>) -> Response {
     if !ctx.csrf_ok(&form.csrf) {
         return (StatusCode::FORBIDDEN, Json(json!({"message": "This page has expired. Reload it and try again."})))
             .into_response();
@@ -561,7 +578,7 @@ pub async fn chat_stream(State(state): State<WebState>, ctx: Ctx, Form(form): Fo
                     }
                 }
                 Some(Err(e)) => {
-                    tracing::warn!(error = %e, "chat stream from the API broke off");
+                    tracing::warn!(error = %e.without_url(), "chat stream from the API broke off");
                     let ev = sse_event("error", json!({"message": "The connection to the assistant was lost."}));
                     return Some((futures::stream::iter(vec![ev]), (bytes, buf, true)));
                 }
@@ -581,19 +598,20 @@ pub async fn chat_stream(State(state): State<WebState>, ctx: Ctx, Form(form): Fo
 pub async fn delete_conversation(
     State(state): State<WebState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(form): Form<CsrfOnly>,
+    PagePath(id): PagePath<i64>,
+    PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     signed_in_post(&ctx, &form.csrf)?;
-    match state.backend.delete_conversation(&ctx.caller(), id).await {
-        Ok(()) | Err(BackendError::NotFound) => {}
+    let notice = match state.backend.delete_conversation(&ctx.caller(), id).await {
+        Ok(()) => "conversation-deleted",
+        Err(BackendError::NotFound) => "conversation-not-found",
         Err(e) => return Err(e.into()),
-    }
+    };
     Ok(redirect(&back_to(&form.back, |q| {
         if q.conversation() == Some(id) {
             q.c.clear();
         }
-        q.notice = "conversation-deleted".into();
+        q.notice = notice.into();
     })))
 }
 

@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod assets;
 pub mod config;
+pub mod extract;
 pub mod handlers;
 pub mod metrics;
 pub mod session;

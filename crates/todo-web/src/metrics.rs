@@ -25,13 +25,17 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::default();
         let http = HttpMetrics::register(&mut registry);
-        let backend = Family::<BackendLabels, Counter>::default();
-        registry.register(
-            "backend_requests",
-            "Calls to the API by outcome (ok, client_error, unavailable)",
-            backend.clone(),
-        );
+        let backend = register_backend(&mut registry);
         Metrics { registry, http, backend }
+    }
+
+    /// Metrics kept in another service's registry with its HTTP metrics: the
+    /// all-in-one launcher serves one /metrics for the web UI and the API, so the
+    /// web routes are counted in the same `http_requests` family (their route
+    /// templates tell them apart). [`Metrics::render`] then renders nothing.
+    pub fn in_registry(registry: &mut Registry, http: Arc<HttpMetrics>) -> Metrics {
+        let backend = register_backend(registry);
+        Metrics { registry: Registry::default(), http, backend }
     }
 
     pub fn render(&self) -> String {
@@ -43,6 +47,16 @@ impl Metrics {
     pub fn backend_call(&self, outcome: &str) {
         self.backend.get_or_create(&BackendLabels { outcome: outcome.to_string() }).inc();
     }
+}
+
+fn register_backend(registry: &mut Registry) -> Family<BackendLabels, Counter> {
+    let backend = Family::<BackendLabels, Counter>::default();
+    registry.register(
+        "backend_requests",
+        "Calls to the API by outcome (ok, client_error, unavailable)",
+        backend.clone(),
+    );
+    backend
 }
 
 impl Default for Metrics {

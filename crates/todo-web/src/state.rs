@@ -17,7 +17,12 @@ pub struct WebState {
 
 impl WebState {
     pub fn new(cfg: &WebConfig) -> WebState {
-        let metrics = Arc::new(Metrics::new());
+        WebState::with_metrics(cfg, Metrics::new())
+    }
+
+    /// With metrics kept elsewhere (see [`Metrics::in_registry`]).
+    pub fn with_metrics(cfg: &WebConfig, metrics: Metrics) -> WebState {
+        let metrics = Arc::new(metrics);
         let backend = Backend::new(&cfg.backend_url, cfg.backend_timeout, cfg.request_timeout, metrics.clone());
         WebState { config: Arc::new(cfg.clone()), backend, metrics, shutting_down: Arc::new(AtomicBool::new(false)) }
     }

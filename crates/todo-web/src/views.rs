@@ -360,6 +360,8 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "toggled" => "Task updated.",
         "deleted" => "Task deleted.",
         "conversation-deleted" => "Conversation deleted.",
+        "not-found" => "That task was not found. It may have been deleted.",
+        "conversation-not-found" => "That conversation was not found. It may have been deleted.",
         _ => return None,
     })
 }

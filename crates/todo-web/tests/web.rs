@@ -617,3 +617,81 @@ async fn request_ids_are_forwarded_only_when_short_and_printable() {
         assert!(forwarded == echoed, "the API got {forwarded:.200}, not the id the web service returned");
     }
 }
+
+/// An id in the path that is not a task number (not a number, out of range) is
+/// answered with the HTML error page, like any other missing page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_ids_in_paths_get_the_html_error_page() {
+    let s = stack().await;
+    s.sign_up("paths@example.com").await;
+    let csrf = s.csrf().await;
+    let form = [("csrf", csrf.as_str()), ("back", ""), ("title", "x")];
+    let huge = "99999999999999999999";
+    let mut cases: Vec<(reqwest::Method, String)> = Vec::new();
+    for id in ["abc", huge, "1.5", "%FF"] {
+        cases.push((reqwest::Method::POST, format!("/tasks/{id}/toggle")));
+        cases.push((reqwest::Method::POST, format!("/tasks/{id}")));
+        cases.push((reqwest::Method::POST, format!("/tasks/{id}/delete")));
+        cases.push((reqwest::Method::GET, format!("/tasks/{id}/delete")));
+        cases.push((reqwest::Method::POST, format!("/conversations/{id}/delete")));
+    }
+    cases.push((reqwest::Method::GET, "/assets/%FF%FE".into()));
+    for (method, path) in cases {
+        let res = s.browser.request(method.clone(), s.url(&path)).form(&form).send().await.unwrap();
+        let status = res.status().as_u16();
+        assert!(status == 400 || status == 404, "{method} {path}: {status}");
+        let ct = res.headers()[header::CONTENT_TYPE].to_str().unwrap().to_string();
+        assert!(ct.starts_with("text/html"), "{method} {path}: {ct}");
+        let page = res.text().await.unwrap();
+        assert!(page.contains(r#"id="error-heading""#), "{method} {path}: {page}");
+        assert!(!page.contains("Invalid URL") && !page.contains("Cannot parse"), "{method} {path}: {page}");
+    }
+}
+
+/// Toggling, editing or deleting a task that does not exist (deleted elsewhere,
+/// or a number this user never had) says so instead of "Task deleted.".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_tasks_are_reported_as_not_found() {
+    let s = stack().await;
+    s.sign_up("missing@example.com").await;
+    let page = s.add_task(&[("title", "Only task")]).await;
+    let id = task_ids(&page)[0];
+    let csrf = s.csrf().await;
+    let missing = id + 1000;
+    for path in [
+        format!("/tasks/{missing}/delete"),
+        format!("/tasks/{missing}/toggle"),
+        format!("/tasks/{missing}"),
+        format!("/conversations/{missing}/delete"),
+    ] {
+        let res = s.post(&path, &[("csrf", &csrf), ("back", "status=pending"), ("title", "Edited")]).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.url().as_str().contains("status=pending"), "{path}: back to the list: {}", res.url());
+        let page = res.text().await.unwrap();
+        assert!(page.contains("was not found"), "{path}: {page}");
+        for wrong in ["Task deleted.", "Task updated.", "Task saved.", "Conversation deleted."] {
+            assert!(!page.contains(wrong), "{path} says {wrong:?}");
+        }
+        assert_eq!(task_ids(&page), vec![id], "{path}: the list is unchanged");
+    }
+    // The confirmation page of a missing task is a missing page.
+    let (status, page) = s.get(&format!("/tasks/{missing}/delete")).await;
+    assert_eq!(status, 404);
+    assert!(page.contains(r#"id="error-heading""#), "{page}");
+}
+
+/// HEADER_READ_TIMEOUT_SECS reaches the web's serve loop: a connection that
+/// never finishes its request head is closed, and the service keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let web = common::spawn_web(&common::dead_backend().await, &["--header-read-timeout-secs=1"]).await;
+    let mut stalled = tokio::net::TcpStream::connect(web.base.trim_start_matches("http://")).await.unwrap();
+    stalled.write_all(b"GET /sign-in HTTP/1.1\r\nHo").await.unwrap();
+    let mut buf = [0u8; 256];
+    // Generous: bounds a hang, does not measure the timeout.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(60), stalled.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "the stalled connection was not closed: {read:?}");
+    let res = browser(false).get(format!("{}/healthz", web.base)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
