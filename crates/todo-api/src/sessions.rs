@@ -95,7 +95,10 @@ impl SessionCache {
     }
 
     /// Drops what this replica knows about these sessions (after revoking them),
-    /// so it refuses them at once rather than after the TTL.
+    /// so it refuses them at once rather than after the TTL. A lookup of the
+    /// same session that read the row before the revocation and finishes after
+    /// this may still put it back as active: then this replica, like the
+    /// others, refuses it once that entry is older than the TTL.
     pub async fn forget(&self, session_ids: &[String]) {
         if let Some(cache) = &self.cache {
             for id in session_ids {
