@@ -141,6 +141,8 @@ async fn openapi_document_covers_every_route() {
         assert!(!body.contains("route_not_found") && status != 405, "{method} {path} is not served: {status} {body}");
     }
     assert!(doc["components"]["schemas"]["Task"].is_object());
+    assert!(doc["components"]["schemas"]["SignedOutEverywhere"].is_object());
+    assert!(doc["paths"]["/api/auth/sign-out"]["post"]["responses"]["204"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
 

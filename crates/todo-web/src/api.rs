@@ -170,6 +170,16 @@ impl Backend {
         self.json(self.request(caller, Method::POST, "/api/auth/sign-in").json(&body)).await
     }
 
+    /// Ends the caller's session on the API: its token is refused from then on.
+    pub async fn sign_out(&self, caller: &Caller) -> Result<(), BackendError> {
+        self.send(self.request(caller, Method::POST, "/api/auth/sign-out")).await.map(|_| ())
+    }
+
+    /// Ends every session of the caller's user, this one included.
+    pub async fn sign_out_everywhere(&self, caller: &Caller) -> Result<(), BackendError> {
+        self.send(self.request(caller, Method::POST, "/api/auth/sign-out-everywhere")).await.map(|_| ())
+    }
+
     /// Tasks matching the query string, and the total count.
     pub async fn list_tasks(
         &self,

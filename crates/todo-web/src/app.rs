@@ -35,6 +35,7 @@ pub fn router(state: WebState) -> Router {
         .route("/sign-in", get(handlers::sign_in_page).post(handlers::sign_in))
         .route("/sign-up", get(handlers::sign_up_page).post(handlers::sign_up))
         .route("/sign-out", post(handlers::sign_out))
+        .route("/sign-out-everywhere", post(handlers::sign_out_everywhere))
         .route("/tasks", get(handlers::tasks_page).post(handlers::create_task))
         .route("/tasks/{id}", post(handlers::update_task))
         .route("/tasks/{id}/toggle", post(handlers::toggle_task))

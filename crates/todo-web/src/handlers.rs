@@ -130,6 +130,7 @@ pub async fn index(ctx: Ctx) -> Response {
 #[serde(default)]
 pub struct SignInQuery {
     expired: Option<String>,
+    signed_out: Option<String>,
 }
 
 fn with_pre_session(ctx: &Ctx, mut res: Response) -> Response {
@@ -144,7 +145,15 @@ pub async fn sign_in_page(mut ctx: Ctx, PageQuery(q): PageQuery<SignInQuery>) ->
         return redirect("/tasks");
     }
     ctx.ensure_pre_session();
-    let notice = q.expired.map(|_| "Your session has ended. Please sign in again.");
+    let notice = match (q.signed_out.as_deref(), q.expired) {
+        (Some("everywhere"), _) => Some("You are signed out on every device."),
+        (Some("incomplete"), _) => Some(
+            "You are signed out in this browser, but the server could not be reached to end the session. \
+             To be sure, sign in and use \u{201c}Sign out everywhere\u{201d} once it is back.",
+        ),
+        (_, Some(_)) => Some("Your session has ended. Please sign in again."),
+        _ => None,
+    };
     let page = views::sign_in(&ctx, &AccountForm::default(), &FormErrors::default(), notice);
     with_pre_session(&ctx, html(StatusCode::OK, page))
 }
@@ -240,11 +249,44 @@ pub struct CsrfOnly {
     back: String,
 }
 
-pub async fn sign_out(ctx: Ctx, PageForm(input): PageForm<CsrfOnly>) -> PageResult {
+/// Ends the session on the API first, so the token in the cookie (and any copy
+/// of it) stops working, then clears the cookie. The cookie goes in any case:
+/// when the API cannot be reached the sign-in page says the session may still
+/// be open elsewhere.
+pub async fn sign_out(State(state): State<WebState>, ctx: Ctx, PageForm(input): PageForm<CsrfOnly>) -> PageResult {
     if ctx.session.is_some() && !ctx.csrf_ok(&input.csrf) {
         return Err(PageError::Csrf);
     }
-    let mut res = redirect("/sign-in");
+    let to = match &ctx.session {
+        None => "/sign-in",
+        Some(_) => match state.backend.sign_out(&ctx.caller()).await {
+            // 401: the session had already ended.
+            Ok(()) | Err(BackendError::Unauthorized(_)) => "/sign-in",
+            Err(e) => {
+                tracing::warn!(error = %e, "sign-out could not end the session on the API");
+                "/sign-in?signed_out=incomplete"
+            }
+        },
+    };
+    let mut res = redirect(to);
+    res.headers_mut().append(header::SET_COOKIE, ctx.clear_session_cookie());
+    Ok(res)
+}
+
+/// Ends every session of the user on the API (other browsers and devices, and
+/// API clients holding one of the tokens), then this browser's cookie. If the
+/// API cannot do it, nothing changes here and the error page says so.
+pub async fn sign_out_everywhere(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    PageForm(input): PageForm<CsrfOnly>,
+) -> PageResult {
+    signed_in_post(&ctx, &input.csrf)?;
+    match state.backend.sign_out_everywhere(&ctx.caller()).await {
+        Ok(()) | Err(BackendError::Unauthorized(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let mut res = redirect("/sign-in?signed_out=everywhere");
     res.headers_mut().append(header::SET_COOKIE, ctx.clear_session_cookie());
     Ok(res)
 }

@@ -56,6 +56,11 @@ pub fn layout(title: &str, ctx: &Ctx, body: Markup) -> Markup {
                                 (csrf_input(ctx))
                                 button.btn.btn-ghost #sign-out type="submit" { "Sign out" }
                             }
+                            form method="post" action="/sign-out-everywhere" {
+                                (csrf_input(ctx))
+                                button.btn.btn-ghost #sign-out-everywhere type="submit"
+                                    title="Also sign out on every other browser and device" { "Sign out everywhere" }
+                            }
                         }
                     }
                 }

@@ -695,3 +695,102 @@ async fn stalled_connections_are_closed() {
     let res = browser(false).get(format!("{}/healthz", web.base)).send().await.unwrap();
     assert_eq!(res.status(), 200);
 }
+
+/// A client that keeps no cookies and follows no redirects: the test hands it
+/// the session cookie, as someone who copied it would.
+fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Signs up (or in, when `sign_up` is false) through the forms and returns the
+/// `todo_session=...` cookie pair.
+async fn session_of(s: &Stack, email: &str, sign_up: bool) -> String {
+    let c = browser(false);
+    let path = if sign_up { "/sign-up" } else { "/sign-in" };
+    let page = c.get(s.url(path)).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&page);
+    let mut form = vec![("csrf", csrf.as_str()), ("email", email), ("password", "correct horse")];
+    if sign_up {
+        form.push(("name", "Session Tester"));
+    }
+    let res = c.post(s.url(path)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 303, "{path}");
+    session_cookie(&res).split(';').next().unwrap().to_string()
+}
+
+/// GET /tasks with `cookie`: the page's status and where a redirect goes.
+async fn tasks_with(s: &Stack, cookie: &str) -> (u16, String) {
+    let res = bare_client().get(s.url("/tasks")).header(header::COOKIE, cookie).send().await.unwrap();
+    let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    (res.status().as_u16(), location)
+}
+
+/// The CSRF token of the task page seen with `cookie`.
+async fn csrf_with(s: &Stack, cookie: &str) -> String {
+    let res = bare_client().get(s.url("/tasks")).header(header::COOKIE, cookie).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    csrf_of(&res.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_out_cookie_no_longer_opens_the_tasks() {
+    let s = stack().await;
+    let cookie = session_of(&s, "copied@example.com", true).await;
+    assert_eq!(tasks_with(&s, &cookie).await.0, 200);
+    let csrf = csrf_with(&s, &cookie).await;
+
+    let res = bare_client().post(s.url("/sign-out")).header(header::COOKIE, &cookie).form(&[("csrf", &csrf)]);
+    let res = res.send().await.unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()[header::LOCATION].to_str().unwrap()), (303, "/sign-in"));
+    assert!(session_cookie(&res).contains("Max-Age=0"), "the cookie is cleared");
+    // A copy of the old cookie (and the token in it) is refused from now on.
+    assert_eq!(tasks_with(&s, &cookie).await, (303, "/sign-in?expired=1".to_string()));
+
+    // When the API cannot be reached, the cookie still goes, and the page says
+    // the session may not have ended.
+    let cookie = session_of(&s, "copied@example.com", false).await;
+    let csrf = csrf_with(&s, &cookie).await;
+    let cut_off = common::spawn_web(&common::dead_backend().await, &[]).await;
+    let res = bare_client()
+        .post(format!("{}/sign-out", cut_off.base))
+        .header(header::COOKIE, &cookie)
+        .form(&[("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()[header::LOCATION], "/sign-in?signed_out=incomplete");
+    assert!(session_cookie(&res).contains("Max-Age=0"));
+    let (_, page) = s.get("/sign-in?signed_out=incomplete").await;
+    assert!(page.contains("could not be reached to end the session"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_everywhere_ends_the_other_browsers_too() {
+    let s = stack().await;
+    let laptop = session_of(&s, "devices@example.com", true).await;
+    let phone = session_of(&s, "devices@example.com", false).await;
+    let someone_else = session_of(&s, "not-me@example.com", true).await;
+    let res = bare_client().get(s.url("/tasks")).header(header::COOKIE, &laptop).send().await.unwrap();
+    let page = res.text().await.unwrap();
+    assert!(page.contains(r#"id="sign-out-everywhere""#), "the button is in the header");
+
+    // CSRF applies as to every form.
+    let res = bare_client().post(s.url("/sign-out-everywhere")).header(header::COOKIE, &laptop).form(&[("csrf", "x")]);
+    assert_eq!(res.send().await.unwrap().status(), 403);
+    assert_eq!(tasks_with(&s, &phone).await.0, 200);
+
+    let csrf = csrf_of(&page);
+    let res =
+        bare_client().post(s.url("/sign-out-everywhere")).header(header::COOKIE, &laptop).form(&[("csrf", &csrf)]);
+    let res = res.send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()[header::LOCATION], "/sign-in?signed_out=everywhere");
+    assert!(session_cookie(&res).contains("Max-Age=0"));
+    for cookie in [&laptop, &phone] {
+        assert_eq!(tasks_with(&s, cookie).await, (303, "/sign-in?expired=1".to_string()));
+    }
+    assert_eq!(tasks_with(&s, &someone_else).await.0, 200, "other users stay signed in");
+    let (_, page) = s.get("/sign-in?signed_out=everywhere").await;
+    assert!(page.contains("signed out on every device"), "{page}");
+}
