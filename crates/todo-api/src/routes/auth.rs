@@ -3,7 +3,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde::Serialize;
-use todo_domain::{SignInInput, SignUpInput, User, ValidationErrors, normalize_email};
+use todo_domain::{SignInInput, SignUpInput, User};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult, NotFoundAs, Problem};
@@ -62,15 +62,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<SignInInput>,
 ) -> ApiResult<Json<AuthResponse>> {
-    let email = normalize_email(&input.email);
-    let mut errors = ValidationErrors::default();
-    if email.is_empty() {
-        errors.push("email", "must not be empty");
-    }
-    if input.password.is_empty() {
-        errors.push("password", "must not be empty");
-    }
-    errors.into_result(())?;
+    let email = input.validate()?;
     if !state.auth.can_issue() {
         return Err(todo_auth::AuthError::IssuingDisabled.into());
     }
