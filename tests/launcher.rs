@@ -82,6 +82,14 @@ async fn one_port_serves_web_api_and_mcp_and_sign_ins_survive_a_restart() {
         .await
         .unwrap();
     assert_eq!(chat["tool_calls"][0]["tool"], "add_task", "{chat}");
+    // A path segment that is not UTF-8 is the API's 400 problem here too.
+    for path in
+        ["/api/%ff/tasks".to_string(), format!("/api/{id}/tasks/%ff"), format!("/api/{id}/conversations/%ff/messages")]
+    {
+        let res = http.get(format!("{b}{path}")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(res.status(), 400, "{path}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json", "{path}");
+    }
     drop(first);
 
     // Same data directory: same database and the same signing secret.

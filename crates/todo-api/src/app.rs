@@ -14,6 +14,7 @@ use todo_service::{REQUEST_ID, track_requests, with_request_tracing};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use todo_auth::Authenticator;
 use todo_store::{Store, StoreConfig, StoreError};
@@ -80,7 +81,11 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
     }
 
     with_request_tracing(
-        app.layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response())),
+        app.layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response()))
+            // Almost every response carries a token or a user's data, and none
+            // is worth keeping: nothing may store any of them, errors and
+            // event streams (which axum marks only `no-cache`) included.
+            .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))),
     )
 }
 

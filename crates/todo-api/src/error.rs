@@ -18,6 +18,9 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A path that cannot be read (a segment that is not UTF-8).
+    #[error("{0}")]
+    InvalidPath(String),
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -82,6 +85,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) | ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::InvalidPath(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -104,6 +108,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::InvalidPath(_) => "invalid_path",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Validation(_) => "validation_failed",
             ApiError::Unauthorized(_) => "unauthorized",

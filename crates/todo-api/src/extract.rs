@@ -156,10 +156,8 @@ impl FromRequestParts<AppState> for Owner {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let user = AuthUser::from_request_parts(parts, state).await?;
-        let params = Path::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| ApiError::Internal(e.body_text()))?;
-        let path_user = params.0.get("user_id").ok_or_else(|| ApiError::Internal("route has no {user_id}".into()))?;
+        let params = path_params(parts, state).await?;
+        let path_user = params.get("user_id").ok_or_else(|| ApiError::Internal("route has no {user_id}".into()))?;
         if *path_user != user.user_id {
             return Err(ApiError::Forbidden);
         }
@@ -167,12 +165,28 @@ impl FromRequestParts<AppState> for Owner {
     }
 }
 
-/// The numeric `{id}` path segment; anything else cannot name a resource, so it is 404.
+/// The route's path parameters as text. A segment that is not UTF-8 once
+/// percent-decoded (`/api/%ff/tasks`) is the client's mistake, 400; only a
+/// route without parameters (a bug here) is a 500.
+async fn path_params<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<HashMap<String, String>, ApiError> {
+    use axum::extract::path::ErrorKind;
+    use axum::extract::rejection::PathRejection;
+    match Path::<HashMap<String, String>>::from_request_parts(parts, state).await {
+        Ok(Path(params)) => Ok(params),
+        Err(PathRejection::FailedToDeserializePathParams(e)) => match e.into_kind() {
+            ErrorKind::InvalidUtf8InPathParam { key } => Err(ApiError::InvalidPath(format!(
+                "the {key} segment of the path is not valid UTF-8 once percent-decoded"
+            ))),
+            other => Err(ApiError::InvalidPath(format!("the path cannot be read: {other}"))),
+        },
+        Err(other) => Err(ApiError::Internal(other.body_text())),
+    }
+}
+
+/// The numeric `{id}` path segment; any other text cannot name a resource, so it is 404.
 async fn numeric_id<S: Send + Sync>(parts: &mut Parts, state: &S, what: &'static str) -> Result<i64, ApiError> {
-    let params = Path::<HashMap<String, String>>::from_request_parts(parts, state)
-        .await
-        .map_err(|e| ApiError::Internal(e.body_text()))?;
-    params.0.get("id").and_then(|s| s.parse::<i64>().ok()).ok_or(ApiError::NotFound(what))
+    let params = path_params(parts, state).await?;
+    params.get("id").and_then(|s| s.parse::<i64>().ok()).ok_or(ApiError::NotFound(what))
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -146,7 +146,13 @@ macro_rules! on_both {
     };
 }
 
-on_both!(plain_answer, one_tool_call, multi_step_delete_by_title, resume_after_restart_and_isolation);
+on_both!(
+    plain_answer,
+    one_tool_call,
+    multi_step_delete_by_title,
+    resume_after_restart_and_isolation,
+    control_characters_from_the_model,
+);
 
 async fn plain_answer(db: Db) {
     let (app, llm) = with_llm(db, &[]).await;
@@ -205,6 +211,32 @@ async fn one_tool_call(db: Db) {
 
     let stored = messages(&app, &u, body["conversation_id"].as_i64().unwrap()).await;
     assert_eq!(stored[1]["tool_calls"][0]["result"]["status"], "created");
+}
+
+/// A model may send U+0000 and other control characters: in a tool's arguments
+/// they are refused like the user's own input (the model is told), in its reply
+/// they are dropped, on PostgreSQL as on SQLite.
+async fn control_characters_from_the_model(db: Db) {
+    let (app, llm) = with_llm(db, &[]).await;
+    let u = app.sign_up("model-nul@example.com").await;
+    llm.push(calls(&[
+        ("c1", "add_task", r#"{"title": "Buy\u0000milk"}"#),
+        ("c2", "add_task", r#"{"title": "\u200b"}"#),
+        ("c3", "list_tasks", r#"{"q": "milk\u0000"}"#),
+    ]));
+    llm.push(text("Sorry,\u{0} I could not add it.\u{1b}[0m"));
+    let res = chat(&app, &u, json!({"message": "Add a task to buy milk"})).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["response"], "Sorry, I could not add it.[0m");
+    for (i, field) in ["title", "title", "q"].iter().enumerate() {
+        let error = body["tool_calls"][i]["result"]["error"].as_str().unwrap_or_default();
+        assert!(error.starts_with(&format!("{field}: must")), "call {i}: {}", body["tool_calls"][i]);
+    }
+    assert_eq!(app.list(&u, "").await.0, 0);
+    let stored = messages(&app, &u, body["conversation_id"].as_i64().unwrap()).await;
+    assert_eq!(stored[1]["content"], "Sorry, I could not add it.[0m");
+    assert_eq!(stored[1]["tool_calls"][0]["arguments"]["title"], "Buy\u{0}milk", "the call is recorded as made");
 }
 
 async fn multi_step_delete_by_title(db: Db) {

@@ -16,6 +16,7 @@ on_both_databases!(
     bad_input_is_a_named_4xx,
     users_are_isolated,
     unknown_routes_and_methods_are_problems,
+    invalid_utf8_in_a_path_segment_is_400,
 );
 
 async fn crud_round_trip(app: TestApp) {
@@ -340,4 +341,36 @@ async fn unknown_routes_and_methods_are_problems(app: TestApp) {
     // A client-sent request id is kept.
     let res = app.req(Method::GET, "/healthz").header("x-request-id", "abc-123").send().await.unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123");
+}
+
+/// `%ff` percent-decodes to a byte that is not UTF-8: a malformed request
+/// (400 problem+json), never a 500, in every route with path parameters.
+async fn invalid_utf8_in_a_path_segment_is_400(app: TestApp) {
+    let u = app.sign_up("utf8@example.com").await;
+    let cases = [
+        (Method::GET, "/api/%ff/tasks"),
+        (Method::POST, "/api/%ff/tasks"),
+        (Method::GET, "/api/%C3%28/tasks"),
+        (Method::GET, "/api/{me}/tasks/%ff"),
+        (Method::PUT, "/api/{me}/tasks/%ff"),
+        (Method::PATCH, "/api/{me}/tasks/%ff"),
+        (Method::DELETE, "/api/{me}/tasks/%ff"),
+        (Method::PATCH, "/api/{me}/tasks/%ff/complete"),
+        (Method::POST, "/api/%ff/chat"),
+        (Method::GET, "/api/%ff/conversations"),
+        (Method::GET, "/api/{me}/conversations/%ff/messages"),
+        (Method::DELETE, "/api/{me}/conversations/%ff"),
+    ];
+    for (method, path) in cases {
+        let res =
+            app.as_user(method.clone(), &u, path).json(&json!({"title": "x", "message": "x"})).send().await.unwrap();
+        let body = expect_problem(res, 400, "invalid_path").await;
+        assert!(body["detail"].as_str().unwrap().contains("not valid UTF-8"), "{method} {path}: {body}");
+    }
+    // Without a token it is 401 as for any other path: authentication comes first.
+    let res = app.req(Method::GET, "/api/%ff/tasks").send().await.unwrap();
+    expect_problem(res, 401, "unauthorized").await;
+    // Valid UTF-8 that is not a number still names no task.
+    let res = app.as_user(Method::GET, &u, "/api/{me}/tasks/%C3%A9").send().await.unwrap();
+    expect_problem(res, 404, "not_found").await;
 }

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::ValidationErrors;
+use crate::text::{clean_text, has_visible_char};
 
 pub const CHAT_MESSAGE_MAX_CHARS: usize = 4000;
 pub const CONVERSATION_TITLE_MAX_CHARS: usize = 80;
@@ -76,9 +77,9 @@ pub struct ChatResponse {
 impl ChatRequest {
     /// The trimmed message, or the field error.
     pub fn validate(&self) -> Result<String, ValidationErrors> {
-        let m = self.message.trim();
+        let m = clean_text(self.message.trim()).map_err(|msg| ValidationErrors::single("message", msg))?;
         let n = m.chars().count();
-        if n == 0 {
+        if n == 0 || !has_visible_char(&m) {
             return Err(ValidationErrors::single("message", "must not be empty"));
         }
         if n > CHAT_MESSAGE_MAX_CHARS {
@@ -87,7 +88,7 @@ impl ChatRequest {
                 format!("must be at most {CHAT_MESSAGE_MAX_CHARS} characters"),
             ));
         }
-        Ok(m.to_string())
+        Ok(m)
     }
 }
 
@@ -112,6 +113,10 @@ mod tests {
         assert!(r("   ").is_err());
         assert!(r(&"x".repeat(4001)).is_err());
         assert!(r(&"x".repeat(4000)).is_ok());
+        assert!(r("hi\0").unwrap_err().summary().contains("U+0000"));
+        assert!(r("\u{7}").is_err());
+        assert!(r("\u{200b}\u{feff}").is_err());
+        assert_eq!(r("line one\r\nline two\tend").unwrap(), "line one\nline two\tend");
     }
 
     #[test]

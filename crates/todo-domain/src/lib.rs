@@ -3,11 +3,13 @@
 
 mod chat;
 mod task;
+mod text;
 pub mod timestamp;
 mod user;
 mod validation;
 
 pub use chat::*;
 pub use task::*;
+pub use text::*;
 pub use user::*;
 pub use validation::{FieldError, ValidationErrors};

@@ -3,6 +3,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::ValidationErrors;
+use crate::text::{check_text, clean_text, has_visible_char};
 
 pub const TITLE_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 1000;
@@ -203,23 +204,33 @@ impl From<TaskDraft> for TaskChanges {
 }
 
 pub fn validate_title(raw: &str, errors: &mut ValidationErrors) -> String {
-    let title = raw.trim();
+    let title = match clean_text(raw.trim()) {
+        Ok(title) => title,
+        Err(msg) => {
+            errors.push("title", msg);
+            return raw.trim().to_string();
+        }
+    };
     let n = title.chars().count();
     if n == 0 {
         errors.push("title", "must not be empty");
     } else if n > TITLE_MAX_CHARS {
         errors.push("title", format!("must be at most {TITLE_MAX_CHARS} characters (got {n})"));
+    } else if !has_visible_char(&title) {
+        // Kept as typed rather than cleaned up, so a title that shows nothing is
+        // refused instead of silently becoming something else.
+        errors.push("title", "must contain a visible character");
     }
-    title.to_string()
+    title
 }
 
 pub fn validate_description(raw: Option<&str>, errors: &mut ValidationErrors) -> Option<String> {
-    let d = raw?.trim();
+    let d = check_text("description", raw?.trim(), errors);
     let n = d.chars().count();
     if n > DESCRIPTION_MAX_CHARS {
         errors.push("description", format!("must be at most {DESCRIPTION_MAX_CHARS} characters (got {n})"));
     }
-    (!d.is_empty()).then(|| d.to_string())
+    (!d.is_empty()).then_some(d)
 }
 
 /// Lower-cases a tag, turns inner whitespace into `-` and drops a leading `#`.
@@ -425,10 +436,13 @@ impl TaskListParams {
             }
         }
         if let Some(s) = non_empty(&self.q) {
-            if s.chars().count() > SEARCH_MAX_CHARS {
-                errors.push("q", format!("must be at most {SEARCH_MAX_CHARS} characters"));
+            match clean_text(s) {
+                Err(msg) => errors.push("q", msg),
+                Ok(q) if q.chars().count() > SEARCH_MAX_CHARS => {
+                    errors.push("q", format!("must be at most {SEARCH_MAX_CHARS} characters"))
+                }
+                Ok(q) => f.search = Some(q),
             }
-            f.search = Some(s.to_string());
         }
         if let Some(s) = non_empty(&self.due) {
             match s.to_ascii_lowercase().as_str() {
@@ -541,6 +555,28 @@ mod tests {
         let mut ok = ValidationErrors::default();
         validate_title(&"é".repeat(200), &mut ok);
         assert!(ok.is_empty(), "200 multi-byte characters are allowed");
+    }
+
+    #[test]
+    fn control_characters_and_invisible_titles_are_refused() {
+        for bad in ["Buy\0milk", "\u{1b}[31mred", "bell\u{7}", "\u{200b}", "\u{feff}", "\u{200b} \u{feff}", "\u{2800}"]
+        {
+            let mut e = ValidationErrors::default();
+            validate_title(bad, &mut e);
+            assert_eq!(fields(e), ["title"], "{bad:?}");
+        }
+        let mut e = ValidationErrors::default();
+        assert_eq!(validate_title("\u{200b}Buy milk", &mut e), "\u{200b}Buy milk", "kept as typed");
+        assert_eq!(validate_title("Tab\there", &mut e), "Tab\there");
+        assert!(e.is_empty());
+        assert_eq!(validate_description(Some("a\r\nb"), &mut e), Some("a\nb".into()));
+        assert!(e.is_empty());
+        validate_description(Some("a\0b"), &mut e);
+        assert_eq!(fields(e), ["description"]);
+        let p: TaskPatchInput = serde_json::from_str(r#"{"title": "x\u0000", "description": "\u0000"}"#).unwrap();
+        assert_eq!(fields(p.validate().unwrap_err()), ["title", "description"]);
+        assert_eq!(fields(params(&[("q", "milk\0")]).validate().unwrap_err()), ["q"]);
+        assert_eq!(fields(params(&[("tag", "home\0")]).validate().unwrap_err()), ["tag"]);
     }
 
     #[test]

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::ValidationErrors;
+use crate::text::{clean_text, has_visible_char};
 
 pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const PASSWORD_MAX_CHARS: usize = 128;
@@ -50,6 +51,10 @@ pub fn normalize_email(raw: &str) -> String {
 
 fn validate_email(raw: &str, errors: &mut ValidationErrors) -> String {
     let email = normalize_email(raw);
+    if let Err(msg) = clean_text(&email) {
+        errors.push("email", msg);
+        return email;
+    }
     let well_formed = match email.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -84,14 +89,42 @@ impl SignUpInput {
         let mut errors = ValidationErrors::default();
         let email = validate_email(&self.email, &mut errors);
         validate_password(&self.password, &mut errors);
-        let name = self.name.trim().to_string();
-        let n = name.chars().count();
-        if n == 0 {
-            errors.push("name", "must not be empty");
-        } else if n > NAME_MAX_CHARS {
-            errors.push("name", format!("must be at most {NAME_MAX_CHARS} characters"));
-        }
+        let name = match clean_text(self.name.trim()) {
+            Ok(name) => {
+                let n = name.chars().count();
+                if n == 0 {
+                    errors.push("name", "must not be empty");
+                } else if n > NAME_MAX_CHARS {
+                    errors.push("name", format!("must be at most {NAME_MAX_CHARS} characters"));
+                } else if !has_visible_char(&name) {
+                    errors.push("name", "must contain a visible character");
+                }
+                name
+            }
+            Err(msg) => {
+                errors.push("name", msg);
+                String::new()
+            }
+        };
         errors.into_result(NewAccount { email, password: self.password.clone(), name })
+    }
+}
+
+impl SignInInput {
+    /// The normalised email. Only what no stored account can match is refused
+    /// here (empty fields, control characters); the rest is a wrong password.
+    pub fn validate(&self) -> Result<String, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let email = normalize_email(&self.email);
+        if email.is_empty() {
+            errors.push("email", "must not be empty");
+        } else if let Err(msg) = clean_text(&email) {
+            errors.push("email", msg);
+        }
+        if self.password.is_empty() {
+            errors.push("password", "must not be empty");
+        }
+        errors.into_result(email)
     }
 }
 
@@ -125,6 +158,23 @@ mod tests {
         assert_eq!(sign_up("a@b.co", &"p".repeat(129), "A").unwrap_err(), ["password"]);
         assert!(sign_up("a@b.co", &"p".repeat(128), "A").is_ok());
         assert!(sign_up("a@b.co", "12345678", "A").is_ok());
+    }
+
+    #[test]
+    fn control_characters_and_invisible_names_are_refused() {
+        assert_eq!(sign_up("a\0@b.co", "12345678", "A").unwrap_err(), ["email"]);
+        assert_eq!(sign_up("a@b.co", "12345678", "A\0da").unwrap_err(), ["name"]);
+        assert_eq!(sign_up("a@b.co", "12345678", "\u{1b}[2J").unwrap_err(), ["name"]);
+        assert_eq!(sign_up("a@b.co", "12345678", "\u{200b}").unwrap_err(), ["name"]);
+        assert_eq!(sign_up("a@b.co", "12345678", "Zoë 🎃").unwrap().name, "Zoë 🎃");
+        let sign_in = |email: &str, password: &str| {
+            SignInInput { email: email.into(), password: password.into() }
+                .validate()
+                .map_err(|e| e.0.into_iter().map(|f| f.field).collect::<Vec<_>>())
+        };
+        assert_eq!(sign_in(" Ada@Example.com ", "x").unwrap(), "ada@example.com");
+        assert_eq!(sign_in("ada\0@example.com", "x").unwrap_err(), ["email"]);
+        assert_eq!(sign_in("", "").unwrap_err(), ["email", "password"]);
     }
 
     #[test]

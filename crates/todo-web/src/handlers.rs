@@ -634,7 +634,11 @@ pub async fn chat_stream(State(state): State<WebState>, ctx: Ctx, axum::Form(for
     })
     .flatten()
     .map(Ok::<_, Infallible>);
-    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+    let mut res = Sse::new(stream).keep_alive(KeepAlive::default()).into_response();
+    // axum marks event streams `no-cache`, which still allows storing them;
+    // this one carries the user's tasks.
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 pub async fn delete_conversation(

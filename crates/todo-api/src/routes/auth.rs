@@ -3,7 +3,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde::Serialize;
-use todo_domain::{SignInInput, SignUpInput, User, ValidationErrors, normalize_email};
+use todo_domain::{SignInInput, SignUpInput, User};
 use todo_service::throttle_key;
 use todo_store::{Admission, RateSlot};
 use utoipa::ToSchema;
@@ -80,15 +80,7 @@ pub async fn sign_in(
     ClientIp(client): ClientIp,
     ApiJson(input): ApiJson<SignInInput>,
 ) -> ApiResult<Json<AuthResponse>> {
-    let email = normalize_email(&input.email);
-    let mut errors = ValidationErrors::default();
-    if email.is_empty() {
-        errors.push("email", "must not be empty");
-    }
-    if input.password.is_empty() {
-        errors.push("password", "must not be empty");
-    }
-    errors.into_result(())?;
+    let email = input.validate()?;
     if !state.auth.can_issue() {
         return Err(todo_auth::AuthError::IssuingDisabled.into());
     }

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use todo_agent::{AgentError, ProviderError, TaskTools, TurnEvent};
-use todo_domain::{ChatMessage, ChatRequest, ChatResponse, Conversation, Role, conversation_title};
+use todo_domain::{
+    ChatMessage, ChatRequest, ChatResponse, Conversation, Role, conversation_title, strip_forbidden_chars,
+};
 use utoipa::IntoParams;
 
 use crate::error::{ApiError, ApiResult, NotFoundAs, Problem};
@@ -50,12 +52,15 @@ async fn run_turn(
     let result = state.assistant.turn(&tools, &turn.history, &turn.message, Utc::now(), events).await;
     match result {
         Ok(out) => {
-            state.store.add_message(conversation_id, Role::Assistant, &out.text, &out.calls).await?;
-            Ok(ChatResponse { conversation_id, response: out.text, tool_calls: out.calls })
+            // The model's text is stored like the user's: a control character
+            // in it (PostgreSQL cannot store U+0000) must not fail the turn.
+            let text = strip_forbidden_chars(&out.text);
+            state.store.add_message(conversation_id, Role::Assistant, &text, &out.calls).await?;
+            Ok(ChatResponse { conversation_id, response: text, tool_calls: out.calls })
         }
         Err(AgentError::Provider { error, calls }) => {
             tracing::warn!(provider = state.assistant.provider_name(), %error, "assistant provider failed");
-            let note = format!("Sorry, I could not answer this time ({error}).");
+            let note = strip_forbidden_chars(&format!("Sorry, I could not answer this time ({error})."));
             state.store.add_message(conversation_id, Role::Assistant, &note, &calls).await?;
             let timeout = matches!(error, ProviderError::Timeout { .. });
             Err(ApiError::Provider { detail: error.to_string(), timeout })

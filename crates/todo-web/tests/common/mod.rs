@@ -53,14 +53,45 @@ impl Server {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh database: an SQLite file, or a new database in the PostgreSQL
+/// cluster of `TEST_DATABASE_URL` (which scripts/test.sh starts).
+pub async fn fresh_database(db: Db) -> String {
+    match db {
+        Db::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("todo-web-test-{}", rand_suffix()));
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}", dir.join("todo.db").display())
+        }
+        Db::Postgres => {
+            use sqlx::Connection;
+            let admin =
+                std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (scripts/test.sh starts PostgreSQL)");
+            let name = format!("todo_web_test_{}", rand_suffix());
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+            format!("{base}/{name}")
+        }
+    }
+}
+
 pub async fn spawn_api() -> Server {
-    let dir = std::env::temp_dir().join(format!("todo-web-test-{}", rand_suffix()));
-    std::fs::create_dir_all(&dir).unwrap();
+    spawn_api_on(Db::Sqlite).await
+}
+
+pub async fn spawn_api_on(db: Db) -> Server {
+    let database_url = fresh_database(db).await;
     let argv = [
         "todo-api".to_string(),
         "--host=127.0.0.1".into(),
         "--port=0".into(),
-        format!("--database-url=sqlite://{}", dir.join("todo.db").display()),
+        format!("--database-url={database_url}"),
         "--log-format=json".into(),
         format!("--better-auth-secret={SECRET}"),
         "--llm-provider=builtin".into(),
@@ -124,7 +155,11 @@ pub struct Stack {
 }
 
 pub async fn stack() -> Stack {
-    let api = spawn_api().await;
+    stack_on(Db::Sqlite).await
+}
+
+pub async fn stack_on(db: Db) -> Stack {
+    let api = spawn_api_on(db).await;
     let web = spawn_web(&api.base, &[]).await;
     Stack { api, web, browser: browser(true) }
 }
