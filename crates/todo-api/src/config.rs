@@ -230,7 +230,7 @@ pub struct ApiArgs {
     pub session_cache_ttl_ms: u64,
 
     /// Most sessions one replica keeps in that cache (least recently used go
-    /// first; about 200 bytes each). 0 turns the cache off, like a TTL of 0.
+    /// first; a few hundred bytes each). 0 turns the cache off, like a TTL of 0.
     #[arg(long, env = "SESSION_CACHE_CAPACITY", default_value_t = 100_000)]
     pub session_cache_capacity: u64,
 
