@@ -61,8 +61,10 @@ pub struct ChatMessage {
 pub struct ChatRequest {
     /// Continue this conversation; omit to start a new one.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::conversation_id)]
     pub conversation_id: Option<i64>,
     /// 1-4000 characters.
+    #[schema(schema_with = crate::openapi::chat_message)]
     pub message: String,
 }
 
