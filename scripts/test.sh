@@ -23,7 +23,8 @@ fi
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 ensure_cmds "curl:curl" "runuser:util-linux"
 
-# The official MCP Python SDK, for the MCP server's interoperability test.
+# The official MCP Python SDK, for the MCP server's interoperability test, and
+# schemathesis for the API fuzzing.
 ensure_test_venv
 
 PG_DIR="${TODO_TEST_PG_DIR:-/tmp/todo-app-test-pg}"
@@ -38,6 +39,8 @@ log "Rust tests (SQLite and PostgreSQL)"
 cargo test --workspace --locked || die "cargo test failed"
 
 if ! $only_rust; then
+  log "API fuzzing from the OpenAPI document (schemathesis, SQLite and PostgreSQL)"
+  ./scripts/test-fuzz.sh
   log "Browser tests (headless Chromium, axe-core)"
   ./scripts/test-e2e.sh
   log "Helm chart checks"

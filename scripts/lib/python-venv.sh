@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # A Python virtual environment for the tests that drive the server with real
-# third-party clients (the official MCP Python SDK). Source it after common.sh:
+# third-party clients (the official MCP Python SDK) and tools (schemathesis,
+# which fuzzes the API from its OpenAPI document). Source it after common.sh:
 #
 #   source scripts/lib/common.sh
 #   source scripts/lib/python-venv.sh
@@ -11,9 +12,17 @@
 # pinned requirements are unchanged: a second call does no network work.
 
 # Pinned versions of what the tests import. Changing this list rebuilds the venv.
+# hypothesis is pinned with schemathesis: it generates the data, so the same
+# version makes scripts/test-fuzz.sh send the same requests on every machine.
 TEST_VENV_REQUIREMENTS=(
   "mcp==2.3.0"
+  "schemathesis==4.32.5"
+  "hypothesis==6.170.17"
 )
+
+# What must import for the venv to count as built.
+_TEST_VENV_CHECK='import mcp.client.streamable_http, schemathesis'
+
 
 ensure_test_venv() {
   local venv="${XDG_CACHE_HOME:-$HOME/.cache}/todo-app/test-venv"
@@ -22,7 +31,7 @@ ensure_test_venv() {
   wanted="$(printf '%s\n' "${TEST_VENV_REQUIREMENTS[@]}")"
 
   if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]] \
-    && "$venv/bin/python" -c 'import mcp.client.streamable_http' >/dev/null 2>&1; then
+    && "$venv/bin/python" -c "$_TEST_VENV_CHECK" >/dev/null 2>&1; then
     export TODO_TEST_PYTHON="$venv/bin/python"
     return 0
   fi
@@ -49,7 +58,7 @@ ensure_test_venv() {
   python3 -m venv "$venv" || die "python3 -m venv $venv failed"
   PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install -q "${TEST_VENV_REQUIREMENTS[@]}" \
     || die "pip install ${TEST_VENV_REQUIREMENTS[*]} failed"
-  "$venv/bin/python" -c 'import mcp.client.streamable_http' || die "the test venv cannot import mcp"
+  "$venv/bin/python" -c "$_TEST_VENV_CHECK" || die "the test venv cannot import its packages (${TEST_VENV_REQUIREMENTS[*]})"
   printf '%s\n' "$wanted" >"$stamp"
   export TODO_TEST_PYTHON="$venv/bin/python"
 }

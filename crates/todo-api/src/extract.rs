@@ -1,12 +1,15 @@
 //! Request extractors whose failures are problem+json responses naming the field.
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::{StatusCode, header, request::Parts};
-use serde::de::DeserializeOwned;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -47,9 +50,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A request body, which is always a JSON object.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(de).map(|ObjectOnly(v)| v).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         use serde_json::error::Category;
@@ -70,6 +74,28 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
     })?;
     Ok(value)
+}
+
+/// `T` read from a JSON object only. serde's derived structs also take an array
+/// of their fields in order, which would make `["Buy milk"]` a task.
+struct ObjectOnly<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Object<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Object<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Object(PhantomData)).map(ObjectOnly)
+    }
 }
 
 /// serde names the field itself in "missing field `x`" / "unknown field `x`".
@@ -235,6 +261,8 @@ mod tests {
         assert_eq!(field_of(r#"{"title": "x", "due_at": "tomorrow"}"#), (422, "due_at".into()));
         assert_eq!(field_of(r#"{"title": "x", "tags": ["a", 3]}"#), (422, "tags[1]".into()));
         assert_eq!(field_of(r#""just text""#), (422, "body".into()));
+        assert_eq!(field_of(r#"["x"]"#), (422, "body".into()));
+        assert_eq!(field_of(r#"{"title": "x", "tags": [[]]}"#), (422, "tags[0]".into()));
         assert_eq!(field_of(r#"{"title": "#).0, 400);
         assert_eq!(field_of(r#"{"title" "x"}"#).0, 400);
         assert_eq!(field_of(r#"{"title": "x"}"#).0, 200);

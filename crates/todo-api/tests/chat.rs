@@ -152,6 +152,7 @@ on_both!(
     multi_step_delete_by_title,
     resume_after_restart_and_isolation,
     control_characters_from_the_model,
+    conversation_id_is_any_json_integer,
 );
 
 async fn plain_answer(db: Db) {
@@ -481,4 +482,35 @@ async fn builtin_assistant_is_the_default_and_uses_the_same_tools() {
     assert_eq!(fields(&expect_problem(res, 422, "validation_failed").await), ["message"]);
     let res = chat(&app, &u, json!({"conversation_id": 987654, "message": "hi"})).await;
     expect_problem(res, 404, "not_found").await;
+}
+
+/// JSON Schema (and so the OpenAPI document) counts `3.0` as the integer 3: a
+/// client or generator may send it that way. Found by the schemathesis run.
+async fn conversation_id_is_any_json_integer(db: Db) {
+    let app = common::spawn(db).await;
+    let u = app.sign_up("integral@example.com").await;
+    let first: Value = chat(&app, &u, json!({"message": "hi"})).await.json().await.unwrap();
+    let id = first["conversation_id"].as_i64().unwrap();
+    let res = app
+        .as_user(Method::POST, &u, "/api/{me}/chat")
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"conversation_id": {id}.0, "message": "again"}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again["conversation_id"], id);
+    assert_eq!(messages(&app, &u, id).await.len(), 4);
+    for bad in ["1.5", "1e300", "-1e300", "9223372036854775808", "\"1\"", "true"] {
+        let res = app
+            .as_user(Method::POST, &u, "/api/{me}/chat")
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"conversation_id": {bad}, "message": "hi"}}"#))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(fields(&expect_problem(res, 422, "validation_failed").await), ["conversation_id"], "{bad}");
+    }
+    assert_eq!(messages(&app, &u, id).await.len(), 4, "nothing stored by the rejected turns");
 }

@@ -146,6 +146,118 @@ async fn openapi_document_covers_every_route() {
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
 
+/// Every operation documents the responses its extractors and layers can give
+/// (see `routes::doc`), so a client generated from the document meets no
+/// undocumented status; scripts/test-fuzz.sh checks the same against the
+/// running server, this keeps it true for a route added later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_states_every_error_and_limit() {
+    let app = spawn(Db::Sqlite).await;
+    let doc: Value = app.req(Method::GET, "/api/openapi.json").send().await.unwrap().json().await.unwrap();
+
+    // Every reference resolves.
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r);
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in all {
+        let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("external $ref {r}"));
+        assert!(doc.pointer(pointer).is_some(), "dangling $ref {r}");
+    }
+    let resolve = |v: &Value| -> Value {
+        match v["$ref"].as_str() {
+            Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap().clone(),
+            None => v.clone(),
+        }
+    };
+
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let name = format!("{} {path}", method.to_uppercase());
+            let responses = op["responses"].as_object().unwrap();
+            let has = |status: &str| responses.contains_key(status);
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let mut expected = Vec::new();
+            if op.get("security").is_some() {
+                expected.extend(["401", "503"]);
+            }
+            if path.contains("{user_id}") {
+                expected.push("403");
+            }
+            if path.contains("{id}") {
+                expected.push("404");
+            }
+            if params.iter().any(|p| p["in"] == "query") {
+                expected.push("422");
+            }
+            if op.get("requestBody").is_some() {
+                expected.extend(["413", "415"]);
+                if path != "/mcp" {
+                    expected.extend(["400", "422"]);
+                }
+            }
+            for status in expected {
+                assert!(has(status), "{name} does not document {status}");
+            }
+            for p in &params {
+                if p["in"] == "path" {
+                    assert_eq!(p["required"], true, "{name}: path parameter {} must be required", p["name"]);
+                }
+            }
+            // The API's own errors are problems; readiness answers with its
+            // health, and the MCP transport's refusals are its own.
+            for (status, response) in responses {
+                let mcp_own = path == "/mcp" && status != "401" && status != "503";
+                if !status.starts_with(['4', '5']) || path == "/readyz" || mcp_own {
+                    continue;
+                }
+                let schema = &resolve(response)["content"]["application/problem+json"]["schema"];
+                assert_eq!(schema["$ref"], "#/components/schemas/Problem", "{name} {status} is not a problem");
+            }
+            if let Some(body) = op.get("requestBody") {
+                let schema = resolve(&body["content"]["application/json"]["schema"]);
+                if path != "/mcp" {
+                    assert_eq!(schema["additionalProperties"], false, "{name}: unknown fields are refused");
+                }
+            }
+        }
+    }
+
+    // The limits come from the same constants as the validation.
+    let schemas = &doc["components"]["schemas"];
+    let title = &schemas["TaskInput"]["properties"]["title"];
+    assert_eq!((title["minLength"].as_u64(), title["maxLength"].as_u64()), (Some(1), Some(200)));
+    assert_eq!(schemas["TaskInput"]["properties"]["description"]["maxLength"], 1000);
+    assert_eq!(schemas["TaskInput"]["properties"]["tags"]["maxItems"], 10);
+    assert_eq!(schemas["SignUpInput"]["properties"]["password"]["minLength"], 8);
+    assert_eq!(schemas["SignUpInput"]["properties"]["password"]["maxLength"], 128);
+    assert_eq!(schemas["ChatRequest"]["properties"]["message"]["maxLength"], 4000);
+    // A partial update must change something (utoipa-gen 5.5 writes
+    // `min_properties` as maxProperties; the document is corrected after).
+    assert_eq!(schemas["TaskPatchInput"]["minProperties"], 1);
+    assert!(schemas["TaskPatchInput"].get("maxProperties").is_none());
+    let list = &doc["paths"]["/api/{user_id}/tasks"]["get"]["parameters"];
+    let param = |name: &str| list.as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["schema"].clone();
+    assert_eq!(param("status")["enum"], json!(["all", "pending", "completed"]));
+    assert_eq!(param("sort")["enum"], json!(["created", "updated", "due", "priority", "title"]));
+    assert_eq!((param("limit")["minimum"].as_u64(), param("limit")["maximum"].as_u64()), (Some(1), Some(100)));
+    assert_eq!(
+        (param("utc_offset")["minimum"].as_i64(), param("utc_offset")["maximum"].as_i64()),
+        (Some(-840), Some(840))
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cors_allows_only_the_frontend_origin() {
     let app = spawn_with(Db::Sqlite, &["--frontend-url=https://todo.example.com"]).await;

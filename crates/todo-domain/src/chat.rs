@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::ValidationErrors;
@@ -61,9 +62,11 @@ pub struct ChatMessage {
 #[serde(deny_unknown_fields)]
 pub struct ChatRequest {
     /// Continue this conversation; omit to start a new one.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json_integer")]
+    #[schema(schema_with = crate::openapi::conversation_id)]
     pub conversation_id: Option<i64>,
     /// 1-4000 characters.
+    #[schema(schema_with = crate::openapi::chat_message)]
     pub message: String,
 }
 
@@ -72,6 +75,49 @@ pub struct ChatResponse {
     pub conversation_id: i64,
     pub response: String,
     pub tool_calls: Vec<ToolCallRecord>,
+}
+
+/// An optional `i64` sent as any JSON integer, `3.0` included: JSON Schema, and
+/// so the OpenAPI document, counts a number with a zero fraction as an integer.
+fn json_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    struct Integer;
+    impl<'de> Visitor<'de> for Integer {
+        type Value = Option<i64>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a 64-bit integer")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v).map(Some).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // [-2^63, 2^63): every such f64 with no fraction is an exact i64.
+            if v.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&v) {
+                Ok(Some(v as i64))
+            } else {
+                Err(E::invalid_value(de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_option(Integer)
 }
 
 impl ChatRequest {
@@ -117,6 +163,20 @@ mod tests {
         assert!(r("\u{7}").is_err());
         assert!(r("\u{200b}\u{feff}").is_err());
         assert_eq!(r("line one\r\nline two\tend").unwrap(), "line one\nline two\tend");
+    }
+
+    #[test]
+    fn conversation_id_is_any_json_integer() {
+        let id = |json: &str| serde_json::from_str::<ChatRequest>(json).map(|r| r.conversation_id);
+        assert_eq!(id(r#"{"message": "m"}"#).unwrap(), None);
+        assert_eq!(id(r#"{"message": "m", "conversation_id": null}"#).unwrap(), None);
+        assert_eq!(id(r#"{"message": "m", "conversation_id": 7}"#).unwrap(), Some(7));
+        assert_eq!(id(r#"{"message": "m", "conversation_id": 7.0}"#).unwrap(), Some(7));
+        assert_eq!(id(r#"{"message": "m", "conversation_id": -9223372036854775808}"#).unwrap(), Some(i64::MIN));
+        assert_eq!(id(r#"{"message": "m", "conversation_id": 9223372036854775807}"#).unwrap(), Some(i64::MAX));
+        for bad in ["7.5", "9223372036854775808", "9.3e18", "-1e19", "\"7\"", "true", "[7]"] {
+            assert!(id(&format!(r#"{{"message": "m", "conversation_id": {bad}}}"#)).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! point (REST API, chat tools, MCP) shares, so a rule is written exactly once.
 
 mod chat;
+pub mod openapi;
 mod task;
 mod text;
 pub mod timestamp;

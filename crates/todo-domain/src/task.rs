@@ -12,6 +12,8 @@ pub const TAG_MAX_CHARS: usize = 32;
 pub const LIST_DEFAULT_LIMIT: u32 = 50;
 pub const LIST_MAX_LIMIT: u32 = 100;
 pub const SEARCH_MAX_CHARS: usize = 200;
+/// The farthest UTC offsets in use (UTC-14:00 is not, but is allowed for symmetry).
+pub const UTC_OFFSET_MAX_MINUTES: i32 = 14 * 60;
 
 /// Priority of a task. Stored as its rank so that sorting by priority is a plain
 /// numeric sort in every database.
@@ -87,41 +89,53 @@ pub struct Task {
 #[serde(deny_unknown_fields)]
 pub struct TaskInput {
     /// 1-200 characters after trimming.
+    #[schema(schema_with = crate::openapi::title)]
     pub title: String,
     /// Up to 1000 characters; empty means none.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::description)]
     pub description: Option<String>,
+    /// Omitted or `null`: medium.
     #[serde(default)]
     pub priority: Option<Priority>,
     /// Up to 10 tags of 1-32 characters: letters, digits, `-` and `_`; they are
     /// lower-cased, inner spaces become `-`, duplicates are dropped.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::tags)]
     pub tags: Option<Vec<String>>,
     /// RFC 3339 date-time, for example `2026-12-01T17:00:00Z`.
     #[serde(default)]
     pub due_at: Option<DateTime<Utc>>,
+    /// Omitted or `null`: false on POST, unchanged on PUT.
     #[serde(default)]
     pub completed: Option<bool>,
 }
 
 /// Body of `PATCH /tasks/{id}`: only the fields present change; `null` clears
-/// `description` and `due_at`.
+/// `description` and `due_at`. At least one field must change.
+///
+/// The server also takes `null` for the other fields and treats it as absent;
+/// the document leaves that out so that every body it allows changes something.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskPatchInput {
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::title)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::openapi::description)]
     pub description: Option<Option<String>>,
     #[serde(default)]
+    #[schema(value_type = Priority)]
     pub priority: Option<Priority>,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::tags_patch)]
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub due_at: Option<Option<DateTime<Utc>>>,
     #[serde(default)]
+    #[schema(value_type = bool)]
     pub completed: Option<bool>,
 }
 
@@ -298,7 +312,8 @@ impl TaskPatchInput {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum StatusFilter {
     #[default]
     All,
@@ -317,14 +332,17 @@ impl StatusFilter {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// overdue (past due and not completed), today, or week (due within the next 7 days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum DueFilter {
     Overdue,
     Today,
     Week,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum SortField {
     #[default]
     Created,
@@ -344,7 +362,8 @@ impl SortField {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum SortOrder {
     Asc,
     Desc,
@@ -355,25 +374,35 @@ pub enum SortOrder {
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TaskListParams {
-    /// all (default), pending or completed.
+    /// all (default), pending or completed (also `done`; case-insensitive).
+    #[param(value_type = Option<StatusFilter>, inline)]
     pub status: Option<String>,
     /// low, medium, high or urgent.
+    #[param(value_type = Option<Priority>, inline)]
     pub priority: Option<String>,
     /// Only tasks carrying this tag.
+    #[param(schema_with = crate::openapi::tag)]
     pub tag: Option<String>,
-    /// Case-insensitive text searched in title and description.
+    /// Case-insensitive text searched in title and description, up to 200 characters.
+    #[param(schema_with = crate::openapi::search)]
     pub q: Option<String>,
     /// overdue (past due and not completed), today, or week (due within the next 7 days).
+    #[param(value_type = Option<DueFilter>, inline)]
     pub due: Option<String>,
-    /// created (default), updated, due, priority or title.
+    /// created (default), updated, due, priority or title (also `created_at`, `updated_at`, `due_at`).
+    #[param(value_type = Option<SortField>, inline)]
     pub sort: Option<String>,
     /// asc or desc; the default depends on `sort` (newest, most urgent, soonest due, A-Z first).
+    #[param(value_type = Option<SortOrder>, inline)]
     pub order: Option<String>,
     /// 1-100, default 50.
+    #[param(schema_with = crate::openapi::limit)]
     pub limit: Option<String>,
     /// Number of tasks to skip, default 0.
+    #[param(schema_with = crate::openapi::offset)]
     pub offset: Option<String>,
     /// The client's UTC offset in minutes (for example 60 or -300), used to decide what "today" means. Default 0.
+    #[param(schema_with = crate::openapi::utc_offset)]
     pub utc_offset: Option<String>,
 }
 
@@ -484,7 +513,7 @@ impl TaskListParams {
         }
         if let Some(s) = non_empty(&self.utc_offset) {
             match s.parse::<i32>() {
-                Ok(n) if (-14 * 60..=14 * 60).contains(&n) => f.utc_offset_minutes = n,
+                Ok(n) if (-UTC_OFFSET_MAX_MINUTES..=UTC_OFFSET_MAX_MINUTES).contains(&n) => f.utc_offset_minutes = n,
                 _ => errors.push("utc_offset", "must be an integer number of minutes from -840 to 840"),
             }
         }

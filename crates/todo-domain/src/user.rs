@@ -22,17 +22,22 @@ pub struct User {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignUpInput {
+    #[schema(schema_with = crate::openapi::sign_up_email)]
     pub email: String,
     /// 8-128 characters.
+    #[schema(schema_with = crate::openapi::sign_up_password)]
     pub password: String,
     /// 1-100 characters.
+    #[schema(schema_with = crate::openapi::name)]
     pub name: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInInput {
+    #[schema(schema_with = crate::openapi::sign_in_email)]
     pub email: String,
+    #[schema(schema_with = crate::openapi::sign_in_password)]
     pub password: String,
 }
 

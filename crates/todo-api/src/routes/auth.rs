@@ -8,6 +8,7 @@ use todo_service::throttle_key;
 use todo_store::{Admission, RateSlot};
 use utoipa::ToSchema;
 
+use super::doc::{MalformedJson, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType};
 use crate::error::{ApiError, ApiResult, NotFoundAs, Problem};
 use crate::extract::{ApiJson, AuthUser, ClientIp};
 use crate::sessions;
@@ -18,6 +19,8 @@ pub struct AuthResponse {
     pub user: User,
     /// Bearer token for `Authorization: Bearer <token>`.
     pub token: String,
+    /// Always `Bearer`.
+    #[schema(value_type = String, pattern = "^Bearer$")]
     pub token_type: &'static str,
 }
 
@@ -25,10 +28,15 @@ pub struct AuthResponse {
 #[utoipa::path(post, path = "/api/auth/sign-up", tag = "auth", request_body = SignUpInput,
     responses(
         (status = 201, description = "Account created", body = AuthResponse),
-        (status = 409, description = "Email already registered", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many accounts created from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Too many sign-ins and sign-ups at once; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = MalformedJson),
+        (status = 409, description = "Email already registered (`conflict`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "A missing, unknown or invalid field (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many accounts created from this address (`too_many_sign_ups`)", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait before retrying"))),
+        (status = 501, description = "Local accounts are disabled: this server only accepts tokens of an external issuer (`not_implemented`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn sign_up(
     State(state): State<AppState>,
@@ -71,9 +79,16 @@ fn seconds_until(t: chrono::DateTime<Utc>) -> u64 {
 #[utoipa::path(post, path = "/api/auth/sign-in", tag = "auth", request_body = SignInInput,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
-        (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Too many sign-ins and sign-ups at once; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = MalformedJson),
+        (status = 401, description = "Wrong email or password (`unauthorized`)", body = Problem, content_type = "application/problem+json",
+            headers(("www-authenticate" = String, description = "`Bearer`"))),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "A missing, unknown or empty field (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts (`too_many_sign_in_attempts`)", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait before retrying"))),
+        (status = 501, description = "Local accounts are disabled: this server only accepts tokens of an external issuer (`not_implemented`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn sign_in(
     State(state): State<AppState>,
@@ -137,7 +152,9 @@ fn prune_now_and_then(state: &AppState) {
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "The account of the token", body = User),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 404, description = "The token's account no longer exists (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<User>> {
     Ok(Json(state.store.get_user(&user.user_id).await.not_found_as("user")?))

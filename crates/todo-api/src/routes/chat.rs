@@ -12,10 +12,15 @@ use chrono::Utc;
 use serde::Deserialize;
 use todo_agent::{AgentError, ProviderError, TaskTools, TurnEvent};
 use todo_domain::{
-    ChatMessage, ChatRequest, ChatResponse, Conversation, Role, conversation_title, strip_forbidden_chars,
+    ChatMessage, ChatRequest, ChatResponse, Conversation, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, Role, conversation_title,
+    strip_forbidden_chars,
 };
 use utoipa::IntoParams;
 
+use super::doc::{
+    ConversationPath, Forbidden, MalformedJson, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
+    UserPath,
+};
 use crate::error::{ApiError, ApiResult, NotFoundAs, Problem};
 use crate::extract::{ApiJson, ApiQuery, ConversationId, Owner};
 use crate::state::AppState;
@@ -81,14 +86,22 @@ fn wants_stream(headers: &HeaderMap) -> bool {
 /// events: `delta` (`{"text"}`), `tool_call` (a tool call with its result), then
 /// `done` (the same body as the JSON response) or `error` (a problem).
 #[utoipa::path(post, path = "/api/{user_id}/chat", tag = "chat", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "Must equal the token's subject")),
+    params(UserPath),
     request_body = ChatRequest,
     responses(
-        (status = 200, description = "The assistant's reply and the tools it called", body = ChatResponse),
-        (status = 404, description = "No such conversation for this user", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty or too long message", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "The model provider failed", body = Problem, content_type = "application/problem+json"),
-        (status = 504, description = "The model provider timed out", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The assistant's reply and the tools it called; with `Accept: text/event-stream`, \
+            the events `delta`, `tool_call`, then `done` or `error`",
+            content((ChatResponse = "application/json"), (String = "text/event-stream"))),
+        (status = 400, response = MalformedJson),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such conversation for this user (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "A missing, unknown or invalid field, such as an empty or too long message (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The model provider failed (`llm_provider_error`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
+        (status = 504, description = "The model provider timed out (`llm_provider_timeout`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn chat(
     State(state): State<AppState>,
@@ -129,21 +142,22 @@ pub async fn chat(
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// 1-100, default 50.
+    #[param(schema_with = todo_domain::openapi::limit)]
     pub limit: Option<String>,
-    /// Default 0.
+    /// How many to skip, default 0.
+    #[param(schema_with = todo_domain::openapi::offset)]
     pub offset: Option<String>,
 }
 
 impl PageParams {
     fn validate(&self) -> ApiResult<(u32, u32)> {
-        let limit = match self.limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => 50,
-            Some(s) => s
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| ApiError::field("limit", "must be an integer from 1 to 100"))?,
-        };
+        let limit =
+            match self.limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => LIST_DEFAULT_LIMIT,
+                Some(s) => s.parse::<u32>().ok().filter(|n| (1..=LIST_MAX_LIMIT).contains(n)).ok_or_else(|| {
+                    ApiError::field("limit", format!("must be an integer from 1 to {LIST_MAX_LIMIT}"))
+                })?,
+            };
         let offset = match self.offset.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => 0,
             Some(s) => s.parse::<u32>().map_err(|_| ApiError::field("offset", "must be a non-negative integer"))?,
@@ -154,8 +168,14 @@ impl PageParams {
 
 /// The user's conversations, most recently active first.
 #[utoipa::path(get, path = "/api/{user_id}/conversations", tag = "chat", security(("bearer" = [])),
-    params(("user_id" = String, Path), PageParams),
-    responses((status = 200, description = "Conversations", body = Vec<Conversation>)))]
+    params(UserPath, PageParams),
+    responses(
+        (status = 200, description = "Conversations", body = Vec<Conversation>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, description = "An invalid query parameter (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn list_conversations(
     State(state): State<AppState>,
     Owner(user_id): Owner,
@@ -167,10 +187,14 @@ pub async fn list_conversations(
 
 /// The messages of one conversation, oldest first, with each reply's tool calls.
 #[utoipa::path(get, path = "/api/{user_id}/conversations/{id}/messages", tag = "chat", security(("bearer" = [])),
-    params(("user_id" = String, Path), ("id" = i64, Path), PageParams),
+    params(ConversationPath, PageParams),
     responses(
         (status = 200, description = "Messages", body = Vec<ChatMessage>),
-        (status = 404, description = "No such conversation for this user", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such conversation for this user (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid query parameter (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn list_messages(
     State(state): State<AppState>,
@@ -184,10 +208,13 @@ pub async fn list_messages(
 
 /// Delete a conversation and its messages (tasks the assistant changed stay as they are).
 #[utoipa::path(delete, path = "/api/{user_id}/conversations/{id}", tag = "chat", security(("bearer" = [])),
-    params(("user_id" = String, Path), ("id" = i64, Path)),
+    params(ConversationPath),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such conversation for this user", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such conversation for this user (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn delete_conversation(
     State(state): State<AppState>,

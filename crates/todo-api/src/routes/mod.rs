@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod chat;
+mod doc;
 pub mod ops;
 pub mod tasks;
 
@@ -11,17 +12,26 @@ use axum::extract::Request;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
     paths(openapi_json, mcp_endpoint),
+    components(responses(
+        doc::MalformedJson,
+        doc::Unauthorized,
+        doc::Forbidden,
+        doc::PayloadTooLarge,
+        doc::UnsupportedMediaType,
+        doc::Unavailable,
+    )),
     info(title = "todo-app API", description = "Tasks, accounts and operations endpoints of todo-app. Errors are RFC 9457 problem+json with a stable `code`."),
     modifiers(&BearerAuth),
     tags(
@@ -48,26 +58,64 @@ impl Modify for BearerAuth {
 
 /// The OpenAPI document served at `/api/openapi.json`.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
-    responses((status = 200, description = "This OpenAPI document", content_type = "application/json")))]
+    responses((status = 200, description = "This OpenAPI document", body = Object, content_type = "application/json")))]
 #[allow(dead_code)] // documents the route below; the handler is the closure in `router`
 async fn openapi_json() {}
 
 /// The MCP server (streamable HTTP transport, stateless, JSON responses): send
 /// JSON-RPC requests such as `initialize`, `tools/list` and `tools/call` with the
-/// user's bearer token. Tools: add_task, list_tasks, complete_task, delete_task,
-/// update_task. GET and DELETE answer 405 (no sessions).
+/// user's bearer token and `Accept: application/json, text/event-stream` (the
+/// transport requires both). Tools: add_task, list_tasks, complete_task,
+/// delete_task, update_task. GET and DELETE answer 405 (no sessions).
+///
+/// The transport's own refusals are problem+json, except malformed JSON-RPC,
+/// which gets a JSON-RPC error.
 #[utoipa::path(post, path = "/mcp", tag = "mcp", security(("bearer" = [])),
-    request_body(content = Object, description = "A JSON-RPC 2.0 request", content_type = "application/json"),
+    request_body(content = JsonRpcMessage, content_type = "application/json",
+        example = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "add_task", "arguments": {"title": "Buy milk"}}})),
     responses(
-        (status = 200, description = "The JSON-RPC response", content_type = "application/json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "A body that is not a JSON-RPC message (JSON-RPC parse error or invalid request)", content_type = "application/json"),
-        (status = 403, description = "Host, or a browser's Origin, not allowed (MCP_ALLOWED_HOSTS): `host_not_allowed`, `origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "Accept does not list both application/json and text/event-stream", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Content-Type is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The JSON-RPC response (a result or an error)", body = Object, content_type = "application/json"),
+        (status = 202, description = "A notification or response was accepted; no body"),
+        (status = 400, description = "Not a valid MCP message: a JSON-RPC parse error or invalid request (application/json), or an unsupported protocol version (problem+json `bad_request`)"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "Host, or a browser's Origin, not allowed (MCP_ALLOWED_HOSTS): problem+json `host_not_allowed`, `origin_not_allowed`"),
+        (status = 404, description = "Unknown JSON-RPC method (a JSON-RPC error)"),
+        (status = 405, description = "Only POST is served (problem+json `method_not_allowed`)"),
+        (status = 406, description = "`Accept` does not name both application/json and text/event-stream (problem+json `not_acceptable`)"),
+        (status = 413, description = "The body is larger than 64 KiB (problem+json)"),
+        (status = 415, description = "Not `Content-Type: application/json` (problem+json `unsupported_media_type`)"),
+        (status = 503, response = doc::Unavailable),
     ))]
 #[allow(dead_code)] // documents the route crate::mcp serves
 async fn mcp_endpoint() {}
+
+/// A JSON-RPC 2.0 request, or a notification (no `id`), of the Model Context
+/// Protocol: `initialize`, `ping`, `tools/list`, `tools/call`,
+/// `notifications/initialized`...; the MCP specification defines each method's
+/// `params`.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documents the body rmcp reads
+struct JsonRpcMessage {
+    #[schema(schema_with = json_rpc_version)]
+    jsonrpc: String,
+    #[schema(schema_with = json_rpc_id)]
+    id: Option<String>,
+    method: String,
+    #[schema(value_type = Object, required = false)]
+    params: String,
+}
+
+fn json_rpc_version() -> Object {
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["2.0"])).build()
+}
+
+fn json_rpc_id() -> Object {
+    ObjectBuilder::new()
+        .schema_type([Type::String, Type::Integer].into_iter().collect::<SchemaType>())
+        .description(Some("The request's id, echoed in the response; omitted in a notification."))
+        .build()
+}
 
 /// All routes with their OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
@@ -89,6 +137,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(ops::metrics))
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    todo_domain::openapi::finish(&mut doc);
     let json = doc.to_json().unwrap_or_else(|_| "{}".into());
     let router = router.route(
         "/api/openapi.json",

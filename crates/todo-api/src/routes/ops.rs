@@ -11,6 +11,8 @@ use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
+    /// `ok` (liveness), `ready` or `unavailable` (readiness).
+    #[schema(value_type = String, pattern = "^(ok|ready|unavailable)$")]
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

@@ -6,6 +6,9 @@ use axum::response::{IntoResponse, Response};
 use todo_domain::{Task, TaskChanges, TaskFilter, TaskInput, TaskListParams, TaskPatchInput};
 use todo_store::TaskRef;
 
+use super::doc::{
+    Forbidden, MalformedJson, PayloadTooLarge, TaskPath, Unauthorized, Unavailable, UnsupportedMediaType, UserPath,
+};
 use crate::error::{ApiError, ApiResult, NotFoundAs, Problem};
 use crate::extract::{ApiJson, ApiQuery, Owner, TaskId};
 use crate::state::AppState;
@@ -15,13 +18,14 @@ pub const TOTAL_COUNT_HEADER: &str = "x-total-count";
 /// List the user's tasks, filtered, sorted and paginated on the server. The total
 /// number of matching tasks is in the `X-Total-Count` header.
 #[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "Must equal the token's subject"), TaskListParams),
+    params(UserPath, TaskListParams),
     responses(
         (status = 200, description = "One page of tasks", body = Vec<Task>,
             headers(("x-total-count" = i64, description = "Number of tasks matching the filters"))),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Token belongs to another user", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, description = "An invalid query parameter (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn list_tasks(
     State(state): State<AppState>,
@@ -88,13 +92,18 @@ const TASK_JSON_SIZE_HINT: usize = 384;
 
 /// Create a task.
 #[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "Must equal the token's subject")),
+    params(UserPath),
     request_body = TaskInput,
     responses(
-        (status = 201, description = "Created", body = Task),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Created", body = Task,
+            headers(("location" = String, description = "The new task's URL"))),
+        (status = 400, response = MalformedJson),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "A missing, unknown or invalid field (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn create_task(
     State(state): State<AppState>,
@@ -112,10 +121,13 @@ pub async fn create_task(
 
 /// Get one task.
 #[utoipa::path(get, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path), ("id" = i64, Path)),
+    params(TaskPath),
     responses(
         (status = 200, description = "The task", body = Task),
-        (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such task for this user (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn get_task(
     State(state): State<AppState>,
@@ -127,12 +139,18 @@ pub async fn get_task(
 
 /// Replace a task. Omitted optional fields are cleared; `completed` keeps its value when omitted.
 #[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path), ("id" = i64, Path)),
+    params(TaskPath),
     request_body = TaskInput,
     responses(
         (status = 200, description = "The updated task", body = Task),
-        (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = MalformedJson),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such task for this user (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "A missing, unknown or invalid field (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn replace_task(
     State(state): State<AppState>,
@@ -146,12 +164,18 @@ pub async fn replace_task(
 
 /// Change some fields of a task; `null` clears `description` or `due_at`.
 #[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path), ("id" = i64, Path)),
+    params(TaskPath),
     request_body = TaskPatchInput,
     responses(
         (status = 200, description = "The updated task", body = Task),
-        (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = MalformedJson),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such task for this user (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "A missing, unknown or invalid field, or nothing to change (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn patch_task(
     State(state): State<AppState>,
@@ -165,10 +189,13 @@ pub async fn patch_task(
 
 /// Delete a task.
 #[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path), ("id" = i64, Path)),
+    params(TaskPath),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such task for this user (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn delete_task(
     State(state): State<AppState>,
@@ -181,10 +208,13 @@ pub async fn delete_task(
 
 /// Toggle a task between completed and pending.
 #[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path), ("id" = i64, Path)),
+    params(TaskPath),
     responses(
         (status = 200, description = "The toggled task", body = Task),
-        (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such task for this user (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn toggle_task(
     State(state): State<AppState>,
