@@ -118,14 +118,19 @@ async fn run() -> anyhow::Result<()> {
 }
 
 /// A random signing secret kept in `<data_dir>/auth-secret` (mode 0600), created on
-/// first run.
+/// first run, in a data directory only its owner can enter (0700).
 fn local_secret(data_dir: &Path) -> std::io::Result<std::path::PathBuf> {
     use std::io::Write;
+    use todo_store::files;
     let path = data_dir.join("auth-secret");
     if path.exists() {
+        // Left by an older version with the umask's modes: this directory is
+        // the launcher's own (it holds the secret and the database).
+        files::restrict_to_owner(data_dir)?;
+        files::restrict_to_owner(&path)?;
         return Ok(path);
     }
-    std::fs::create_dir_all(data_dir)?;
+    files::create_private_dir(data_dir)?;
     let mut bytes = [0u8; 48];
     std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

@@ -35,7 +35,9 @@ fn launch_with(data_dir: &std::path::Path, extra: &[&str]) -> Launched {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = lines.next().expect("the launcher prints where it listens").unwrap();
+    // Log lines (JSON) may come first, e.g. a warning about the data files.
+    let line =
+        lines.by_ref().map(|l| l.unwrap()).find(|l| !l.starts_with('{')).expect("the launcher prints where it listens");
     assert!(line.starts_with("todo-app is running on http://127.0.0.1:"), "{line}");
     let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
     std::thread::spawn(move || for _ in lines {});
@@ -105,8 +107,27 @@ async fn one_port_serves_web_api_and_mcp_and_sign_ins_survive_a_restart() {
         .unwrap();
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0]["title"], "Water the plants");
-    let mode = std::fs::metadata(dir.join("auth-secret")).unwrap();
-    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777, 0o600);
+    // Emails, password hashes, tasks, chats and the signing secret are for the
+    // owner's eyes only, whatever the umask.
+    assert_eq!(mode(&dir), 0o700, "data directory");
+    for file in ["auth-secret", "todo.db", "todo.db-wal", "todo.db-shm"] {
+        assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+    drop(second);
+
+    // A data directory an older version left readable is made private on start.
+    use std::os::unix::fs::PermissionsExt;
+    for (path, m) in [(dir.clone(), 0o755), (dir.join("auth-secret"), 0o644), (dir.join("todo.db"), 0o644)] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
+    }
+    let third = launch(&dir);
+    let res = http.get(format!("{}/api/auth/me", third.base)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), 200, "still signed in");
+    assert_eq!(mode(&dir), 0o700, "data directory");
+    for file in ["auth-secret", "todo.db"] {
+        assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+    drop(third);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -200,4 +221,9 @@ async fn metrics_cover_web_api_and_mcp_in_one_exposition() {
     assert_eq!(text.lines().last(), Some("# EOF"));
     drop(app);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    let meta = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777
 }

@@ -5,6 +5,7 @@
 
 mod conversations;
 mod db;
+pub mod files;
 mod migrations;
 mod pool;
 mod sessions;
@@ -139,12 +140,16 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(5))
                     .foreign_keys(true);
-                if let Some(dir) = opts.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-                    if !dir.exists() {
-                        std::fs::create_dir_all(dir).map_err(|e| {
+                if !is_in_memory(&cfg.url) {
+                    let file = opts.get_filename();
+                    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                        files::create_private_dir(dir).map_err(|e| {
                             StoreError::Internal(format!("cannot create database directory {}: {e}", dir.display()))
                         })?;
                     }
+                    files::make_database_file_private(file).map_err(|e| {
+                        StoreError::Internal(format!("cannot make database file {} private: {e}", file.display()))
+                    })?;
                 }
                 Db::Sqlite(Pool::new(opts, cfg.max_connections, cfg.acquire_timeout))
             }
@@ -207,6 +212,11 @@ impl Store {
             Db::Sqlite(p) => p.close().await,
         }
     }
+}
+
+/// `sqlite::memory:` and `?mode=memory` databases have no file.
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 /// The SQLite URL used when no `DATABASE_URL` is given: a file under `dir`.
