@@ -344,6 +344,8 @@ async fn parallel_malformed_and_unknown_tool_calls() {
     assert_eq!(results[0]["status"], "created");
     assert_eq!(results[1]["status"], "created");
     assert!(results[2]["error"].as_str().unwrap().contains("not valid JSON"));
+    // ...and the arguments are the text as sent (the document allows any value).
+    assert_eq!(body["tool_calls"][2]["arguments"], r#"{"title": "broken"#);
     assert!(results[3]["error"].as_str().unwrap().contains("no tool named"));
     assert_eq!(results[4]["error"], "task 999999 doesn't exist");
     assert!(results[5]["error"].as_str().unwrap().contains("title"));

@@ -238,6 +238,10 @@ async fn bad_input_is_a_named_4xx(app: TestApp) {
         (json!({"title": "x", "description": "d".repeat(1001)}), "description"),
         (json!({"title": "x", "priority": "critical"}), "priority"),
         (json!({"title": "x", "due_at": "next tuesday"}), "due_at"),
+        // Valid RFC 3339, but in UTC outside the four-digit years an RFC 3339
+        // answer can carry ("+10000-01-01T23:58:59Z"). Found by fuzzing.
+        (json!({"title": "x", "due_at": "9999-12-31T23:59:59-23:59"}), "due_at"),
+        (json!({"title": "x", "due_at": "0000-01-01T00:00:00+00:01"}), "due_at"),
         (json!({"title": "x", "tags": (0..11).map(|i| format!("t{i}")).collect::<Vec<_>>()}), "tags"),
         (json!({"title": "x", "tags": ["ok", "not ok!"]}), "tags[1]"),
         (json!({"title": "x", "tags": ["t".repeat(33)]}), "tags[0]"),
@@ -259,11 +263,24 @@ async fn bad_input_is_a_named_4xx(app: TestApp) {
 
     // The limits themselves are fine.
     app.create_task(&u, json!({"title": "t".repeat(200), "description": "d".repeat(1000), "tags": (0..10).map(|i| format!("t{i}")).collect::<Vec<_>>()})).await;
+    for due in ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z", "0001-01-01T00:00:00+23:59"] {
+        let t = app.create_task(&u, json!({"title": "edge", "due_at": due})).await;
+        let back: chrono::DateTime<chrono::FixedOffset> = t["due_at"].as_str().unwrap().parse().unwrap();
+        assert_eq!(back, due.parse::<chrono::DateTime<chrono::FixedOffset>>().unwrap(), "{due}");
+        app.as_user(Method::DELETE, &u, &format!("/api/{{me}}/tasks/{}", t["id"])).send().await.unwrap();
+    }
 
     let t = app.create_task(&u, json!({"title": "keep me"})).await;
     let path = format!("/api/{{me}}/tasks/{}", t["id"]);
     let res = app.as_user(Method::PATCH, &u, &path).json(&json!({})).send().await.unwrap();
     assert_eq!(fields(&expect_problem(res, 422, "validation_failed").await), ["body"]);
+    let res = app
+        .as_user(Method::PATCH, &u, &path)
+        .json(&json!({"due_at": "9999-12-31T23:59:59.999-00:01"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fields(&expect_problem(res, 422, "validation_failed").await), ["due_at"]);
     let res = app.as_user(Method::PATCH, &u, &path).json(&json!([null, null])).send().await.unwrap();
     assert_eq!(fields(&expect_problem(res, 422, "validation_failed").await), ["body"]);
     let res = app.as_user(Method::PATCH, &u, &path).json(&json!({"title": ""})).send().await.unwrap();

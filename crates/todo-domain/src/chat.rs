@@ -40,7 +40,8 @@ pub struct ToolCallRecord {
     /// The provider's call id (or one we made up for the built-in assistant).
     pub id: String,
     pub tool: String,
-    #[schema(value_type = Object)]
+    /// What the model passed: usually an object, or the raw text when it was not
+    /// valid JSON (the result then says so).
     pub arguments: serde_json::Value,
     /// The tool's result, or `{"error": "..."}`.
     #[schema(value_type = Object)]

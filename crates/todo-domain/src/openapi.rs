@@ -30,6 +30,10 @@ pub fn tag_pattern() -> String {
     format!("^#*[A-Za-z0-9_-]{{1,{TAG_MAX_CHARS}}}$")
 }
 
+/// RFC 3339 date-times of the years 0001-9998: any offset keeps them within the
+/// years 0000-9999 in UTC, which the server requires of a due date.
+pub const DUE_AT_PATTERN: &str = r"^(?:[1-8]\d{3}|9[0-8]\d{2}|99[0-8]\d|999[0-8]|0[1-9]\d{2}|00[1-9]\d|000[1-9])-";
+
 /// One `@`, something before it, and a domain with an inner dot, no whitespace.
 pub const EMAIL_PATTERN: &str = r"^[^@\s\u0085]+@[^@\s\u0085.][^@\s\u0085]*\.[^@\s\u0085]*[^@\s\u0085.]$";
 
@@ -122,6 +126,16 @@ pub fn id() -> ObjectBuilder {
 pub fn conversation_id() -> ObjectBuilder {
     id().schema_type([Type::Integer, Type::Null].into_iter().collect::<SchemaType>())
         .description(Some("Continue this conversation; omit (or null) to start a new one."))
+}
+
+/// Nullable: `null` (or omitted on a whole task) means no due date.
+pub fn due_at() -> ObjectBuilder {
+    string(true)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::DateTime)))
+        .pattern(Some(DUE_AT_PATTERN))
+        .description(Some(
+            "RFC 3339 date-time, for example `2026-12-01T17:00:00Z`; in UTC from year 0000 to 9999. Null: none.",
+        ))
 }
 
 pub fn search() -> ObjectBuilder {

@@ -1,4 +1,4 @@
-use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -15,8 +15,9 @@ pub const SEARCH_MAX_CHARS: usize = 200;
 /// The farthest UTC offsets in use (UTC-14:00 is not, but is allowed for symmetry).
 pub const UTC_OFFSET_MAX_MINUTES: i32 = 14 * 60;
 
-/// Priority of a task. Stored as its rank so that sorting by priority is a plain
-/// numeric sort in every database.
+/// Priority of a task: low, medium (the default), high or urgent.
+// Stored as its rank so that sorting by priority is a plain numeric sort in
+// every database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
@@ -105,6 +106,7 @@ pub struct TaskInput {
     pub tags: Option<Vec<String>>,
     /// RFC 3339 date-time, for example `2026-12-01T17:00:00Z`.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::due_at)]
     pub due_at: Option<DateTime<Utc>>,
     /// Omitted or `null`: false on POST, unchanged on PUT.
     #[serde(default)]
@@ -132,7 +134,7 @@ pub struct TaskPatchInput {
     #[schema(schema_with = crate::openapi::tags_patch)]
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
+    #[schema(schema_with = crate::openapi::due_at)]
     pub due_at: Option<Option<DateTime<Utc>>>,
     #[serde(default)]
     #[schema(value_type = bool)]
@@ -247,6 +249,17 @@ pub fn validate_description(raw: Option<&str>, errors: &mut ValidationErrors) ->
     (!d.is_empty()).then_some(d)
 }
 
+/// A due date an answer can carry: RFC 3339 (the `date-time` of the API) has
+/// four-digit years, and a valid one with a far offset (`9999-12-31T23:59:59-23:59`)
+/// lands outside them in UTC.
+pub fn validate_due_at(due: Option<DateTime<Utc>>, errors: &mut ValidationErrors) {
+    if let Some(d) = due
+        && !(0..=9999).contains(&d.year())
+    {
+        errors.push("due_at", "must be from year 0000 to 9999 in UTC");
+    }
+}
+
 /// Lower-cases a tag, turns inner whitespace into `-` and drops a leading `#`.
 pub fn normalize_tag(raw: &str) -> Result<String, String> {
     let trimmed = raw.trim().trim_start_matches('#');
@@ -282,6 +295,7 @@ pub fn validate_tags(raw: &[String], errors: &mut ValidationErrors) -> Vec<Strin
 impl TaskInput {
     pub fn validate(&self) -> Result<TaskDraft, ValidationErrors> {
         let mut errors = ValidationErrors::default();
+        validate_due_at(self.due_at, &mut errors);
         let draft = TaskDraft {
             title: validate_title(&self.title, &mut errors),
             description: validate_description(self.description.as_deref(), &mut errors),
@@ -297,6 +311,7 @@ impl TaskInput {
 impl TaskPatchInput {
     pub fn validate(&self) -> Result<TaskChanges, ValidationErrors> {
         let mut errors = ValidationErrors::default();
+        validate_due_at(self.due_at.flatten(), &mut errors);
         let changes = TaskChanges {
             title: self.title.as_deref().map(|t| validate_title(t, &mut errors)),
             description: self.description.as_ref().map(|d| validate_description(d.as_deref(), &mut errors)),
@@ -665,6 +680,18 @@ mod tests {
         let p: TaskPatchInput = serde_json::from_str("{}").unwrap();
         assert_eq!(fields(p.validate().unwrap_err()), ["body"]);
         assert!(serde_json::from_str::<TaskPatchInput>(r#"{"titel": "x"}"#).is_err());
+    }
+
+    #[test]
+    fn due_at_stays_within_four_digit_years() {
+        let due = |s: &str| {
+            let mut e = ValidationErrors::default();
+            validate_due_at(Some(s.parse::<DateTime<FixedOffset>>().unwrap().to_utc()), &mut e);
+            e.is_empty()
+        };
+        assert!(due("0000-01-01T00:00:00Z") && due("9999-12-31T23:59:59.999999999Z"));
+        assert!(due("0001-01-01T00:00:00+23:59") && due("9998-12-31T23:59:59-23:59"));
+        assert!(!due("9999-12-31T23:59:59-23:59") && !due("0000-01-01T00:00:00+00:01"));
     }
 
     #[test]
