@@ -165,8 +165,9 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json
 #[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 204, description = "Signed out: the token no longer works"),
-        (status = 401, description = "Missing or invalid token (already signed out, for one)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
         (status = 501, description = "A token of the external identity provider: sign out there", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn sign_out(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
     let session_id = own_session(&user)?;
@@ -187,8 +188,9 @@ pub struct SignedOutEverywhere {
 #[utoipa::path(post, path = "/api/auth/sign-out-everywhere", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "Every session of the user ended", body = SignedOutEverywhere),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
         (status = 501, description = "A token of the external identity provider: sign out there", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
     ))]
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
