@@ -73,6 +73,7 @@ T_ALL=$(now)
 # ---------------------------------------------------------------- tools
 setup_tools() {
   ensure_cmds podman:podman buildah:buildah runc:runc debootstrap:debootstrap
+  ensure_podman_runtime
   local conf=/etc/containers/containers.conf
   if ! grep -qs '^[[:space:]]*runtime[[:space:]]*=[[:space:]]*"runc"' "$conf"; then
     # crun fails on this kind of machine (cgroup hybrid mode) and raising

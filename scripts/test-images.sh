@@ -101,7 +101,7 @@ summary() {
 log "tools"
 "$REPO_ROOT/scripts/base-images.sh" --setup-only
 ensure_cmds curl:curl jq:jq openssl:openssl shellcheck:shellcheck ip:iproute2
-ensure_podman_dns
+ensure_podman_runtime
 # hadolint/checkov install (~45 s) runs in the background during the builds.
 lint_tools_ok() { [[ -x "$LINT_VENV/bin/hadolint" && -x "$LINT_VENV/bin/checkov" ]]; }
 if ! lint_tools_ok; then

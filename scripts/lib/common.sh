@@ -78,15 +78,19 @@ IMAGE_TABLE=(
   "todo-web crates/todo-web docker/frontend/Dockerfile"
 )
 
-# Container DNS for podman's networks: podman 4.3 falls back to CNI without
-# name resolution when netavark and aardvark-dns are missing (Debian installs
-# them only as recommendations), and then containers cannot find each other by
-# name. Installs both and selects netavark with a drop-in; idempotent.
-ensure_podman_dns() {
+# What podman 4.3 needs beyond the bare package, which Debian installs only as
+# recommendations (our scripts install with --no-install-recommends):
+# - netavark and aardvark-dns: without them podman falls back to CNI without
+#   name resolution, and containers cannot find each other by name;
+# - catatonit: "podman kube play" builds its local pause image from it and
+#   fails with 'finding pause binary' without it.
+# Installs what is missing and selects netavark with a drop-in; idempotent.
+ensure_podman_runtime() {
   command -v podman >/dev/null 2>&1 || return 0
   if [[ ! -x /usr/lib/podman/netavark || ! -x /usr/lib/podman/aardvark-dns ]]; then
     ensure_cmds "netavark-installed-marker:netavark" "aardvark-installed-marker:aardvark-dns"
   fi
+  ensure_cmds catatonit:catatonit
   local dropin=/etc/containers/containers.conf.d/50-todo-app-netavark.conf
   if [[ "$(podman info --format '{{.Host.NetworkBackend}}' 2>/dev/null)" != netavark && ! -f "$dropin" ]]; then
     mkdir -p "$(dirname "$dropin")"
