@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL cluster for tests, from Debian's packages.
 # Source after common.sh, then:  pg_test_start DIR PORT  /  pg_test_stop DIR
 # pg_test_start exports TEST_DATABASE_URL (superuser, trust auth on loopback).
+# pg_test_stop stops only a cluster this shell started: one that was already
+# running (another test run, a developer's session) is left alone.
 
 pg_bin_dir() {
   local d
@@ -33,13 +35,18 @@ pg_test_start() {
       -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null \
       || { cat "$dir/server.log" >&2; die "PostgreSQL did not start (log above)"; }
     log "PostgreSQL test cluster on 127.0.0.1:$port ($dir)"
+    _PG_TEST_STARTED+=("$dir")
   fi
   export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
   export TEST_PG_BIN="$bin"
 }
 
+_PG_TEST_STARTED=()
+
 pg_test_stop() {
-  local dir="$1" bin
+  local dir="$1" bin started=false d
+  for d in "${_PG_TEST_STARTED[@]}"; do [[ "$d" == "$dir" ]] && started=true; done
+  $started || return 0
   bin="$(pg_bin_dir)" || return 0
   [[ -d "$dir" ]] && as_postgres "$bin/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
 }
