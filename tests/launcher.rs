@@ -5,6 +5,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
+use todo_service::config_doc::{Defaults, table_problems};
+
+#[path = "../src/cli.rs"]
+mod cli;
 
 struct Launched {
     child: Child,
@@ -31,11 +35,8 @@ fn launch(data_dir: &std::path::Path) -> Launched {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     // Log lines (JSON) may come first, e.g. a warning about the data files.
-    let line = lines
-        .by_ref()
-        .map(|l| l.unwrap())
-        .find(|l| !l.starts_with('{'))
-        .expect("the launcher prints where it listens");
+    let line =
+        lines.by_ref().map(|l| l.unwrap()).find(|l| !l.starts_with('{')).expect("the launcher prints where it listens");
     assert!(line.starts_with("todo-app is running on http://127.0.0.1:"), "{line}");
     let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
     std::thread::spawn(move || for _ in lines {});
@@ -132,4 +133,24 @@ async fn one_port_serves_web_api_and_mcp_and_sign_ins_survive_a_restart() {
 fn mode(path: &std::path::Path) -> u32 {
     let meta = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777
+}
+
+/// README.md's configuration table gives the launcher's own defaults (where it
+/// differs from todo-api) in `(`todo-app`: ...)` groups; `todo-app --help` says
+/// the same, and the launcher does what its help says.
+#[test]
+fn the_readme_configuration_table_matches_todo_app_help() {
+    let readme = include_str!("../README.md");
+    let problems = table_problems(
+        &cli::command(),
+        "todo-app",
+        Defaults::Group("todo-app"),
+        readme,
+        "README.md",
+        "## Configuration",
+    );
+    assert!(problems.is_empty(), "README.md and `todo-app --help` disagree:\n{}", problems.join("\n"));
+    let parsed = clap::FromArgMatches::from_arg_matches(&cli::command().get_matches_from(["todo-app"]));
+    let parsed: cli::Cli = parsed.unwrap();
+    assert_eq!((parsed.api.host.to_string(), parsed.api.port), ("127.0.0.1".to_string(), 3000));
 }

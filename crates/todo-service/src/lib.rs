@@ -4,6 +4,7 @@
 //! shared start-up (`healthcheck`, configuration errors).
 
 mod binary;
+pub mod config_doc;
 mod metrics;
 mod serve;
 mod telemetry;
