@@ -160,7 +160,8 @@ impl Store {
         }
     }
 
-    /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock while
+    /// Applies pending migrations, then fills in what they cannot compute in SQL
+    /// (see [`Store::refresh_search_columns`]). On PostgreSQL sqlx holds an advisory lock while
     /// migrating, so replicas starting together apply each migration once. A
     /// failed migration may leave its session holding that lock (sqlx returns
     /// early without unlocking), so its connection is never reused.
@@ -183,7 +184,12 @@ impl Store {
         result.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(inner) => StoreError::from(inner),
             other => StoreError::Internal(other.to_string()),
-        })
+        })?;
+        let refreshed = self.refresh_search_columns().await?;
+        if refreshed > 0 {
+            tracing::info!(tasks = refreshed, "computed the search columns of tasks written without them");
+        }
+        Ok(())
     }
 
     /// A round trip to the database, for readiness.

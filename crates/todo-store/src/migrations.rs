@@ -26,6 +26,7 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "20261126000002_conversations.sql",
     "20261127000003_task_list_order.sql",
     "20261127000004_task_revision.sql",
+    "20261201000007_task_search_folded.sql",
 );
 
 const SQLITE: &[(&str, &str)] = embed!("sqlite":
@@ -33,6 +34,7 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "20261126000002_conversations.sql",
     "20261127000003_task_list_order.sql",
     "20261127000004_task_revision.sql",
+    "20261201000007_task_search_folded.sql",
 );
 
 /// `VERSION_DESCRIPTION.sql`, as sqlx names migrations: the description is the
