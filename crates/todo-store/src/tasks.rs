@@ -2,8 +2,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use todo_domain::{Priority, Task, TaskChanges, TaskDraft, TaskFilter, TaskPage, search_fold};
 
 use crate::db::from_row_by_position;
+use crate::quotas;
 use crate::sql::{TASK_COLUMN_COUNT, TASK_COLUMNS};
-use crate::{Arg, Store, StoreError, TaskQuery, build_task_query};
+use crate::{Arg, COUNT_QUOTA_RETRY_AFTER_SECS, Quota, Store, StoreError, TaskQuery, build_task_query};
 
 /// One row of [`TASK_COLUMNS`], decoded by position and without sqlx's per-value
 /// type check: by name, sqlx hashes every column name of every row, and the check
@@ -149,7 +150,23 @@ impl Store {
             Arg::Text(search_fold(&draft.title)),
             Arg::Text(folded_description(draft.description.as_deref())),
         ];
-        let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
+        let limit = self.quotas.tasks_per_user;
+        let row: Option<TaskRow> = if limit == 0 {
+            self.db.fetch_optional(&sql, &args).await?
+        } else {
+            let mut tx = self.db.begin().await?;
+            if !quotas::hold_below(&mut tx, user_id, quotas::Column::Tasks, limit).await? {
+                tx.rollback().await?;
+                return Err(StoreError::QuotaExceeded {
+                    quota: Quota::Tasks,
+                    limit,
+                    retry_after_secs: COUNT_QUOTA_RETRY_AFTER_SECS,
+                });
+            }
+            let row = tx.fetch_optional(&sql, &args).await?;
+            tx.commit().await?;
+            row
+        };
         row.map(Task::from).ok_or(StoreError::Internal("insert returned no row".into()))
     }
 

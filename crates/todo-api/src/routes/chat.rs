@@ -29,13 +29,13 @@ struct PreparedTurn {
 
 async fn prepare(state: &AppState, user_id: &str, req: &ChatRequest) -> ApiResult<PreparedTurn> {
     let message = req.validate()?;
-    let conversation = match req.conversation_id {
-        Some(id) => state.store.get_conversation(user_id, id).await.not_found_as("conversation")?,
-        None => state.store.create_conversation(user_id, &conversation_title(&message)).await?,
-    };
-    let history = state.store.recent_messages(conversation.id, state.chat_history_messages).await?;
-    state.store.add_message(conversation.id, Role::User, &message, &[]).await?;
-    Ok(PreparedTurn { conversation, history, message })
+    let title = conversation_title(&message);
+    let start = state
+        .store
+        .begin_turn(user_id, req.conversation_id, &title, &message, state.chat_history_messages)
+        .await
+        .not_found_as("conversation")?;
+    Ok(PreparedTurn { conversation: start.conversation, history: start.history, message })
 }
 
 /// Runs the turn and stores the reply, even when the provider failed, so the
@@ -87,6 +87,7 @@ fn wants_stream(headers: &HeaderMap) -> bool {
         (status = 200, description = "The assistant's reply and the tools it called", body = ChatResponse),
         (status = 404, description = "No such conversation for this user", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Empty or too long message", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A quota is reached: chat turns per minute, conversations per user or messages per conversation; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "The model provider failed", body = Problem, content_type = "application/problem+json"),
         (status = 504, description = "The model provider timed out", body = Problem, content_type = "application/problem+json"),
     ))]

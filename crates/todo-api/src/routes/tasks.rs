@@ -95,6 +95,7 @@ const TASK_JSON_SIZE_HINT: usize = 384;
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The account has as many tasks as its quota allows", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_task(
     State(state): State<AppState>,
