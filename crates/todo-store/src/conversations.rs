@@ -47,6 +47,7 @@ impl From<MessageRow> for ChatMessage {
 }
 
 const CONVERSATION_COLUMNS: &str = "id, title, created_at, updated_at";
+const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, tool_calls, created_at";
 
 /// A chat turn begun by [`Store::begin_turn`].
 #[derive(Debug, Clone)]
@@ -78,7 +79,6 @@ async fn insert_message(
     let row: Option<MessageRow> = tx.fetch_optional(&sql, &args).await?;
     row.map(ChatMessage::from).ok_or(StoreError::Internal("insert returned no row".into()))
 }
-const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, tool_calls, created_at";
 
 impl Store {
     /// The user's conversation; another user's is [`StoreError::NotFound`].
