@@ -38,6 +38,19 @@ pub(crate) async fn hold_below(tx: &mut Tx, user_id: &str, column: Column, limit
     update_row(tx, &sql, &[Arg::Text(user_id.into()), Arg::I64(limit.into())]).await
 }
 
+/// The user's count in `column`, as this transaction sees it (its own inserts
+/// included, which the triggers counted).
+pub(crate) async fn count(tx: &mut Tx, user_id: &str, column: Column) -> Result<i64, StoreError> {
+    let sql = format!("SELECT {} FROM user_quotas WHERE user_id = $1", column.name());
+    let rows: Vec<CountRow> = tx.fetch_all(&sql, &[Arg::Text(user_id.into())]).await?;
+    Ok(rows.first().map(|r| r.count).unwrap_or(0))
+}
+
+struct CountRow {
+    count: i64,
+}
+from_row_by_position!(CountRow { count });
+
 /// The counted columns of `user_quotas` (kept by triggers on insert and delete).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Column {

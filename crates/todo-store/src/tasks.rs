@@ -154,8 +154,14 @@ impl Store {
         let row: Option<TaskRow> = if limit == 0 {
             self.db.fetch_optional(&sql, &args).await?
         } else {
+            // Insert first, then look at the count the insert trigger raised:
+            // the trigger holds the user's quota row from the insert to the
+            // commit, which is all the time that same-user creates (waiting
+            // for that row) are serialised for. Over the limit, the insert is
+            // rolled back.
             let mut tx = self.db.begin().await?;
-            if !quotas::hold_below(&mut tx, user_id, quotas::Column::Tasks, limit).await? {
+            let row: Option<TaskRow> = tx.fetch_optional(&sql, &args).await?;
+            if quotas::count(&mut tx, user_id, quotas::Column::Tasks).await? > i64::from(limit) {
                 tx.rollback().await?;
                 return Err(StoreError::QuotaExceeded {
                     quota: Quota::Tasks,
@@ -163,7 +169,6 @@ impl Store {
                     retry_after_secs: COUNT_QUOTA_RETRY_AFTER_SECS,
                 });
             }
-            let row = tx.fetch_optional(&sql, &args).await?;
             tx.commit().await?;
             row
         };
