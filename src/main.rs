@@ -7,22 +7,11 @@ use std::process::ExitCode;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
-use clap::parser::ValueSource;
-use clap::{CommandFactory, FromArgMatches, Parser};
 use todo_api::app::{HttpOptions, open_store};
-use todo_api::{ApiArgs, shutdown_signal, telemetry};
+use todo_api::{shutdown_signal, telemetry};
 use tower::ServiceExt;
 
-/// todo-app on your machine: the web app, its REST API and MCP server in one
-/// process, data in an SQLite file under ./data. Takes the same settings as the
-/// `todo-api` server; it listens on 127.0.0.1:3000 unless told otherwise and keeps
-/// its signing secret in the data directory, so you stay signed in across restarts.
-#[derive(Parser)]
-#[command(name = "todo-app", version)]
-struct Cli {
-    #[command(flatten)]
-    api: ApiArgs,
-}
+mod cli;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -36,14 +25,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> anyhow::Result<()> {
-    let matches = Cli::command().get_matches();
-    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    if matches.value_source("host") == Some(ValueSource::DefaultValue) {
-        cli.api.host = [127, 0, 0, 1].into();
-    }
-    if matches.value_source("port") == Some(ValueSource::DefaultValue) {
-        cli.api.port = 3000;
-    }
+    let mut cli = cli::parse();
     if cli.api.better_auth_secret.is_none()
         && cli.api.better_auth_secret_file.is_none()
         && cli.api.auth_jwks_url.is_none()

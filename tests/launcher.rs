@@ -5,6 +5,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
+use todo_service::config_doc::{Defaults, table_problems};
+
+#[path = "../src/cli.rs"]
+mod cli;
 
 struct Launched {
     child: Child,
@@ -226,4 +230,24 @@ async fn metrics_cover_web_api_and_mcp_in_one_exposition() {
 fn mode(path: &std::path::Path) -> u32 {
     let meta = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777
+}
+
+/// README.md's configuration table gives the launcher's own defaults (where it
+/// differs from todo-api) in `(`todo-app`: ...)` groups; `todo-app --help` says
+/// the same, and the launcher does what its help says.
+#[test]
+fn the_readme_configuration_table_matches_todo_app_help() {
+    let readme = include_str!("../README.md");
+    let problems = table_problems(
+        &cli::command(),
+        "todo-app",
+        Defaults::Group("todo-app"),
+        readme,
+        "README.md",
+        "## Configuration",
+    );
+    assert!(problems.is_empty(), "README.md and `todo-app --help` disagree:\n{}", problems.join("\n"));
+    let parsed = clap::FromArgMatches::from_arg_matches(&cli::command().get_matches_from(["todo-app"]));
+    let parsed: cli::Cli = parsed.unwrap();
+    assert_eq!((parsed.api.host.to_string(), parsed.api.port), ("127.0.0.1".to_string(), 3000));
 }

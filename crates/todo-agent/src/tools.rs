@@ -196,10 +196,19 @@ impl TaskTools {
         &self.user_id
     }
 
+    /// A store failure of a tool: a quota reached is told to the model (or MCP
+    /// client) like bad arguments; anything else fails the call.
+    fn failed(e: StoreError) -> ToolError {
+        match e {
+            e @ StoreError::QuotaExceeded { .. } => ToolError::Rejected(e.to_string()),
+            other => ToolError::Store(other),
+        }
+    }
+
     fn missing(id: i64) -> impl FnOnce(StoreError) -> ToolError {
         move |e| match e {
             StoreError::NotFound => ToolError::Rejected(format!("task {id} doesn't exist")),
-            other => ToolError::Store(other),
+            other => Self::failed(other),
         }
     }
 
@@ -216,7 +225,7 @@ impl TaskTools {
                     due_at: a.due_at.as_deref().filter(|s| !s.trim().is_empty()).map(parse_due).transpose()?,
                     completed: None,
                 };
-                let task = self.store.create_task(&self.user_id, &input.validate()?).await.map_err(ToolError::Store)?;
+                let task = self.store.create_task(&self.user_id, &input.validate()?).await.map_err(Self::failed)?;
                 Ok(summary(&task, "created"))
             }
             "list_tasks" => {

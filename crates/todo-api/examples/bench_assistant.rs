@@ -62,6 +62,10 @@ async fn main() -> anyhow::Result<()> {
         "--llm-model=bench".into(),
         "--chat-history-messages=20".into(),
         "--log-format=json".into(),
+        // Hundreds of turns in one conversation, as fast as they go: the
+        // quotas still run their statements, but limit nothing.
+        "--quota-chat-turns-per-minute=0".into(),
+        "--quota-messages-per-conversation=0".into(),
     ])?;
     // No log subscriber is installed: logging stays off while measuring.
     let app = Application::build(cli.api.resolve()?).await?;

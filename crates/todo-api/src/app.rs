@@ -96,7 +96,8 @@ pub async fn open_store(cfg: &ApiConfig) -> anyhow::Result<Store> {
         url: cfg.database_url.clone(),
         max_connections: cfg.database_max_connections,
         acquire_timeout: cfg.database_acquire_timeout,
-    })?;
+    })?
+    .with_quotas(cfg.quotas);
     let start = Instant::now();
     loop {
         match store.migrate().await {

@@ -249,6 +249,25 @@ pub struct ApiArgs {
     // --- connections (header-read and keep-alive timeouts, connection cap) ---
     #[command(flatten)]
     pub connections: todo_service::ConnectionArgs,
+    // --- quotas ---
+    /// Most tasks one account may have (0: unlimited). Over it, creating a task
+    /// (REST, MCP, the assistant) is 429.
+    #[arg(long, env = "QUOTA_TASKS_PER_USER", default_value_t = 10_000)]
+    pub quota_tasks_per_user: u32,
+
+    /// Most conversations with the assistant one account may keep (0: unlimited).
+    #[arg(long, env = "QUOTA_CONVERSATIONS_PER_USER", default_value_t = 1_000)]
+    pub quota_conversations_per_user: u32,
+
+    /// Most messages in one conversation, replies included (0: unlimited; else at
+    /// least 2, one turn).
+    #[arg(long, env = "QUOTA_MESSAGES_PER_CONVERSATION", default_value_t = 1_000)]
+    pub quota_messages_per_conversation: u32,
+
+    /// Most chat turns one account may start per minute, since each may call
+    /// the paid model provider (0: unlimited).
+    #[arg(long, env = "QUOTA_CHAT_TURNS_PER_MINUTE", default_value_t = 20)]
+    pub quota_chat_turns_per_minute: u32,
 }
 
 /// A fatal configuration problem, printed as one line.
@@ -301,6 +320,7 @@ pub struct ApiConfig {
     pub session_cache_ttl: Duration,
     pub session_cache_capacity: u64,
     pub connections: todo_service::ConnectionLimits,
+    pub quotas: todo_store::Quotas,
 }
 
 /// Limits on sign-in and sign-up attempts (see `routes::auth`).
@@ -417,6 +437,18 @@ impl ApiArgs {
             return Err(ConfigError("DATABASE_MAX_CONNECTIONS must be at least 1".into()));
         }
         let assistant = self.assistant()?;
+        if self.quota_messages_per_conversation == 1 {
+            return Err(ConfigError(
+                "QUOTA_MESSAGES_PER_CONVERSATION must be 0 (unlimited) or at least 2: a turn is the message and its reply"
+                    .into(),
+            ));
+        }
+        let quotas = todo_store::Quotas {
+            tasks_per_user: self.quota_tasks_per_user,
+            conversations_per_user: self.quota_conversations_per_user,
+            messages_per_conversation: self.quota_messages_per_conversation,
+            chat_turns_per_minute: self.quota_chat_turns_per_minute,
+        };
         Ok(ApiConfig {
             addr: SocketAddr::new(self.host, self.port),
             app_env: self.app_env,
@@ -457,6 +489,7 @@ impl ApiArgs {
             session_cache_ttl: Duration::from_millis(self.session_cache_ttl_ms),
             session_cache_capacity: self.session_cache_capacity,
             connections: self.connections.resolve().map_err(ConfigError)?,
+            quotas,
         })
     }
 }
@@ -649,6 +682,18 @@ mod tests {
         "--auth-jwks-audience",
         "todo-app",
     ];
+
+    #[test]
+    fn quotas_default_to_limits_no_normal_user_reaches() {
+        let q = parse(&[]).resolve().unwrap().quotas;
+        assert_eq!(
+            (q.tasks_per_user, q.conversations_per_user, q.messages_per_conversation, q.chat_turns_per_minute),
+            (10_000, 1_000, 1_000, 20)
+        );
+        let q = parse(&["--quota-tasks-per-user=0", "--quota-messages-per-conversation=2"]).resolve().unwrap().quotas;
+        assert_eq!((q.tasks_per_user, q.messages_per_conversation), (0, 2));
+        assert!(err(&["--quota-messages-per-conversation=1"]).contains("QUOTA_MESSAGES_PER_CONVERSATION"));
+    }
 
     #[test]
     fn jwks_only_mode_has_no_hs256_secret() {

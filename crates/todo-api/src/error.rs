@@ -49,6 +49,9 @@ pub enum ApiError {
     TooManySignIns { retry_after: u64 },
     #[error("too many accounts created from this address; try again in {retry_after} s")]
     TooManySignUps { retry_after: u64 },
+    /// A per-user quota (todo_store::Quotas) is reached.
+    #[error("{detail}")]
+    QuotaExceeded { quota: todo_store::Quota, detail: String, retry_after: u64 },
     #[error("{detail}")]
     Unavailable { detail: String, retry_after: u64 },
     #[error("{0}")]
@@ -94,7 +97,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::TooManySignIns { .. } | ApiError::TooManySignUps { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManySignIns { .. } | ApiError::TooManySignUps { .. } | ApiError::QuotaExceeded { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::Provider { timeout: false, .. } => StatusCode::BAD_GATEWAY,
@@ -122,6 +127,12 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::TooManySignIns { .. } => "too_many_sign_in_attempts",
             ApiError::TooManySignUps { .. } => "too_many_sign_ups",
+            ApiError::QuotaExceeded { quota, .. } => match quota {
+                todo_store::Quota::Tasks => "task_quota_exceeded",
+                todo_store::Quota::Conversations => "conversation_quota_exceeded",
+                todo_store::Quota::MessagesPerConversation => "message_quota_exceeded",
+                todo_store::Quota::ChatTurnsPerMinute => "chat_rate_limited",
+            },
             ApiError::Unavailable { .. } => "service_unavailable",
             ApiError::NotImplemented(_) => "not_implemented",
             ApiError::Provider { timeout: false, .. } => "llm_provider_error",
@@ -154,7 +165,8 @@ impl IntoResponse for ApiError {
         let retry_after = match &self {
             ApiError::TooManySignIns { retry_after }
             | ApiError::TooManySignUps { retry_after }
-            | ApiError::Unavailable { retry_after, .. } => Some(*retry_after),
+            | ApiError::Unavailable { retry_after, .. }
+            | ApiError::QuotaExceeded { retry_after, .. } => Some(*retry_after),
             _ => None,
         };
         let status = self.status();
@@ -188,6 +200,10 @@ impl From<StoreError> for ApiError {
                 ApiError::Unavailable { detail: "the database is unavailable; retry shortly".into(), retry_after: 2 }
             }
             StoreError::Internal(msg) => ApiError::Internal(msg),
+            e @ StoreError::QuotaExceeded { quota, retry_after_secs, .. } => {
+                tracing::info!(?quota, "quota reached");
+                ApiError::QuotaExceeded { quota, detail: e.to_string(), retry_after: retry_after_secs }
+            }
         }
     }
 }

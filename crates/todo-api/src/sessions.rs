@@ -132,6 +132,9 @@ fn unshare(e: &StoreError) -> StoreError {
         StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
         StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
         StoreError::Internal(m) => StoreError::Internal(m.clone()),
+        StoreError::QuotaExceeded { quota, limit, retry_after_secs } => {
+            StoreError::QuotaExceeded { quota: *quota, limit: *limit, retry_after_secs: *retry_after_secs }
+        }
     }
 }
 

@@ -61,9 +61,34 @@ pub fn strip_forbidden_chars(s: &str) -> String {
     if text.chars().any(is_forbidden_char) { text.chars().filter(|c| !is_forbidden_char(*c)).collect() } else { text }
 }
 
+/// The form of a text that search compares: Unicode full case folding (so
+/// `ÉCRIRE`, `Écrire` and `écrire` are one word, final `ς` is `σ`, `ß` is
+/// `ss`) between canonical decomposition and composition (so a precomposed `é`
+/// and `e` + U+0301 are one letter). The store keeps this form of each title
+/// and description and folds the query the same way, so PostgreSQL and SQLite,
+/// whose `LOWER` differ outside ASCII, find exactly the same tasks.
+pub fn search_fold(s: &str) -> String {
+    let nfd = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd();
+    let nfc = icu_normalizer::ComposingNormalizerBorrowed::new_nfc();
+    let folded = icu_casemap::CaseMapper::new().fold_string(&nfd.normalize(s)).into_owned();
+    nfc.normalize(&folded).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_folds_case_and_composition_beyond_ascii() {
+        assert_eq!(search_fold("Écrire le RAPPORT"), "écrire le rapport");
+        assert_eq!(search_fold("E\u{301}crire"), "écrire", "decomposed é is é");
+        assert_eq!(search_fold("ÜBER"), "über");
+        assert_eq!(search_fold("ΣΊΣΥΦΟΣ"), search_fold("σίσυφος"), "final sigma folds like sigma");
+        assert!(search_fold("ΣΊΣΥΦΟΣ").starts_with(&search_fold("ΣΊΣ")));
+        assert_eq!(search_fold("Straße"), "strasse");
+        assert_eq!(search_fold("ПРИВЕТ"), "привет");
+        assert_eq!(search_fold("50% milk_2"), "50% milk_2");
+    }
 
     #[test]
     fn controls_other_than_tab_and_newline_are_refused() {

@@ -8,6 +8,7 @@
 mod allocator;
 mod binary;
 mod client_addr;
+pub mod config_doc;
 mod metrics;
 mod serve;
 mod telemetry;

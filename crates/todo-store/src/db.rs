@@ -2,7 +2,7 @@
 
 use sqlx::{Connection, FromRow, PgConnection, SqliteConnection};
 
-use crate::pool::Pool;
+use crate::pool::{Pool, Pooled};
 use crate::{Arg, StoreError};
 
 #[derive(Clone)]
@@ -130,5 +130,82 @@ impl Db {
             Db::Postgres(p) => in_transaction!(p),
             Db::Sqlite(p) => in_transaction!(p),
         })
+    }
+}
+
+/// A transaction on one pooled connection: `BEGIN` when made, then statements
+/// until [`Tx::commit`] or [`Tx::rollback`]. Dropped before either (an error
+/// returned with `?`, a cancelled request), its connection is closed instead
+/// of going back to the pool, and the database rolls the transaction back.
+pub(crate) enum Tx {
+    Postgres(Pooled<PgConnection>),
+    Sqlite(Pooled<SqliteConnection>),
+}
+
+impl Db {
+    /// Begins a transaction. On SQLite the first statement should be a write,
+    /// so the transaction takes the write lock (waiting for it, with the busy
+    /// timeout) before it reads anything a concurrent writer could change.
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
+        let mut tx = match self {
+            Db::Postgres(p) => Tx::Postgres(p.acquire().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.acquire().await?),
+        };
+        match &mut tx {
+            Tx::Postgres(c) => c.discard_on_drop(),
+            Tx::Sqlite(c) => c.discard_on_drop(),
+        }
+        tx.execute("BEGIN", &[]).await?;
+        Ok(tx)
+    }
+}
+
+impl Tx {
+    pub(crate) async fn fetch_all<T>(&mut self, sql: &str, args: &[Arg]) -> Result<Vec<T>, StoreError>
+    where
+        T: Send + Unpin + for<'r> FromRow<'r, sqlx::postgres::PgRow> + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>,
+    {
+        Ok(match self {
+            Tx::Postgres(c) => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(&mut **c).await?,
+            Tx::Sqlite(c) => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(&mut **c).await?,
+        })
+    }
+
+    pub(crate) async fn fetch_optional<T>(&mut self, sql: &str, args: &[Arg]) -> Result<Option<T>, StoreError>
+    where
+        T: Send + Unpin + for<'r> FromRow<'r, sqlx::postgres::PgRow> + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>,
+    {
+        Ok(match self {
+            Tx::Postgres(c) => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(&mut **c).await?,
+            Tx::Sqlite(c) => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(&mut **c).await?,
+        })
+    }
+
+    /// Runs a statement and returns the number of rows it touched.
+    pub(crate) async fn execute(&mut self, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
+        Ok(match self {
+            Tx::Postgres(c) => bind_args!(sqlx::query(sql), args).execute(&mut **c).await?.rows_affected(),
+            Tx::Sqlite(c) => bind_args!(sqlx::query(sql), args).execute(&mut **c).await?.rows_affected(),
+        })
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        self.finish("COMMIT").await
+    }
+
+    /// Undoes the transaction and keeps the connection, for a transaction that
+    /// decided not to go on (a quota reached).
+    pub(crate) async fn rollback(self) -> Result<(), StoreError> {
+        self.finish("ROLLBACK").await
+    }
+
+    async fn finish(mut self, statement: &str) -> Result<(), StoreError> {
+        self.execute(statement, &[]).await?;
+        let done: Result<(), ()> = Ok(());
+        match &mut self {
+            Tx::Postgres(c) => c.keep_only_if_ok(&done),
+            Tx::Sqlite(c) => c.keep_only_if_ok(&done),
+        }
+        Ok(())
     }
 }

@@ -8,6 +8,7 @@ mod db;
 pub mod files;
 mod migrations;
 mod pool;
+mod quotas;
 mod sessions;
 mod sql;
 mod tasks;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
+pub use conversations::TurnStart;
 pub use sessions::{ActiveSession, NewSession};
 pub use sql::{Arg, TaskQuery, build_task_query};
 pub use tasks::{RevisedTaskPage, TaskRef, TaskRefPage};
@@ -42,6 +44,56 @@ pub enum StoreError {
     Unavailable(String),
     #[error("database error: {0}")]
     Internal(String),
+    /// A per-user limit of [`Quotas`] is reached; nothing was written.
+    #[error("{}", quota.explain(*limit, *retry_after_secs))]
+    QuotaExceeded { quota: Quota, limit: u32, retry_after_secs: u64 },
+}
+
+/// Per-user limits, so one account cannot fill the database or the model
+/// provider's bill; 0 means unlimited. They hold under concurrency and across
+/// replicas: the counts live in the database (`user_quotas`,
+/// `conversations.message_count`) and each create checks and writes in one
+/// transaction that holds its user's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Quotas {
+    pub tasks_per_user: u32,
+    pub conversations_per_user: u32,
+    /// Messages of one conversation, the assistant's replies included (a turn
+    /// needs room for two).
+    pub messages_per_conversation: u32,
+    /// Chat turns a user may start per minute (a fixed one-minute window).
+    pub chat_turns_per_minute: u32,
+}
+
+/// Which limit of [`Quotas`] was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quota {
+    Tasks,
+    Conversations,
+    MessagesPerConversation,
+    ChatTurnsPerMinute,
+}
+
+/// How long a client is told to wait after a count limit, which only lifts
+/// when something is deleted (or, for a conversation, never: start a new one).
+pub const COUNT_QUOTA_RETRY_AFTER_SECS: u64 = 60;
+
+impl Quota {
+    /// What the user is told: the limit and what to do about it.
+    pub fn explain(self, limit: u32, retry_after_secs: u64) -> String {
+        match self {
+            Quota::Tasks => format!("this account has reached its limit of {limit} tasks; delete some to add more"),
+            Quota::Conversations => {
+                format!("this account has reached its limit of {limit} conversations; delete some to start a new one")
+            }
+            Quota::MessagesPerConversation => {
+                format!("this conversation has reached its limit of {limit} messages; start a new conversation")
+            }
+            Quota::ChatTurnsPerMinute => format!(
+                "too many messages to the assistant: at most {limit} per minute; try again in {retry_after_secs} s"
+            ),
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -115,6 +167,7 @@ pub struct PoolStats {
 #[derive(Clone)]
 pub struct Store {
     db: Db,
+    quotas: Quotas,
 }
 
 impl Store {
@@ -154,7 +207,17 @@ impl Store {
                 Db::Sqlite(Pool::new(opts, cfg.max_connections, cfg.acquire_timeout))
             }
         };
-        Ok(Store { db })
+        Ok(Store { db, quotas: Quotas::default() })
+    }
+
+    /// The same store, enforcing `quotas` (none by default).
+    pub fn with_quotas(mut self, quotas: Quotas) -> Store {
+        self.quotas = quotas;
+        self
+    }
+
+    pub fn quotas(&self) -> Quotas {
+        self.quotas
     }
 
     pub fn backend(&self) -> Backend {
@@ -164,7 +227,8 @@ impl Store {
         }
     }
 
-    /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock while
+    /// Applies pending migrations, then fills in what they cannot compute in SQL
+    /// (see [`Store::refresh_search_columns`]). On PostgreSQL sqlx holds an advisory lock while
     /// migrating, so replicas starting together apply each migration once. A
     /// failed migration may leave its session holding that lock (sqlx returns
     /// early without unlocking), so its connection is never reused.
@@ -187,7 +251,12 @@ impl Store {
         result.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(inner) => StoreError::from(inner),
             other => StoreError::Internal(other.to_string()),
-        })
+        })?;
+        let refreshed = self.refresh_search_columns().await?;
+        if refreshed > 0 {
+            tracing::info!(tasks = refreshed, "computed the search columns of tasks written without them");
+        }
+        Ok(())
     }
 
     /// A round trip to the database, for readiness.

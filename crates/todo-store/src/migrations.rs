@@ -28,6 +28,8 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "20261127000004_task_revision.sql",
     "20261201000005_auth_throttle.sql",
     "20261201000006_sessions.sql",
+    "20261201000007_task_search_folded.sql",
+    "20261201000008_quotas.sql",
 );
 
 const SQLITE: &[(&str, &str)] = embed!("sqlite":
@@ -37,6 +39,8 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "20261127000004_task_revision.sql",
     "20261201000005_auth_throttle.sql",
     "20261201000006_sessions.sql",
+    "20261201000007_task_search_folded.sql",
+    "20261201000008_quotas.sql",
 );
 
 /// `VERSION_DESCRIPTION.sql`, as sqlx names migrations: the description is the
@@ -111,6 +115,86 @@ mod tests {
             let listed: Vec<String> = embedded.iter().map(|(f, _)| f.to_string()).collect();
             assert_eq!(listed, files_in(dir), "migrations/{dir} and the list in migrations.rs differ");
         }
+    }
+
+    /// A database as the version before the quotas left it: its tasks and
+    /// conversations are counted by the upgrade, so the limits hold at once.
+    async fn counts_of_existing_rows_are_backfilled(url: String, backend: Backend) {
+        use crate::{Quota, Quotas, Store, StoreConfig, StoreError};
+        use sqlx::Connection;
+        const QUOTAS: &str = "20261201000008";
+        let cfg =
+            StoreConfig { url: url.clone(), max_connections: 2, acquire_timeout: std::time::Duration::from_secs(5) };
+        let store = Store::connect_lazy(&cfg).unwrap();
+        let full = migrator(backend).await.unwrap();
+        let before: Vec<Migration> =
+            full.iter().filter(|m| m.version < QUOTAS.parse::<i64>().unwrap()).cloned().collect();
+        assert_eq!(before.len() + 1, full.iter().count(), "the quotas are the last migration");
+        let old = Migrator { migrations: before.into(), ..Migrator::DEFAULT };
+        let old_rows = [
+            "INSERT INTO tasks (user_id, title, created_at, updated_at) VALUES ('a', 'one', 1, 1), ('a', 'two', 1, 1), ('a', 'three', 1, 1), ('b', 'one', 1, 1)",
+            "INSERT INTO conversations (user_id, title, created_at, updated_at) VALUES ('a', 'full', 1, 1), ('a', 'empty', 1, 1)",
+            "INSERT INTO messages (conversation_id, role, content, created_at) SELECT id, 'user', 'hi', 1 FROM conversations WHERE title = 'full'",
+            "INSERT INTO messages (conversation_id, role, content, created_at) SELECT id, 'assistant', 'hello', 1 FROM conversations WHERE title = 'full'",
+            "INSERT INTO messages (conversation_id, role, content, created_at) SELECT id, 'user', 'again', 1 FROM conversations WHERE title = 'full'",
+        ];
+        match backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                old.run(&mut c).await.unwrap();
+                for sql in old_rows {
+                    sqlx::query(sql).execute(&mut c).await.unwrap();
+                }
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                old.run(&mut c).await.unwrap();
+                for sql in old_rows {
+                    sqlx::query(sql).execute(&mut c).await.unwrap();
+                }
+            }
+        }
+        store.migrate().await.unwrap();
+        let store = store.with_quotas(Quotas {
+            tasks_per_user: 3,
+            conversations_per_user: 2,
+            messages_per_conversation: 4,
+            chat_turns_per_minute: 0,
+        });
+        let draft = todo_domain::TaskInput { title: "more".into(), ..Default::default() }.validate().unwrap();
+        let quota_of = |e: StoreError| match e {
+            StoreError::QuotaExceeded { quota, .. } => quota,
+            other => panic!("{other}"),
+        };
+        assert_eq!(quota_of(store.create_task("a", &draft).await.unwrap_err()), Quota::Tasks);
+        store.create_task("b", &draft).await.unwrap();
+        assert_eq!(quota_of(store.begin_turn("a", None, "new", "hi", 10).await.unwrap_err()), Quota::Conversations);
+        let conversations = store.list_conversations("a", 10, 0).await.unwrap();
+        let id_of = |title: &str| conversations.iter().find(|c| c.title == title).unwrap().id;
+        let full = store.begin_turn("a", Some(id_of("full")), "", "hi", 10).await.unwrap_err();
+        assert_eq!(quota_of(full), Quota::MessagesPerConversation, "3 messages and a turn's 2 are more than 4");
+        let turn = store.begin_turn("a", Some(id_of("empty")), "", "hi", 10).await.unwrap();
+        assert!(turn.history.is_empty());
+        store.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn counts_of_existing_rows_are_backfilled_on_sqlite() {
+        let dir = std::env::temp_dir().join(format!("todo-upgrade-{}", uuid::Uuid::new_v4().simple()));
+        let url = format!("sqlite://{}", dir.join("todo.db").display());
+        counts_of_existing_rows_are_backfilled(url, Backend::Sqlite).await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn counts_of_existing_rows_are_backfilled_on_postgres() {
+        use sqlx::Connection;
+        let admin = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (scripts/test.sh starts PostgreSQL)");
+        let name = format!("todo_upgrade_{}", uuid::Uuid::new_v4().simple());
+        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
+        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+        counts_of_existing_rows_are_backfilled(url, Backend::Postgres).await;
     }
 
     #[tokio::test]

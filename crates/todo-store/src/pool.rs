@@ -269,6 +269,13 @@ impl<C: Connection + 'static> Pooled<C> {
         self.state = Outcome::Finished;
     }
 
+    /// Closes the connection when dropped unless marked otherwise later: for a
+    /// transaction, which must not go back to the pool still open if the
+    /// request is cancelled or a statement fails halfway.
+    pub(crate) fn discard_on_drop(&mut self) {
+        self.state = Outcome::Broken;
+    }
+
     /// For work that may leave session state behind on failure: returns the
     /// connection to the pool on success, closes it otherwise.
     pub(crate) fn keep_only_if_ok<T, E>(&mut self, outcome: &Result<T, E>) {

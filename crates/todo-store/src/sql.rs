@@ -2,7 +2,7 @@
 //! spliced into the text; every user-supplied value travels as a bound argument.
 
 use chrono::{DateTime, Utc};
-use todo_domain::{SortField, SortOrder, StatusFilter, TaskFilter};
+use todo_domain::{SortField, SortOrder, StatusFilter, TaskFilter, search_fold};
 
 /// A value bound to a `$n` placeholder.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,11 +76,16 @@ pub fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>) -> Ta
         push(&|n| format!("tags LIKE ${n} ESCAPE '\\'"), Arg::Text(pattern), &mut args);
     }
     if let Some(q) = &f.search {
-        let pattern = format!("%{}%", like_literal(&q.to_lowercase()));
+        // The folded columns give the same answer on both databases; a row
+        // whose columns are stale (another writer changed it since) falls back
+        // to LOWER() until the next start recomputes them.
+        let pattern = format!("%{}%", like_literal(&search_fold(q)));
         push(
             &|n| {
                 format!(
-                    "(LOWER(title) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE ${n} ESCAPE '\\')"
+                    "(CASE WHEN search_revision = revision \
+                       THEN (title_folded LIKE ${n} ESCAPE '\\' OR description_folded LIKE ${n} ESCAPE '\\') \
+                       ELSE (LOWER(title) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE ${n} ESCAPE '\\') END)"
                 )
             },
             Arg::Text(pattern),
@@ -170,21 +175,23 @@ mod tests {
             status: StatusFilter::Pending,
             priority: Some(Priority::Urgent),
             tag: Some("home_work".into()),
-            search: Some("50% Milk".into()),
+            search: Some("50% MILCH STRASSE".into()),
             due: Some(DueFilter::Today),
             ..Default::default()
         };
         let q = build_task_query("u1", &f, now());
         assert!(q.count_sql.ends_with(
             "WHERE user_id = $1 AND completed = $2 AND priority = $3 AND tags LIKE $4 ESCAPE '\\' AND \
-             (LOWER(title) LIKE $5 ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE $5 ESCAPE '\\') \
+             (CASE WHEN search_revision = revision \
+               THEN (title_folded LIKE $5 ESCAPE '\\' OR description_folded LIKE $5 ESCAPE '\\') \
+               ELSE (LOWER(title) LIKE $5 ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE $5 ESCAPE '\\') END) \
              AND due_at >= $6 AND due_at < $7"
         ));
         assert!(q.select_sql.ends_with("LIMIT $8 OFFSET $9"));
         assert_eq!(q.filter_args[1], Arg::Bool(false));
         assert_eq!(q.filter_args[2], Arg::I16(3));
         assert_eq!(q.filter_args[3], Arg::Text("%\"home\\_work\"%".into()));
-        assert_eq!(q.filter_args[4], Arg::Text("%50\\% milk%".into()));
+        assert_eq!(q.filter_args[4], Arg::Text("%50\\% milch strasse%".into()), "folded like the stored texts");
         let day = "2026-03-10T00:00:00Z".parse::<DateTime<Utc>>().unwrap().timestamp_millis();
         assert_eq!(q.filter_args[5], Arg::I64(day));
         assert_eq!(q.filter_args[6], Arg::I64(day + 86_400_000));

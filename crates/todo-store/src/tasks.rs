@@ -1,9 +1,10 @@
 use chrono::{DateTime, TimeZone, Utc};
-use todo_domain::{Priority, Task, TaskChanges, TaskDraft, TaskFilter, TaskPage};
+use todo_domain::{Priority, Task, TaskChanges, TaskDraft, TaskFilter, TaskPage, search_fold};
 
 use crate::db::from_row_by_position;
+use crate::quotas;
 use crate::sql::{TASK_COLUMN_COUNT, TASK_COLUMNS};
-use crate::{Arg, Store, StoreError, TaskQuery, build_task_query};
+use crate::{Arg, COUNT_QUOTA_RETRY_AFTER_SECS, Quota, Store, StoreError, TaskQuery, build_task_query};
 
 /// One row of [`TASK_COLUMNS`], decoded by position and without sqlx's per-value
 /// type check: by name, sqlx hashes every column name of every row, and the check
@@ -100,6 +101,29 @@ impl From<TaskRow> for Task {
     }
 }
 
+/// The start of a `search_revision = CASE WHEN ... OR <cond> THEN ...` clause of
+/// an UPDATE that raises `revision`: the folded columns stay current when they
+/// were (every UPDATE of the app sets them with the texts it changes), or when
+/// `<cond>` says the statement sets both; a row another writer changed stays
+/// stale until [`Store::refresh_search_columns`] recomputes it.
+const KEEP_SEARCH_FRESH_UNLESS: &str = "search_revision = CASE WHEN search_revision = revision OR";
+
+fn folded_description(description: Option<&str>) -> String {
+    description.map(search_fold).unwrap_or_default()
+}
+
+/// A task whose folded search columns are missing or stale.
+struct StaleSearchRow {
+    id: i64,
+    revision: i64,
+    title: String,
+    description: Option<String>,
+}
+from_row_by_position!(StaleSearchRow { id, revision, title, description });
+
+/// Rows recomputed per round trip of [`Store::refresh_search_columns`].
+const REFRESH_BATCH: i64 = 500;
+
 fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
@@ -109,8 +133,9 @@ impl Store {
         let now = Utc::now().timestamp_millis();
         let completed = draft.completed.unwrap_or(false);
         let sql = format!(
-            "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING {TASK_COLUMNS}"
+            "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at, \
+               title_folded, description_folded, search_revision) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, 0) RETURNING {TASK_COLUMNS}"
         );
         let args = [
             Arg::Text(user_id.into()),
@@ -122,8 +147,31 @@ impl Store {
             Arg::OptI64(draft.due_at.map(|d| d.timestamp_millis())),
             Arg::I64(now),
             Arg::OptI64(completed.then_some(now)),
+            Arg::Text(search_fold(&draft.title)),
+            Arg::Text(folded_description(draft.description.as_deref())),
         ];
-        let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
+        let limit = self.quotas.tasks_per_user;
+        let row: Option<TaskRow> = if limit == 0 {
+            self.db.fetch_optional(&sql, &args).await?
+        } else {
+            // Insert first, then look at the count the insert trigger raised:
+            // the trigger holds the user's quota row from the insert to the
+            // commit, which is all the time that same-user creates (waiting
+            // for that row) are serialised for. Over the limit, the insert is
+            // rolled back.
+            let mut tx = self.db.begin().await?;
+            let row: Option<TaskRow> = tx.fetch_optional(&sql, &args).await?;
+            if quotas::count(&mut tx, user_id, quotas::Column::Tasks).await? > i64::from(limit) {
+                tx.rollback().await?;
+                return Err(StoreError::QuotaExceeded {
+                    quota: Quota::Tasks,
+                    limit,
+                    retry_after_secs: COUNT_QUOTA_RETRY_AFTER_SECS,
+                });
+            }
+            tx.commit().await?;
+            row
+        };
         row.map(Task::from).ok_or(StoreError::Internal("insert returned no row".into()))
     }
 
@@ -186,6 +234,9 @@ impl Store {
                completed_at = CASE WHEN $10 AND $11 AND NOT completed THEN $12 \
                                    WHEN $10 AND NOT $11 THEN NULL ELSE completed_at END, \
                completed = CASE WHEN $10 THEN $11 ELSE completed END, \
+               title_folded = CASE WHEN $3 IS NULL THEN title_folded ELSE $13 END, \
+               description_folded = CASE WHEN $4 THEN $14 ELSE description_folded END, \
+               {KEEP_SEARCH_FRESH_UNLESS} ($3 IS NOT NULL AND $4) THEN revision + 1 ELSE search_revision END, \
                updated_at = $12, revision = revision + 1 \
              WHERE id = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
         );
@@ -202,6 +253,8 @@ impl Store {
             Arg::Bool(changes.completed.is_some()),
             Arg::Bool(changes.completed.unwrap_or(false)),
             Arg::I64(now),
+            Arg::OptText(changes.title.as_deref().map(search_fold)),
+            Arg::Text(folded_description(changes.description.clone().flatten().as_deref())),
         ];
         let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
         row.map(Task::from).ok_or(StoreError::NotFound)
@@ -212,12 +265,55 @@ impl Store {
         let sql = format!(
             "UPDATE tasks SET completed = NOT completed, \
                completed_at = CASE WHEN completed THEN NULL ELSE $3 END, updated_at = $3, \
+               {KEEP_SEARCH_FRESH_UNLESS} FALSE THEN revision + 1 ELSE search_revision END, \
                revision = revision + 1 \
              WHERE id = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
         );
         let args = [Arg::I64(id), Arg::Text(user_id.into()), Arg::I64(Utc::now().timestamp_millis())];
         let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
         row.map(Task::from).ok_or(StoreError::NotFound)
+    }
+
+    /// Computes the folded search columns of the tasks that lack them (written
+    /// before they existed, or since changed by another writer, such as an
+    /// older replica during a rolling upgrade). Run at start, after the
+    /// migrations; returns how many tasks it updated. Each row is updated only
+    /// if it is still at the revision it was read at, so concurrent writers
+    /// (or replicas starting together) never get an outdated value.
+    pub async fn refresh_search_columns(&self) -> Result<u64, StoreError> {
+        let mut after = 0i64;
+        let mut refreshed = 0;
+        loop {
+            let rows: Vec<StaleSearchRow> = self
+                .db
+                .fetch_all(
+                    "SELECT id, revision, title, description FROM tasks \
+                     WHERE (search_revision IS NULL OR search_revision <> revision) AND id > $1 ORDER BY id LIMIT $2",
+                    &[Arg::I64(after), Arg::I64(REFRESH_BATCH)],
+                )
+                .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.id;
+            for r in &rows {
+                // The revision goes up with search_revision: an UPDATE that left
+                // it alone would be raised by the tasks_revision trigger.
+                refreshed += self
+                    .db
+                    .execute(
+                        "UPDATE tasks SET title_folded = $3, description_folded = $4, \
+                           search_revision = revision + 1, revision = revision + 1 \
+                         WHERE id = $1 AND revision = $2",
+                        &[
+                            Arg::I64(r.id),
+                            Arg::I64(r.revision),
+                            Arg::Text(search_fold(&r.title)),
+                            Arg::Text(folded_description(r.description.as_deref())),
+                        ],
+                    )
+                    .await?;
+            }
+        }
+        Ok(refreshed)
     }
 
     pub async fn delete_task(&self, user_id: &str, id: i64) -> Result<Task, StoreError> {

@@ -34,13 +34,13 @@ struct PreparedTurn {
 
 async fn prepare(state: &AppState, user_id: &str, req: &ChatRequest) -> ApiResult<PreparedTurn> {
     let message = req.validate()?;
-    let conversation = match req.conversation_id {
-        Some(id) => state.store.get_conversation(user_id, id).await.not_found_as("conversation")?,
-        None => state.store.create_conversation(user_id, &conversation_title(&message)).await?,
-    };
-    let history = state.store.recent_messages(conversation.id, state.chat_history_messages).await?;
-    state.store.add_message(conversation.id, Role::User, &message, &[]).await?;
-    Ok(PreparedTurn { conversation, history, message })
+    let title = conversation_title(&message);
+    let start = state
+        .store
+        .begin_turn(user_id, req.conversation_id, &title, &message, state.chat_history_messages)
+        .await
+        .not_found_as("conversation")?;
+    Ok(PreparedTurn { conversation: start.conversation, history: start.history, message })
 }
 
 /// Runs the turn and stores the reply, even when the provider failed, so the
@@ -99,6 +99,7 @@ fn wants_stream(headers: &HeaderMap) -> bool {
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, description = "A missing, unknown or invalid field, such as an empty or too long message (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A quota is reached: chat turns per minute (`chat_rate_limited`), conversations per user (`conversation_quota_exceeded`) or messages per conversation (`message_quota_exceeded`); see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "The model provider failed (`llm_provider_error`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, response = Unavailable),
         (status = 504, description = "The model provider timed out (`llm_provider_timeout`)", body = Problem, content_type = "application/problem+json"),

@@ -103,6 +103,7 @@ const TASK_JSON_SIZE_HINT: usize = 384;
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, description = "A missing, unknown or invalid field (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The account has as many tasks as its quota allows (`task_quota_exceeded`); see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, response = Unavailable),
     ))]
 pub async fn create_task(
