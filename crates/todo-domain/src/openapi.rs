@@ -19,8 +19,60 @@ use crate::{
     PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, SEARCH_MAX_CHARS, TAG_MAX_CHARS, TITLE_MAX_CHARS,
 };
 
-/// Contains at least one character that trimming keeps (unanchored: a search).
-pub const NOT_BLANK_PATTERN: &str = r"[^\s\u0085]";
+/// The characters no text may contain ([`crate::text::is_forbidden_char`]),
+/// as the inside of a regex class. Carriage returns are allowed: the server
+/// turns them into line feeds before it checks.
+const FORBIDDEN_CLASS: &str = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F";
+
+/// Free text without the forbidden control characters.
+pub fn text_pattern() -> String {
+    format!("^[^{FORBIDDEN_CLASS}]*$")
+}
+
+/// Free text without the forbidden control characters, with at least one
+/// character that shows ([`crate::text::has_visible_char`]): titles, names,
+/// chat messages.
+pub fn visible_text_pattern() -> &'static str {
+    static PATTERN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATTERN.get_or_init(|| format!("^[^{FORBIDDEN_CLASS}]*{}[^{FORBIDDEN_CLASS}]*$", visible_class()))
+}
+
+/// A regex class of the characters of the Basic Multilingual Plane that
+/// [`crate::text::has_visible_char`] counts as visible, computed from the same
+/// function (and so from the same Unicode data) as ranges of `\uXXXX` escapes,
+/// which ECMA-262 and Python's `re` read alike. Characters beyond the BMP
+/// (emoji, for one) are left out because ECMA-262 without the `u` flag cannot
+/// name them in a class: the document is stricter than the server only for a
+/// text whose every visible character lies beyond the BMP.
+fn visible_class() -> String {
+    let mut class = String::from("[");
+    let mut range: Option<(u32, u32)> = None;
+    let flush = |class: &mut String, (lo, hi): (u32, u32)| {
+        if lo == hi {
+            class.push_str(&format!("\\u{lo:04X}"));
+        } else {
+            class.push_str(&format!("\\u{lo:04X}-\\u{hi:04X}"));
+        }
+    };
+    for c in (0u32..=0xFFFF).filter_map(char::from_u32) {
+        let cp = c as u32;
+        if crate::text::has_visible_char(c.encode_utf8(&mut [0; 4])) {
+            range = match range {
+                Some((lo, hi)) if hi + 1 == cp => Some((lo, cp)),
+                Some(done) => {
+                    flush(&mut class, done);
+                    Some((cp, cp))
+                }
+                None => Some((cp, cp)),
+            };
+        }
+    }
+    if let Some(done) = range {
+        flush(&mut class, done);
+    }
+    class.push(']');
+    class
+}
 
 /// A tag as sent: optional leading `#`s, then 1-32 ASCII letters, digits, `-` or
 /// `_`. The server also takes other Unicode letters and digits and turns inner
@@ -34,8 +86,13 @@ pub fn tag_pattern() -> String {
 /// years 0000-9999 in UTC, which the server requires of a due date.
 pub const DUE_AT_PATTERN: &str = r"^(?:[1-8]\d{3}|9[0-8]\d{2}|99[0-8]\d|999[0-8]|0[1-9]\d{2}|00[1-9]\d|000[1-9])-";
 
-/// One `@`, something before it, and a domain with an inner dot, no whitespace.
-pub const EMAIL_PATTERN: &str = r"^[^@\s\u0085]+@[^@\s\u0085.][^@\s\u0085]*\.[^@\s\u0085]*[^@\s\u0085.]$";
+/// Something that trimming keeps, and no control characters.
+pub const SIGN_IN_EMAIL_PATTERN: &str =
+    r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\u0085\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+
+/// One `@`, something before it, and a domain with an inner dot, no whitespace
+/// and no control characters.
+pub const EMAIL_PATTERN: &str = r"^[^@\s\u0085\x00-\x1F\x7F-\x9F]+@[^@\s\u0085\x00-\x1F\x7F-\x9F.][^@\s\u0085\x00-\x1F\x7F-\x9F]*\.[^@\s\u0085\x00-\x1F\x7F-\x9F]*[^@\s\u0085\x00-\x1F\x7F-\x9F.]$";
 
 fn string(nullable: bool) -> ObjectBuilder {
     let ty: SchemaType = if nullable { [Type::String, Type::Null].into_iter().collect() } else { Type::String.into() };
@@ -43,9 +100,12 @@ fn string(nullable: bool) -> ObjectBuilder {
 }
 
 fn not_blank(max: usize, description: &str) -> ObjectBuilder {
-    string(false).min_length(Some(1)).max_length(Some(max)).pattern(Some(NOT_BLANK_PATTERN)).description(Some(format!(
-        "{description} 1-{max} characters after trimming surrounding whitespace (at least one that is not)."
-    )))
+    string(false).min_length(Some(1)).max_length(Some(max)).pattern(Some(visible_text_pattern())).description(Some(
+        format!(
+            "{description} 1-{max} characters after trimming surrounding whitespace, at least one of them visible \
+             (not white space, zero-width or a combining mark alone); no control characters but tab and line breaks."
+        ),
+    ))
 }
 
 pub fn title() -> ObjectBuilder {
@@ -54,9 +114,10 @@ pub fn title() -> ObjectBuilder {
 
 /// Nullable: empty, blank or `null` means no description.
 pub fn description() -> ObjectBuilder {
-    string(true)
-        .max_length(Some(DESCRIPTION_MAX_CHARS))
-        .description(Some(format!("Up to {DESCRIPTION_MAX_CHARS} characters; empty, blank or null means none.")))
+    string(true).max_length(Some(DESCRIPTION_MAX_CHARS)).pattern(Some(text_pattern())).description(Some(format!(
+        "Up to {DESCRIPTION_MAX_CHARS} characters, no control characters but tab and line breaks; empty, blank or \
+         null means none."
+    )))
 }
 
 pub fn tag() -> ObjectBuilder {
@@ -102,7 +163,7 @@ pub fn name() -> ObjectBuilder {
 pub fn sign_in_email() -> ObjectBuilder {
     string(false)
         .min_length(Some(1))
-        .pattern(Some(NOT_BLANK_PATTERN))
+        .pattern(Some(SIGN_IN_EMAIL_PATTERN))
         .description(Some("The account's email (case and surrounding whitespace do not matter)."))
 }
 
@@ -139,8 +200,9 @@ pub fn due_at() -> ObjectBuilder {
 }
 
 pub fn search() -> ObjectBuilder {
-    string(false).max_length(Some(SEARCH_MAX_CHARS)).description(Some(format!(
-        "Case-insensitive text searched in title and description, up to {SEARCH_MAX_CHARS} characters."
+    string(false).max_length(Some(SEARCH_MAX_CHARS)).pattern(Some(text_pattern())).description(Some(format!(
+        "Case-insensitive text searched in title and description, up to {SEARCH_MAX_CHARS} characters, no control \
+         characters."
     )))
 }
 
@@ -181,5 +243,45 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
     let Some(components) = doc.components.as_mut() else { return };
     if let Some(RefOr::T(Schema::Object(patch))) = components.schemas.get_mut("TaskPatchInput") {
         patch.min_properties = Some(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{has_visible_char, is_forbidden_char};
+
+    fn regex(pattern: &str) -> regex::Regex {
+        regex::Regex::new(pattern).unwrap()
+    }
+
+    /// The document's text patterns say exactly what the validation does, for
+    /// every character of the BMP (beyond it the document is stricter).
+    #[test]
+    fn text_patterns_agree_with_the_validation_for_every_bmp_character() {
+        let (free, visible) = (regex(&text_pattern()), regex(visible_text_pattern()));
+        for c in (0u32..=0xFFFF).filter_map(char::from_u32) {
+            let one = c.to_string();
+            let allowed = !is_forbidden_char(c) || c == '\r';
+            assert_eq!(free.is_match(&one), allowed, "free text {c:?}");
+            assert_eq!(visible.is_match(&one), allowed && has_visible_char(&one), "visible text {c:?}");
+            let in_a_title = format!("a{c}b");
+            assert_eq!(visible.is_match(&in_a_title), allowed, "inside a title {c:?}");
+        }
+        assert!(visible.is_match("\u{200b}Milk\r\n\tand eggs"));
+        assert!(!visible.is_match("\u{200b}\u{301} \u{2800}"), "nothing shows");
+        assert!(!visible.is_match("Milk\u{0}"), "NUL");
+        assert!(!visible.is_match("\u{1F383}"), "stricter than the server beyond the BMP");
+        assert!(free.is_match("") && free.is_match("line\nbreak"));
+    }
+
+    #[test]
+    fn email_patterns_refuse_control_characters() {
+        let (up, sign_in) = (regex(EMAIL_PATTERN), regex(SIGN_IN_EMAIL_PATTERN));
+        assert!(up.is_match("ann@example.com") && sign_in.is_match(" Ann@Example.com "));
+        for bad in ["ann\u{0}@example.com", "ann@exa\u{1b}mple.com", "ann@example.com\u{85}"] {
+            assert!(!up.is_match(bad) && !sign_in.is_match(bad), "{bad:?}");
+        }
+        assert!(!sign_in.is_match(" \t "), "blank");
     }
 }
