@@ -1,6 +1,7 @@
 //! `cargo run --release`: the whole todo-app in one process on one port, on an
 //! embedded SQLite file, with the same path layout as the Ingress: `/api` and
 //! `/mcp` go to the API, everything else to the web UI.
+#![forbid(unsafe_code)]
 
 use std::path::Path;
 use std::process::ExitCode;

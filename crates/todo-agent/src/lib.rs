@@ -1,6 +1,7 @@
 //! The todo-app assistant: the task tool catalogue (shared by the chat agent and
 //! the MCP server), an OpenAI-compatible provider client, and the agent loop that
 //! falls back to (or is) the deterministic built-in interpreter.
+#![forbid(unsafe_code)]
 
 pub mod agent;
 pub mod provider;

@@ -1,6 +1,7 @@
 //! The todo-app backend as a library: configuration, the HTTP router, and the
 //! application lifecycle. The `todo-api` binary and the all-in-one launcher are
 //! thin wrappers around [`Application`].
+#![forbid(unsafe_code)]
 
 pub mod app;
 pub mod config;

@@ -3,6 +3,7 @@
 //! JWKS URL, EdDSA/RS256/ES256 tokens of an external issuer (such as Better Auth's
 //! JWT plugin) are accepted too. The algorithm is always pinned per key type, so a
 //! token cannot choose how it is verified.
+#![forbid(unsafe_code)]
 
 mod jwks;
 mod password;

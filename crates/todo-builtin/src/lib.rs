@@ -9,6 +9,7 @@
 //!
 //! Every reply starts with [`REPLY_PREFIX`] so users can tell it apart from a model's answer.
 //! Due dates without a time are due at 17:00 UTC that day (see [`dates`]).
+#![forbid(unsafe_code)]
 
 pub mod dates;
 mod intent;

@@ -1,5 +1,6 @@
 //! The task and user model of todo-app and the validation rules that every entry
 //! point (REST API, chat tools, MCP) shares, so a rule is written exactly once.
+#![forbid(unsafe_code)]
 
 mod chat;
 pub mod openapi;

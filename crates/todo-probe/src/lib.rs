@@ -1,5 +1,6 @@
 //! A dependency-free HTTP probe, so container images need neither a shell nor curl
 //! for their HEALTHCHECK: `todo-api healthcheck` exits 0 when the server is healthy.
+#![forbid(unsafe_code)]
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};

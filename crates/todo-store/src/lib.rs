@@ -2,6 +2,7 @@
 //! or an embedded SQLite file (local default) through typed sqlx pools, running
 //! the same SQL text on both: timestamps are epoch milliseconds, tags a JSON array,
 //! and placeholders `$n`, which both drivers understand.
+#![forbid(unsafe_code)]
 
 mod conversations;
 mod db;

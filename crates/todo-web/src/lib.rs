@@ -1,6 +1,7 @@
 //! The todo-app web frontend as a library: server-rendered pages over the
 //! todo-api REST API. The `todo-web` binary and the all-in-one launcher are thin
 //! wrappers around [`router`] / [`Application`].
+#![forbid(unsafe_code)]
 
 pub mod api;
 pub mod app;
