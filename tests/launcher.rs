@@ -1,5 +1,6 @@
 //! The all-in-one launcher (`cargo run --release`): one process, one port, the
 //! Ingress path layout, and sign-ins that survive a restart.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -7,6 +7,7 @@
 //! messages of history, storing the turn, building the provider request) plus one
 //! loopback round trip, which is measured on its own in the same run as the
 //! baseline. The database is an SQLite file (set BENCH_DATABASE_URL for PostgreSQL).
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark: a failed setup call should stop it loudly")]
 
 use std::time::{Duration, Instant};
 

@@ -10,6 +10,7 @@
 //! (`SESSION_CACHE_TTL_MS=0`; what a cache miss costs). The database is an
 //! SQLite file; set BENCH_DATABASE_URL for PostgreSQL. Each figure is the
 //! median of five alternating rounds.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark: a failed setup call should stop it loudly")]
 
 use std::time::Instant;
 

@@ -160,13 +160,13 @@ pub async fn check_host_and_origin(
             "this Host is not allowed on /mcp (MCP_ALLOWED_HOSTS lists the allowed host names)".into(),
         ));
     }
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
-        if !origin_host(origin).is_some_and(|(host, port)| is_allowed(&allowed, &host, port)) {
-            tracing::warn!("refused an /mcp request from a foreign Origin (possible DNS rebinding)");
-            return Err(ApiError::OriginNotAllowed(
-                "requests to /mcp from this Origin are not allowed (its host is not in MCP_ALLOWED_HOSTS)".into(),
-            ));
-        }
+    if let Some(origin) = req.headers().get(header::ORIGIN)
+        && !origin_host(origin).is_some_and(|(host, port)| is_allowed(&allowed, &host, port))
+    {
+        tracing::warn!("refused an /mcp request from a foreign Origin (possible DNS rebinding)");
+        return Err(ApiError::OriginNotAllowed(
+            "requests to /mcp from this Origin are not allowed (its host is not in MCP_ALLOWED_HOSTS)".into(),
+        ));
     }
     Ok(next.run(req).await)
 }

@@ -1,4 +1,5 @@
 //! Accounts and tokens, end to end over HTTP, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! so no browser, proxy or CDN keeps a copy: the sign-up and sign-in responses,
 //! every authenticated response (success or error, JSON or event stream, REST
 //! or MCP), on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 mod common;
 

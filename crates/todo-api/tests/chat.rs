@@ -1,6 +1,7 @@
 //! The assistant end to end: chat turns against a scripted OpenAI-compatible
 //! server at the HTTP boundary (and the built-in interpreter), checking what the
 //! provider was sent and what the database holds afterwards.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 mod common;
 

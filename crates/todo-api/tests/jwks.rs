@@ -1,5 +1,6 @@
 //! Tokens from an external issuer (Better Auth's JWT plugin and the like), checked
 //! against a JWKS served over HTTP by a stand-in identity provider.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Health, readiness, metrics, OpenAPI, CORS and behaviour under overload.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 mod common;
 

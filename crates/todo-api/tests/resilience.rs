@@ -2,6 +2,7 @@
 //! answers 503 (never 500, never hangs), readiness fails, and it recovers by
 //! itself with nothing that was acknowledged lost. The test runs its own
 //! PostgreSQL cluster so it can stop and start it.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Sessions, on SQLite and PostgreSQL: signing out ends the token for good,
 //! signing out everywhere ends every session of the user, and a sign-out
 //! through one replica reaches another within its session cache's TTL.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 mod common;
 

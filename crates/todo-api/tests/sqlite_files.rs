@@ -2,6 +2,7 @@
 //! chats: its directory is created 0700 and the database with its -wal and
 //! -shm files 0600, whatever the umask, and an upgrade tightens what an older
 //! version left readable to others. (SQLite only: PostgreSQL keeps its own files.)
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! PostgreSQL: two servers share one database, like two replicas, one with the
 //! cache (the default) and one without. After every kind of change, made through
 //! either of them, both must answer every list with the very same bytes.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 mod common;
 

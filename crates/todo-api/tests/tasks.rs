@@ -1,5 +1,6 @@
 //! The task endpoints over HTTP, on SQLite and PostgreSQL: the contract, every
 //! filter and sort, pagination, errors, and isolation between users.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 mod common;
 

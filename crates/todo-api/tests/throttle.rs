@@ -2,6 +2,7 @@
 //! password hashing, end to end over HTTP on SQLite and PostgreSQL. Client
 //! addresses are given with X-Forwarded-For: the test client connects from
 //! loopback, which TRUSTED_PROXIES trusts by default.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 mod common;
 

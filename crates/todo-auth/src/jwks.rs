@@ -28,6 +28,7 @@ pub struct JwksCache {
 }
 
 impl JwksCache {
+    /// A cache of the key set at `url`, fetched on first use and again for an unknown key id, at most once per `min_refetch_interval`.
     pub fn new(url: String, min_refetch_interval: Duration) -> JwksCache {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))

@@ -18,10 +18,13 @@ pub use jwks::JwksCache;
 pub use password::Passwords;
 
 #[derive(Debug, thiserror::Error)]
+/// Why a token or a password operation was refused.
 pub enum AuthError {
     #[error("missing bearer token")]
+    /// No `Authorization: Bearer` header.
     Missing,
     #[error("invalid token: {0}")]
+    /// A token that does not verify; the detail is for logs, never for the client.
     Invalid(String),
     /// The configuration cannot issue tokens (JWKS-only mode).
     #[error("this server does not issue tokens: sign in with the configured identity provider")]
@@ -30,6 +33,7 @@ pub enum AuthError {
     #[error("identity provider keys unavailable: {0}")]
     KeysUnavailable(String),
     #[error("password hashing failed: {0}")]
+    /// The hashing library failed (not a wrong password).
     Hashing(String),
     /// Every password-hashing slot stayed taken for the whole wait (see [`Passwords`]).
     #[error("too many sign-ins at once; retry shortly")]
@@ -37,13 +41,19 @@ pub enum AuthError {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// The claims of a token: ours and those of an external issuer alike.
 pub struct Claims {
+    /// The user id.
     pub sub: String,
+    /// Issued at, in seconds since the epoch.
     pub iat: i64,
+    /// Expires at, in seconds since the epoch.
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The issuer.
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The audience: one string or a list of them.
     pub aud: Option<serde_json::Value>,
     /// The session this token belongs to (tokens of this service only): the API
     /// accepts the token only while that session is active.
@@ -54,13 +64,16 @@ pub struct Claims {
 /// A token this service issued, and when it expires.
 #[derive(Debug, Clone)]
 pub struct Issued {
+    /// The signed JWT.
     pub token: String,
+    /// When it stops being accepted.
     pub expires_at: DateTime<Utc>,
 }
 
 /// A verified token.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verified {
+    /// Its claims, checked.
     pub claims: Claims,
     /// The session of a token this service issued, which the caller must check
     /// is still active. `None` for a token of the external issuer, whose
@@ -69,15 +82,21 @@ pub struct Verified {
 }
 
 #[derive(Clone)]
+/// How tokens are issued and which ones are accepted.
 pub struct AuthConfig {
     /// HS256 secret for our own tokens. `None` with a JWKS URL is JWKS-only mode.
     pub hs256_secret: Option<Vec<u8>>,
+    /// `iss` of the tokens this service issues (and requires of them).
     pub issuer: String,
+    /// `aud` of the tokens this service issues (and requires of them).
     pub audience: String,
+    /// How long an issued token (and its session) lasts.
     pub token_ttl: Duration,
+    /// The external issuer's key set, whose tokens are accepted too.
     pub jwks_url: Option<String>,
     /// Expected `iss`/`aud` of external tokens, checked when set.
     pub jwks_issuer: Option<String>,
+    /// Expected `aud` of external tokens, checked when set.
     pub jwks_audience: Option<String>,
     /// Least time between two JWKS fetches caused by unknown key ids.
     pub jwks_min_refetch_interval: Duration,
@@ -96,6 +115,7 @@ impl std::fmt::Debug for AuthConfig {
 }
 
 #[derive(Clone)]
+/// Issues and verifies tokens: HS256 ones of this service and, with a JWKS URL, those of an external issuer.
 pub struct Authenticator {
     cfg: AuthConfig,
     hs256: Option<(EncodingKey, DecodingKey)>,
@@ -103,12 +123,14 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
+    /// An authenticator for this configuration (the key set is fetched on first use).
     pub fn new(cfg: AuthConfig) -> Authenticator {
         let hs256 = cfg.hs256_secret.as_ref().map(|s| (EncodingKey::from_secret(s), DecodingKey::from_secret(s)));
         let jwks = cfg.jwks_url.clone().map(|url| JwksCache::new(url, cfg.jwks_min_refetch_interval));
         Authenticator { cfg, hs256, jwks }
     }
 
+    /// Whether this configuration can issue tokens (false in JWKS-only mode).
     pub fn can_issue(&self) -> bool {
         self.hs256.is_some()
     }
@@ -174,9 +196,8 @@ impl Authenticator {
                 v.set_required_spec_claims(&["exp", "sub"]);
                 v.validate_nbf = true;
                 v.leeway = 30;
-                match &self.cfg.jwks_issuer {
-                    Some(iss) => v.set_issuer(&[iss]),
-                    None => {}
+                if let Some(iss) = &self.cfg.jwks_issuer {
+                    v.set_issuer(&[iss])
                 }
                 match &self.cfg.jwks_audience {
                     Some(aud) => v.set_audience(&[aud]),

@@ -29,11 +29,14 @@ pub const DEFAULT_DUE_HOUR: u32 = 17;
 /// A due date, with a time when the user gave one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Due {
+    /// The day.
     pub date: NaiveDate,
+    /// The time of day, when the user said one.
     pub time: Option<NaiveTime>,
 }
 
 impl Due {
+    /// Due on a day, at no particular time.
     pub fn on(date: NaiveDate) -> Due {
         Due { date, time: None }
     }
@@ -52,8 +55,11 @@ impl Due {
 /// A due-date phrase found in a text: the date and the byte span to remove.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Found {
+    /// The date it names.
     pub due: Due,
+    /// Byte offset where the phrase starts.
     pub start: usize,
+    /// Byte offset just past its end.
     pub end: usize,
 }
 

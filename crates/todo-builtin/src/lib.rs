@@ -27,6 +27,7 @@ pub const REPLY_PREFIX: &str = "(built-in assistant) ";
 /// Executes one tool for the authenticated user. Implemented by the agent (real store) and by
 /// tests (in-memory fake).
 pub trait ToolRunner: Send {
+    /// Runs the tool `name` with `args`; the error is the message the user sees.
     fn call(
         &mut self,
         name: &str,
@@ -37,7 +38,9 @@ pub trait ToolRunner: Send {
 /// One tool call the interpreter made, with its result, in order.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MadeCall {
+    /// The tool's name.
     pub name: String,
+    /// The arguments it was given.
     pub arguments: serde_json::Value,
     /// What the tool returned, or `{"error": "..."}` when it failed.
     pub result: serde_json::Value,
@@ -46,7 +49,9 @@ pub struct MadeCall {
 /// The assistant's answer to one message.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Reply {
+    /// What the assistant says.
     pub text: String,
+    /// The tools it called, in order.
     pub calls: Vec<MadeCall>,
 }
 

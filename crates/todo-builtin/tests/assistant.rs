@@ -1,5 +1,6 @@
 //! The built-in assistant against an in-memory fake of the task tools that behaves like the
 //! real ones (ids, filters, errors for unknown ids and bad arguments).
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{Value, json};

@@ -1,31 +1,42 @@
 use chrono::{DateTime, Utc};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::ToSchema;
 
 use crate::ValidationErrors;
 use crate::text::{clean_text, has_visible_char};
 
+/// Longest chat message a user may send, in characters.
 pub const CHAT_MESSAGE_MAX_CHARS: usize = 4000;
+/// Longest conversation title, in characters: the start of its first message.
 pub const CONVERSATION_TITLE_MAX_CHARS: usize = 80;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// A conversation with the assistant, without its messages.
 pub struct Conversation {
+    /// Its id, unique across all users.
     pub id: i64,
     /// The start of the first message.
     pub title: String,
+    /// When its first message was sent.
     pub created_at: DateTime<Utc>,
+    /// When its last message was added.
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
+/// Who wrote a message.
 pub enum Role {
+    /// The person using the app.
     User,
+    /// The assistant (a model or the built-in interpreter).
     Assistant,
 }
 
 impl Role {
+    /// The name stored in the database and sent to model providers.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::User => "user",
@@ -35,46 +46,62 @@ impl Role {
 }
 
 /// A tool the assistant called during a turn, with what it returned.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ToolCallRecord {
     /// The provider's call id (or one we made up for the built-in assistant).
     pub id: String,
+    /// The tool's name, such as `add_task`.
     pub tool: String,
     /// What the model passed: usually an object, or the raw text when it was not
     /// valid JSON (the result then says so).
     pub arguments: serde_json::Value,
     /// The tool's result, or `{"error": "..."}`.
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub result: serde_json::Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// One message of a conversation.
 pub struct ChatMessage {
+    /// Its id, increasing in the order messages were written.
     pub id: i64,
+    /// The conversation it belongs to.
     pub conversation_id: i64,
+    /// Who wrote it.
     pub role: Role,
+    /// Its text.
     pub content: String,
+    /// The tools the assistant called before this reply (empty for the user's messages).
     pub tool_calls: Vec<ToolCallRecord>,
+    /// When it was written.
     pub created_at: DateTime<Utc>,
 }
 
 /// Body of `POST /api/{user_id}/chat`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChatRequest {
     /// Continue this conversation; omit to start a new one.
     #[serde(default, deserialize_with = "json_integer")]
-    #[schema(schema_with = crate::openapi::conversation_id)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::conversation_id))]
     pub conversation_id: Option<i64>,
     /// 1-4000 characters.
-    #[schema(schema_with = crate::openapi::chat_message)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::chat_message))]
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// The answer to one chat turn.
 pub struct ChatResponse {
+    /// The conversation the turn belongs to (new when none was given).
     pub conversation_id: i64,
+    /// The assistant's reply.
     pub response: String,
+    /// The tools it called, in order, with their results.
     pub tool_calls: Vec<ToolCallRecord>,
 }
 

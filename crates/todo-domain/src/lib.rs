@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod chat;
+#[cfg(feature = "openapi")]
 pub mod openapi;
 mod task;
 mod text;

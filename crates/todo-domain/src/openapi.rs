@@ -108,6 +108,7 @@ fn not_blank(max: usize, description: &str) -> ObjectBuilder {
     ))
 }
 
+/// A task's title.
 pub fn title() -> ObjectBuilder {
     not_blank(TITLE_MAX_CHARS, "The task's title.")
 }
@@ -120,6 +121,7 @@ pub fn description() -> ObjectBuilder {
     )))
 }
 
+/// One tag, as sent.
 pub fn tag() -> ObjectBuilder {
     string(false).pattern(Some(tag_pattern())).description(Some(format!(
         "1-{TAG_MAX_CHARS} letters, digits, `-` or `_` (a leading `#` is dropped); stored lower-cased."
@@ -143,12 +145,14 @@ pub fn tags_patch() -> ArrayBuilder {
     tag_list(false)
 }
 
+/// The email of a new account.
 pub fn sign_up_email() -> ObjectBuilder {
     string(false).max_length(Some(EMAIL_MAX_CHARS)).pattern(Some(EMAIL_PATTERN)).description(Some(format!(
         "An email address like name@example.com, at most {EMAIL_MAX_CHARS} characters; trimmed and lower-cased."
     )))
 }
 
+/// The password of a new account.
 pub fn sign_up_password() -> ObjectBuilder {
     string(false)
         .min_length(Some(PASSWORD_MIN_CHARS))
@@ -156,10 +160,12 @@ pub fn sign_up_password() -> ObjectBuilder {
         .description(Some(format!("{PASSWORD_MIN_CHARS}-{PASSWORD_MAX_CHARS} characters.")))
 }
 
+/// The display name of a new account.
 pub fn name() -> ObjectBuilder {
     not_blank(NAME_MAX_CHARS, "The name shown to the user.")
 }
 
+/// The email given at sign-in (any case, any surrounding whitespace).
 pub fn sign_in_email() -> ObjectBuilder {
     string(false)
         .min_length(Some(1))
@@ -167,10 +173,12 @@ pub fn sign_in_email() -> ObjectBuilder {
         .description(Some("The account's email (case and surrounding whitespace do not matter)."))
 }
 
+/// The password given at sign-in: anything non-empty (a wrong one is a 401, not a 422).
 pub fn sign_in_password() -> ObjectBuilder {
     string(false).min_length(Some(1))
 }
 
+/// A chat message.
 pub fn chat_message() -> ObjectBuilder {
     not_blank(CHAT_MESSAGE_MAX_CHARS, "What the user says.")
 }
@@ -184,6 +192,7 @@ pub fn id() -> ObjectBuilder {
         .maximum(Some(i64::MAX))
 }
 
+/// The conversation a chat turn continues.
 pub fn conversation_id() -> ObjectBuilder {
     id().schema_type([Type::Integer, Type::Null].into_iter().collect::<SchemaType>())
         .description(Some("Continue this conversation; omit (or null) to start a new one."))
@@ -199,6 +208,7 @@ pub fn due_at() -> ObjectBuilder {
         ))
 }
 
+/// The search text of a task list.
 pub fn search() -> ObjectBuilder {
     string(false).max_length(Some(SEARCH_MAX_CHARS)).pattern(Some(text_pattern())).description(Some(format!(
         "Case-insensitive text searched in title and description, up to {SEARCH_MAX_CHARS} characters, no control \
@@ -206,6 +216,7 @@ pub fn search() -> ObjectBuilder {
     )))
 }
 
+/// The page size of a list.
 pub fn limit() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Integer)
@@ -215,6 +226,7 @@ pub fn limit() -> ObjectBuilder {
         .description(Some(format!("How many to return, 1-{LIST_MAX_LIMIT}.")))
 }
 
+/// The number of items a list skips.
 pub fn offset() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Integer)
@@ -224,6 +236,7 @@ pub fn offset() -> ObjectBuilder {
         .description(Some("How many to skip."))
 }
 
+/// The client's UTC offset for the due-date filters.
 pub fn utc_offset() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Integer)

@@ -1,16 +1,22 @@
 use chrono::{DateTime, Datelike, Duration, FixedOffset, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 use crate::ValidationErrors;
 use crate::text::{check_text, clean_text, has_visible_char};
 
+/// Longest task title, in characters after trimming.
 pub const TITLE_MAX_CHARS: usize = 200;
+/// Longest task description, in characters after trimming.
 pub const DESCRIPTION_MAX_CHARS: usize = 1000;
+/// Most tags on one task.
 pub const MAX_TAGS: usize = 10;
+/// Longest tag, in characters.
 pub const TAG_MAX_CHARS: usize = 32;
+/// Tasks on a page when the client asks for no number.
 pub const LIST_DEFAULT_LIMIT: u32 = 50;
+/// Most tasks on one page.
 pub const LIST_MAX_LIMIT: u32 = 100;
+/// Longest search text, in characters.
 pub const SEARCH_MAX_CHARS: usize = 200;
 /// The farthest UTC offsets in use (UTC-14:00 is not, but is allowed for symmetry).
 pub const UTC_OFFSET_MAX_MINUTES: i32 = 14 * 60;
@@ -18,19 +24,26 @@ pub const UTC_OFFSET_MAX_MINUTES: i32 = 14 * 60;
 /// Priority of a task: low, medium (the default), high or urgent.
 // Stored as its rank so that sorting by priority is a plain numeric sort in
 // every database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
+    /// Some day.
     Low,
     #[default]
+    /// The default.
     Medium,
+    /// Soon.
     High,
+    /// Now.
     Urgent,
 }
 
 impl Priority {
+    /// Every priority, lowest first.
     pub const ALL: [Priority; 4] = [Priority::Low, Priority::Medium, Priority::High, Priority::Urgent];
 
+    /// The number stored in the database: 0 (low) to 3 (urgent).
     pub fn rank(self) -> i16 {
         match self {
             Priority::Low => 0,
@@ -40,6 +53,7 @@ impl Priority {
         }
     }
 
+    /// The priority of a stored rank; out-of-range ranks clamp to low or urgent.
     pub fn from_rank(rank: i16) -> Priority {
         match rank {
             i16::MIN..=0 => Priority::Low,
@@ -49,6 +63,7 @@ impl Priority {
         }
     }
 
+    /// The name used in the API and by the assistant.
     pub fn as_str(self) -> &'static str {
         match self {
             Priority::Low => "low",
@@ -58,43 +73,57 @@ impl Priority {
         }
     }
 
+    /// A priority from its name, in any case.
     pub fn parse(s: &str) -> Option<Priority> {
         Priority::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
 /// A task as clients see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Task {
+    /// Its id, unique across all users.
     pub id: i64,
+    /// The account that owns it.
     pub user_id: String,
+    /// What is to be done.
     pub title: String,
+    /// More detail, if any.
     pub description: Option<String>,
+    /// Whether it is done.
     pub completed: bool,
+    /// How urgent it is.
     pub priority: Priority,
+    /// Its tags, lower-cased, without duplicates.
     pub tags: Vec<String>,
     #[serde(serialize_with = "crate::timestamp::serialize_opt")]
+    /// When it is due, if ever.
     pub due_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "crate::timestamp::serialize")]
+    /// When it was created.
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "crate::timestamp::serialize")]
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
     #[serde(serialize_with = "crate::timestamp::serialize_opt")]
+    /// When it was completed; none while it is pending.
     pub completed_at: Option<DateTime<Utc>>,
 }
 
 /// Body of `POST /tasks` and `PUT /tasks/{id}`: a whole task. On PUT, omitted
 /// optional fields are cleared (or reset to their default), except `completed`,
 /// which keeps its current value when omitted.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TaskInput {
     /// 1-200 characters after trimming.
-    #[schema(schema_with = crate::openapi::title)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::title))]
     pub title: String,
     /// Up to 1000 characters; empty means none.
     #[serde(default)]
-    #[schema(schema_with = crate::openapi::description)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::description))]
     pub description: Option<String>,
     /// Omitted or `null`: medium.
     #[serde(default)]
@@ -102,11 +131,11 @@ pub struct TaskInput {
     /// Up to 10 tags of 1-32 characters: letters, digits, `-` and `_`; they are
     /// lower-cased, inner spaces become `-`, duplicates are dropped.
     #[serde(default)]
-    #[schema(schema_with = crate::openapi::tags)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::tags))]
     pub tags: Option<Vec<String>>,
     /// RFC 3339 date-time, for example `2026-12-01T17:00:00Z`.
     #[serde(default)]
-    #[schema(schema_with = crate::openapi::due_at)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::due_at))]
     pub due_at: Option<DateTime<Utc>>,
     /// Omitted or `null`: false on POST, unchanged on PUT.
     #[serde(default)]
@@ -118,26 +147,33 @@ pub struct TaskInput {
 ///
 /// The server also takes `null` for the other fields and treats it as absent;
 /// the document leaves that out so that every body it allows changes something.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TaskPatchInput {
     #[serde(default)]
-    #[schema(schema_with = crate::openapi::title)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::title))]
+    /// The new title.
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(schema_with = crate::openapi::description)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::description))]
+    /// The new description; `null` clears it.
     pub description: Option<Option<String>>,
     #[serde(default)]
-    #[schema(value_type = Priority)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Priority))]
+    /// The new priority.
     pub priority: Option<Priority>,
     #[serde(default)]
-    #[schema(schema_with = crate::openapi::tags_patch)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::tags_patch))]
+    /// The new tags, replacing all of them.
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(schema_with = crate::openapi::due_at)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::due_at))]
+    /// The new due date; `null` clears it.
     pub due_at: Option<Option<DateTime<Utc>>>,
     #[serde(default)]
-    #[schema(value_type = bool)]
+    #[cfg_attr(feature = "openapi", schema(value_type = bool))]
+    /// Done or not.
     pub completed: Option<bool>,
 }
 
@@ -153,26 +189,39 @@ where
 /// A validated, normalised task ready to be written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskDraft {
+    /// The title, trimmed.
     pub title: String,
+    /// The description, trimmed; none when it was empty.
     pub description: Option<String>,
+    /// The priority (medium when none was given).
     pub priority: Priority,
+    /// The normalised tags.
     pub tags: Vec<String>,
+    /// The due date.
     pub due_at: Option<DateTime<Utc>>,
+    /// Done or not; none keeps the current state (and means pending for a new task).
     pub completed: Option<bool>,
 }
 
 /// A validated partial update.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskChanges {
+    /// A new title.
     pub title: Option<String>,
+    /// A new description (`Some(None)` clears it).
     pub description: Option<Option<String>>,
+    /// A new priority.
     pub priority: Option<Priority>,
+    /// New tags, replacing all of them.
     pub tags: Option<Vec<String>>,
+    /// A new due date (`Some(None)` clears it).
     pub due_at: Option<Option<DateTime<Utc>>>,
+    /// Done or not.
     pub completed: Option<bool>,
 }
 
 impl TaskChanges {
+    /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
         *self == TaskChanges::default()
     }
@@ -195,11 +244,11 @@ impl TaskChanges {
         if let Some(v) = self.due_at {
             t.due_at = v;
         }
-        if let Some(done) = self.completed {
-            if done != t.completed {
-                t.completed = done;
-                t.completed_at = done.then_some(now);
-            }
+        if let Some(done) = self.completed
+            && done != t.completed
+        {
+            t.completed = done;
+            t.completed_at = done.then_some(now);
         }
         t.updated_at = now;
         t
@@ -219,6 +268,7 @@ impl From<TaskDraft> for TaskChanges {
     }
 }
 
+/// Trims a title and checks its length and characters; returns it trimmed.
 pub fn validate_title(raw: &str, errors: &mut ValidationErrors) -> String {
     let title = match clean_text(raw.trim()) {
         Ok(title) => title,
@@ -240,6 +290,7 @@ pub fn validate_title(raw: &str, errors: &mut ValidationErrors) -> String {
     title
 }
 
+/// Trims a description and checks it; an empty one is none.
 pub fn validate_description(raw: Option<&str>, errors: &mut ValidationErrors) -> Option<String> {
     let d = check_text("description", raw?.trim(), errors);
     let n = d.chars().count();
@@ -277,6 +328,7 @@ pub fn normalize_tag(raw: &str) -> Result<String, String> {
     Ok(tag)
 }
 
+/// Normalises every tag, drops duplicates and checks their number; each bad tag is named by its index.
 pub fn validate_tags(raw: &[String], errors: &mut ValidationErrors) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
     for (i, t) in raw.iter().enumerate() {
@@ -293,6 +345,7 @@ pub fn validate_tags(raw: &[String], errors: &mut ValidationErrors) -> Vec<Strin
 }
 
 impl TaskInput {
+    /// Checks every field of a whole task, naming each problem.
     pub fn validate(&self) -> Result<TaskDraft, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         validate_due_at(self.due_at, &mut errors);
@@ -309,6 +362,7 @@ impl TaskInput {
 }
 
 impl TaskPatchInput {
+    /// Checks every field sent, naming each problem; a body that changes nothing is refused.
     pub fn validate(&self) -> Result<TaskChanges, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         validate_due_at(self.due_at.flatten(), &mut errors);
@@ -327,16 +381,22 @@ impl TaskPatchInput {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ToSchema)]
-#[schema(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(rename_all = "lowercase"))]
+/// Which tasks a list shows by completion.
 pub enum StatusFilter {
     #[default]
+    /// Every task.
     All,
+    /// Tasks not done yet.
     Pending,
+    /// Tasks done.
     Completed,
 }
 
 impl StatusFilter {
+    /// A status from its name (`done` is `completed`, empty is `all`), in any case.
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "all" | "" => Some(Self::All),
@@ -348,22 +408,33 @@ impl StatusFilter {
 }
 
 /// overdue (past due and not completed), today, or week (due within the next 7 days).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
-#[schema(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(rename_all = "lowercase"))]
 pub enum DueFilter {
+    /// Past due and not completed.
     Overdue,
+    /// Due today in the client's time zone.
     Today,
+    /// Due within the next 7 days, today included.
     Week,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ToSchema)]
-#[schema(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(rename_all = "lowercase"))]
+/// What a task list is sorted by.
 pub enum SortField {
     #[default]
+    /// Creation time (the default).
     Created,
+    /// Time of the last change.
     Updated,
+    /// Due date.
     Due,
+    /// Priority.
     Priority,
+    /// Title, ignoring case.
     Title,
 }
 
@@ -377,62 +448,77 @@ impl SortField {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
-#[schema(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(rename_all = "lowercase"))]
+/// The direction of a sort.
 pub enum SortOrder {
+    /// Smallest, oldest or A first.
     Asc,
+    /// Largest, newest or Z first.
     Desc,
 }
 
 /// Query string of `GET /tasks`, as sent. Every value is parsed by
 /// [`TaskListParams::validate`] so that errors name the parameter.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct TaskListParams {
     /// all (default), pending or completed (also `done`; case-insensitive).
-    #[param(value_type = Option<StatusFilter>, inline)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<StatusFilter>, inline))]
     pub status: Option<String>,
     /// low, medium, high or urgent.
-    #[param(value_type = Option<Priority>, inline)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Priority>, inline))]
     pub priority: Option<String>,
     /// Only tasks carrying this tag.
-    #[param(schema_with = crate::openapi::tag)]
+    #[cfg_attr(feature = "openapi", param(schema_with = crate::openapi::tag))]
     pub tag: Option<String>,
     /// Case-insensitive text searched in title and description, up to 200 characters.
-    #[param(schema_with = crate::openapi::search)]
+    #[cfg_attr(feature = "openapi", param(schema_with = crate::openapi::search))]
     pub q: Option<String>,
     /// overdue (past due and not completed), today, or week (due within the next 7 days).
-    #[param(value_type = Option<DueFilter>, inline)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<DueFilter>, inline))]
     pub due: Option<String>,
     /// created (default), updated, due, priority or title (also `created_at`, `updated_at`, `due_at`).
-    #[param(value_type = Option<SortField>, inline)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<SortField>, inline))]
     pub sort: Option<String>,
     /// asc or desc; the default depends on `sort` (newest, most urgent, soonest due, A-Z first).
-    #[param(value_type = Option<SortOrder>, inline)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<SortOrder>, inline))]
     pub order: Option<String>,
     /// 1-100, default 50.
-    #[param(schema_with = crate::openapi::limit)]
+    #[cfg_attr(feature = "openapi", param(schema_with = crate::openapi::limit))]
     pub limit: Option<String>,
     /// Number of tasks to skip, default 0.
-    #[param(schema_with = crate::openapi::offset)]
+    #[cfg_attr(feature = "openapi", param(schema_with = crate::openapi::offset))]
     pub offset: Option<String>,
     /// The client's UTC offset in minutes (for example 60 or -300), used to decide what "today" means. Default 0.
-    #[param(schema_with = crate::openapi::utc_offset)]
+    #[cfg_attr(feature = "openapi", param(schema_with = crate::openapi::utc_offset))]
     pub utc_offset: Option<String>,
 }
 
 /// A validated task query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskFilter {
+    /// Which tasks by completion.
     pub status: StatusFilter,
+    /// Only this priority.
     pub priority: Option<Priority>,
+    /// Only tasks with this (normalised) tag.
     pub tag: Option<String>,
+    /// Only tasks whose title or description contains this text, ignoring case.
     pub search: Option<String>,
+    /// Only tasks in this due-date window.
     pub due: Option<DueFilter>,
+    /// The sort key.
     pub sort: SortField,
+    /// The sort direction.
     pub order: SortOrder,
+    /// Page size.
     pub limit: u32,
+    /// Tasks skipped.
     pub offset: u32,
+    /// The client's UTC offset in minutes, which decides where "today" starts.
     pub utc_offset_minutes: i32,
 }
 
@@ -458,6 +544,7 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 }
 
 impl TaskListParams {
+    /// Parses every parameter, naming each one that is wrong.
     pub fn validate(&self) -> Result<TaskFilter, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let mut f = TaskFilter::default();
@@ -553,9 +640,12 @@ impl TaskFilter {
 }
 
 /// One page of a task list.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskPage {
+    /// The tasks of this page.
     pub tasks: Vec<Task>,
+    /// How many tasks match, over all pages.
     pub total: i64,
 }
 

@@ -47,9 +47,9 @@ fn write_rfc3339(t: &DateTime<Utc>, buf: &mut [u8; MAX_LEN]) -> Option<usize> {
     two(buf, 17, second);
     let mut len = 19;
     if nanos != 0 {
-        let (digits, value) = if nanos % 1_000_000 == 0 {
+        let (digits, value) = if nanos.is_multiple_of(1_000_000) {
             (3, nanos / 1_000_000)
-        } else if nanos % 1_000 == 0 {
+        } else if nanos.is_multiple_of(1_000) {
             (6, nanos / 1_000)
         } else {
             (9, nanos)

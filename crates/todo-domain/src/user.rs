@@ -1,51 +1,69 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::ValidationErrors;
 use crate::text::{clean_text, has_visible_char};
 
+/// Shortest password accepted at sign-up, in characters.
 pub const PASSWORD_MIN_CHARS: usize = 8;
+/// Longest password accepted at sign-up, in characters (bounds the hashing work).
 pub const PASSWORD_MAX_CHARS: usize = 128;
+/// Longest display name, in characters.
 pub const NAME_MAX_CHARS: usize = 100;
+/// Longest email address, in characters (RFC 5321's path limit).
 pub const EMAIL_MAX_CHARS: usize = 254;
 
 /// An account as clients see it (never the password hash).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
+    /// Its id: a UUID for accounts of this service, the issuer's `sub` for external tokens.
     pub id: String,
+    /// Its email, lower-cased.
     pub email: String,
+    /// The name shown to the user.
     pub name: String,
+    /// When the account was created.
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+/// Body of `POST /api/auth/sign-up`.
 pub struct SignUpInput {
-    #[schema(schema_with = crate::openapi::sign_up_email)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::sign_up_email))]
+    /// An email address; one account per address, whatever its case.
     pub email: String,
     /// 8-128 characters.
-    #[schema(schema_with = crate::openapi::sign_up_password)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::sign_up_password))]
     pub password: String,
     /// 1-100 characters.
-    #[schema(schema_with = crate::openapi::name)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::name))]
     pub name: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+/// Body of `POST /api/auth/sign-in`.
 pub struct SignInInput {
-    #[schema(schema_with = crate::openapi::sign_in_email)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::sign_in_email))]
+    /// The account's email.
     pub email: String,
-    #[schema(schema_with = crate::openapi::sign_in_password)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::sign_in_password))]
+    /// The account's password.
     pub password: String,
 }
 
 /// A validated sign-up.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAccount {
+    /// The email, trimmed and lower-cased.
     pub email: String,
+    /// The password as typed (it is hashed, never stored).
     pub password: String,
+    /// The display name, trimmed.
     pub name: String,
 }
 
@@ -90,6 +108,7 @@ fn validate_password(password: &str, errors: &mut ValidationErrors) {
 }
 
 impl SignUpInput {
+    /// Checks every field and normalises email and name, naming each problem.
     pub fn validate(&self) -> Result<NewAccount, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let email = validate_email(&self.email, &mut errors);

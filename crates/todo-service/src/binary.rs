@@ -23,6 +23,7 @@ pub struct HealthcheckArgs<const DEFAULT_PORT: u16> {
 }
 
 impl<const DEFAULT_PORT: u16> HealthcheckArgs<DEFAULT_PORT> {
+    /// Asks the server's health endpoint and returns the exit code a container healthcheck expects (0 healthy, 1 not).
     pub fn run(&self) -> ExitCode {
         let url = self.url.clone().unwrap_or_else(|| format!("http://127.0.0.1:{}/healthz", self.port));
         ExitCode::from(todo_probe::run(&url, Duration::from_secs(self.timeout_secs)) as u8)
@@ -39,7 +40,9 @@ pub fn config_or_exit<T, E: std::fmt::Display>(name: &str, resolved: Result<T, E
 
 /// A built server, bound and ready to serve.
 pub trait Server {
+    /// The address it listens on (the real port when 0 was asked for).
     fn local_addr(&self) -> SocketAddr;
+    /// Serves until `shutdown` completes, then drains in-flight requests.
     fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> impl Future<Output = anyhow::Result<()>>;
 }
 

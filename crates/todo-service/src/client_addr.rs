@@ -39,6 +39,7 @@ impl FromStr for TrustedProxies {
 }
 
 impl TrustedProxies {
+    /// Whether the address belongs to a trusted proxy (IPv4-mapped IPv6 counts as IPv4).
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         self.0.iter().any(|net| net.contains(&ip))

@@ -101,8 +101,11 @@ pub fn parse_table(markdown: &str, heading: &str) -> Option<Vec<TableRow>> {
 /// A documented setting of a clap command: its environment variable and default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvSetting {
+    /// The environment variable, like `DATABASE_URL`.
     pub env: String,
+    /// Its default as `--help` shows it, if any.
     pub default: Option<String>,
+    /// The flag, like `--database-url`.
     pub flag: String,
 }
 

@@ -23,7 +23,9 @@ pub use telemetry::{REQUEST_ID, init_logging, with_request_tracing};
 /// `APP_ENV`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AppEnv {
+    /// Local development on one machine.
     Development,
+    /// A deployment (staging or production).
     Production,
 }
 
@@ -32,6 +34,8 @@ pub enum AppEnv {
 pub enum LogFormat {
     /// JSON when stdout is not a terminal (containers), pretty otherwise.
     Auto,
+    /// One JSON object per line.
     Json,
+    /// Human-readable lines.
     Pretty,
 }

@@ -41,6 +41,7 @@ fn latency_histogram() -> Histogram {
 }
 
 impl HttpMetrics {
+    /// Registers the HTTP metric families in `registry` and returns their handles.
     pub fn register(registry: &mut Registry) -> Arc<HttpMetrics> {
         let m = HttpMetrics {
             requests: Family::default(),

@@ -108,12 +108,16 @@ impl ConnectionArgs {
 /// See the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionLimits {
+    /// Time a client has to send a request's headers.
     pub header_read_timeout: Duration,
+    /// Time an idle keep-alive connection stays open.
     pub idle_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
 }
 
 impl Default for ConnectionLimits {
+    #[allow(clippy::expect_used, reason = "the defaults are valid, which a unit test checks")]
     fn default() -> Self {
         ConnectionArgs::default().resolve().expect("the defaults are valid")
     }

@@ -13,6 +13,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::LogFormat;
 
+/// The header carrying a request's id, taken from the client when well-formed, else generated.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Installs the global subscriber once: JSON lines (with the request span, hence

@@ -1,5 +1,6 @@
 //! The shared serve loop over real sockets: header-read and keep-alive
 //! timeouts, the connection cap, the graceful shutdown and the peer address.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -52,6 +52,7 @@ const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, tool_calls, c
 /// A chat turn begun by [`Store::begin_turn`].
 #[derive(Debug, Clone)]
 pub struct TurnStart {
+    /// The conversation the turn belongs to (just created when none was given).
     pub conversation: Conversation,
     /// The messages before the user's new one, oldest first.
     pub history: Vec<ChatMessage>,

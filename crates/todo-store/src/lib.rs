@@ -25,7 +25,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
 pub use conversations::TurnStart;
 pub use sessions::{ActiveSession, NewSession};
-pub use sql::{Arg, TaskQuery, build_task_query};
+pub(crate) use sql::{Arg, TaskQuery, build_task_query};
 pub use tasks::{RevisedTaskPage, TaskRef, TaskRefPage};
 pub use throttle::{Admission, MAX_LOCK, RateSlot};
 pub use users::StoredUser;
@@ -37,17 +37,27 @@ use pool::Pool;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
+    /// No such row for this user (another user's rows are not found either).
     NotFound,
     #[error("already exists: {0}")]
+    /// A unique value is taken, such as an account's email.
     Conflict(String),
     /// The database is unreachable, overloaded or restarting: worth retrying later.
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
+    /// Anything else: a bug or a database in a state the code does not expect.
     Internal(String),
     /// A per-user limit of [`Quotas`] is reached; nothing was written.
     #[error("{}", quota.explain(*limit, *retry_after_secs))]
-    QuotaExceeded { quota: Quota, limit: u32, retry_after_secs: u64 },
+    QuotaExceeded {
+        /// Which limit.
+        quota: Quota,
+        /// Its value.
+        limit: u32,
+        /// When trying again may succeed, in seconds.
+        retry_after_secs: u64,
+    },
 }
 
 /// Per-user limits, so one account cannot fill the database or the model
@@ -57,7 +67,9 @@ pub enum StoreError {
 /// transaction that holds its user's row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Quotas {
+    /// Tasks one account may have.
     pub tasks_per_user: u32,
+    /// Conversations one account may keep.
     pub conversations_per_user: u32,
     /// Messages of one conversation, the assistant's replies included (a turn
     /// needs room for two).
@@ -69,9 +81,13 @@ pub struct Quotas {
 /// Which limit of [`Quotas`] was reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quota {
+    /// [`Quotas::tasks_per_user`].
     Tasks,
+    /// [`Quotas::conversations_per_user`].
     Conversations,
+    /// [`Quotas::messages_per_conversation`].
     MessagesPerConversation,
+    /// [`Quotas::chat_turns_per_minute`].
     ChatTurnsPerMinute,
 }
 
@@ -122,9 +138,11 @@ fn is_transient(code: Option<&str>) -> bool {
 }
 
 #[derive(Debug, Clone)]
+/// Where the database is and how the pool uses it.
 pub struct StoreConfig {
     /// `postgres://...` or `sqlite://path` (`sqlite:` URLs create the file if needed).
     pub url: String,
+    /// Most connections the pool opens.
     pub max_connections: u32,
     /// How long a request waits for a pooled connection (or a new one) before the
     /// store reports [`StoreError::Unavailable`].
@@ -134,11 +152,14 @@ pub struct StoreConfig {
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// PostgreSQL, for deployments with more than one replica.
     Postgres,
+    /// An embedded SQLite file, for one process on one machine.
     Sqlite,
 }
 
 impl Backend {
+    /// The backend of a `postgres://`, `postgresql://` or `sqlite:` URL; none for anything else.
     pub fn of_url(url: &str) -> Option<Backend> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Some(Backend::Postgres)
@@ -149,6 +170,7 @@ impl Backend {
         }
     }
 
+    /// Its name in logs and metrics.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Postgres => "postgres",
@@ -160,12 +182,17 @@ impl Backend {
 /// Pool occupancy, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolStats {
+    /// Connections open.
     pub size: u32,
+    /// Of those, the ones waiting for a query.
     pub idle: u32,
+    /// Most connections the pool may open.
     pub max: u32,
 }
 
 #[derive(Clone)]
+/// The application's data on PostgreSQL or SQLite, through one set of SQL texts:
+/// every query takes the user id, so a user reaches only their own rows.
 pub struct Store {
     db: Db,
     quotas: Quotas,
@@ -217,10 +244,12 @@ impl Store {
         self
     }
 
+    /// The per-user limits this store enforces.
     pub fn quotas(&self) -> Quotas {
         self.quotas
     }
 
+    /// Which database it talks to.
     pub fn backend(&self) -> Backend {
         match self.db {
             Db::Postgres(_) => Backend::Postgres,
@@ -269,6 +298,7 @@ impl Store {
         Ok(())
     }
 
+    /// How full the pool is, for metrics.
     pub fn pool_stats(&self) -> PoolStats {
         match &self.db {
             Db::Postgres(p) => PoolStats { size: p.size(), idle: p.num_idle(), max: p.max() },
@@ -276,6 +306,7 @@ impl Store {
         }
     }
 
+    /// Closes every connection, waiting for the ones in use to come back.
     pub async fn close(&self) {
         match &self.db {
             Db::Postgres(p) => p.close().await,

@@ -285,12 +285,14 @@ impl<C: Connection + 'static> Pooled<C> {
 
 impl<C: Connection + 'static> Deref for Pooled<C> {
     type Target = C;
+    #[allow(clippy::expect_used, reason = "`conn` is only taken in `drop`, after which no deref can happen")]
     fn deref(&self) -> &C {
         &self.conn.as_ref().expect("connection present until drop").conn
     }
 }
 
 impl<C: Connection + 'static> DerefMut for Pooled<C> {
+    #[allow(clippy::expect_used, reason = "`conn` is only taken in `drop`, after which no deref can happen")]
     fn deref_mut(&mut self) -> &mut C {
         &mut self.conn.as_mut().expect("connection present until drop").conn
     }

@@ -9,16 +9,22 @@ use crate::{Arg, Store, StoreError};
 /// A session to record together with the token that names it.
 #[derive(Debug, Clone)]
 pub struct NewSession {
+    /// The session id, also the token's `sid` claim.
     pub id: String,
+    /// Whose session it is.
     pub user_id: String,
+    /// When it ends, as its token does.
     pub expires_at: DateTime<Utc>,
 }
 
 /// A session that is neither revoked nor expired, of a user that exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveSession {
+    /// Whose session it is.
     pub user_id: String,
+    /// When it ends.
     pub expires_at: DateTime<Utc>,
+    /// When it was last used (to a resolution of minutes).
     pub last_seen_at: DateTime<Utc>,
 }
 

@@ -6,7 +6,7 @@ use todo_domain::{SortField, SortOrder, StatusFilter, TaskFilter, search_fold};
 
 /// A value bound to a `$n` placeholder.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Arg {
+pub(crate) enum Arg {
     I64(i64),
     I16(i16),
     Bool(bool),
@@ -26,17 +26,17 @@ pub(crate) const TASK_COLUMN_COUNT: usize = 12;
 /// `refs_sql` is the same page as `id, revision, total` only. `count_sql` is only
 /// for a page past the end, which has no row to carry it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TaskQuery {
-    pub select_sql: String,
-    pub refs_sql: String,
-    pub count_sql: String,
+pub(crate) struct TaskQuery {
+    pub(crate) select_sql: String,
+    pub(crate) refs_sql: String,
+    pub(crate) count_sql: String,
     /// Arguments of `count_sql`; `select_sql` takes these plus limit and offset.
-    pub filter_args: Vec<Arg>,
-    pub page_args: [Arg; 2],
+    pub(crate) filter_args: Vec<Arg>,
+    pub(crate) page_args: [Arg; 2],
 }
 
 impl TaskQuery {
-    pub fn select_args(&self) -> Vec<Arg> {
+    pub(crate) fn select_args(&self) -> Vec<Arg> {
         let mut args = self.filter_args.clone();
         args.extend(self.page_args.iter().cloned());
         args
@@ -55,7 +55,7 @@ pub(crate) fn like_literal(s: &str) -> String {
     out
 }
 
-pub fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>) -> TaskQuery {
+pub(crate) fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>) -> TaskQuery {
     let mut args = vec![Arg::Text(user_id.to_string())];
     let mut conds = vec!["user_id = $1".to_string()];
     let mut push = |cond: &dyn Fn(usize) -> String, arg: Arg, args: &mut Vec<Arg>| {

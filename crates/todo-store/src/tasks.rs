@@ -50,21 +50,27 @@ from_row_by_position!(TaskRefRow { id, revision, total });
 /// the revision, so equal refs mean equal tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TaskRef {
+    /// The task's id.
     pub id: i64,
+    /// How many times it has been changed.
     pub revision: i64,
 }
 
 /// A page of a task list as [`TaskRef`]s, with the total number of matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskRefPage {
+    /// The page, in list order.
     pub refs: Vec<TaskRef>,
+    /// How many tasks match, over all pages.
     pub total: i64,
 }
 
 /// A page of tasks with each task's revision (`revisions[i]` is `page.tasks[i]`'s).
 #[derive(Debug, Clone)]
 pub struct RevisedTaskPage {
+    /// The tasks and the total.
     pub page: TaskPage,
+    /// Each task's revision, in page order.
     pub revisions: Vec<i64>,
 }
 
@@ -129,6 +135,7 @@ fn tags_json(tags: &[String]) -> String {
 }
 
 impl Store {
+    /// Creates a task for a user, within the user's task quota.
     pub async fn create_task(&self, user_id: &str, draft: &TaskDraft) -> Result<Task, StoreError> {
         let now = Utc::now().timestamp_millis();
         let completed = draft.completed.unwrap_or(false);
@@ -175,12 +182,14 @@ impl Store {
         row.map(Task::from).ok_or(StoreError::Internal("insert returned no row".into()))
     }
 
+    /// One of the user's tasks; [`StoreError::NotFound`] for any other.
     pub async fn get_task(&self, user_id: &str, id: i64) -> Result<Task, StoreError> {
         let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2");
         let row: Option<TaskRow> = self.db.fetch_optional(&sql, &[Arg::I64(id), Arg::Text(user_id.into())]).await?;
         row.map(Task::from).ok_or(StoreError::NotFound)
     }
 
+    /// One page of the user's tasks that match the filter, with the total.
     pub async fn list_tasks(&self, user_id: &str, filter: &TaskFilter) -> Result<TaskPage, StoreError> {
         Ok(self.list_tasks_revised(user_id, filter).await?.page)
     }
@@ -316,6 +325,7 @@ impl Store {
         Ok(refreshed)
     }
 
+    /// Deletes one of the user's tasks and returns it as it was.
     pub async fn delete_task(&self, user_id: &str, id: i64) -> Result<Task, StoreError> {
         let sql = format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}");
         let row: Option<TaskRow> = self.db.fetch_optional(&sql, &[Arg::I64(id), Arg::Text(user_id.into())]).await?;

@@ -14,17 +14,25 @@ pub const MAX_LOCK: Duration = Duration::minutes(15);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     /// Counted; go ahead. `attempts` includes this one.
-    Admitted { attempts: i32 },
+    Admitted {
+        /// Attempts in the current run of failures, this one included.
+        attempts: i32,
+    },
     /// Refused without being counted, until `until`.
-    Locked { until: DateTime<Utc> },
+    Locked {
+        /// When the lock lifts.
+        until: DateTime<Utc>,
+    },
 }
 
 /// A fixed-window count of events for one key (such as sign-ups per address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateSlot {
+    /// Counted within the limit.
     Taken,
     /// Over the limit until the window ends at `until`.
     Exhausted {
+        /// When the window ends.
         until: DateTime<Utc>,
     },
 }

@@ -16,7 +16,9 @@ from_row_by_position!(UserRow { id, email, name, password_hash, created_at });
 /// A user with the password hash, for sign-in only.
 #[derive(Debug, Clone)]
 pub struct StoredUser {
+    /// The account.
     pub user: User,
+    /// Its Argon2 PHC string.
     pub password_hash: String,
 }
 
@@ -62,12 +64,14 @@ impl Store {
         row.map(|r| StoredUser::from(r).user).ok_or(StoreError::Internal("insert returned no row".into()))
     }
 
+    /// The account with this (normalised) email, with its password hash.
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<StoredUser>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
         let row: Option<UserRow> = self.db.fetch_optional(&sql, &[Arg::Text(email.into())]).await?;
         Ok(row.map(StoredUser::from))
     }
 
+    /// An account by id.
     pub async fn get_user(&self, id: &str) -> Result<User, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         let row: Option<UserRow> = self.db.fetch_optional(&sql, &[Arg::Text(id.into())]).await?;
