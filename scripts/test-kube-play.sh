@@ -105,7 +105,7 @@ teardown() {
   local f
   if [[ -d "$STATE/play" ]]; then
     for f in "$STATE"/play/*.yaml; do
-      [[ -e "$f" ]] && podman kube play --down "$f" >/dev/null 2>&1 || true
+      if [[ -e "$f" ]]; then podman kube play --down "$f" >/dev/null 2>&1 || true; fi
     done
   fi
   local x
@@ -388,8 +388,9 @@ while read -r ref; do
   if podman image exists "$ref"; then
     echo "  reusing app    $ref ($(img_desc "$ref"))" >&2
   else
-    [[ "$ref" == "$PREFIX"* ]] && printf '%s\n' "${IMAGE_TABLE[@]}" | grep -q "^$name " \
-      || fatal "$ref is missing and no script here builds it"
+    if ! { [[ "$ref" == "$PREFIX"* ]] && printf '%s\n' "${IMAGE_TABLE[@]}" | grep -q "^$name "; }; then
+      fatal "$ref is missing and no script here builds it"
+    fi
     echo "  MISSING app    $ref: building with scripts/build-images.sh $name" >&2
     t=$(now)
     "$REPO_ROOT/scripts/build-images.sh" --engine podman --base-images never --quiet --prefix "$PREFIX" "$name" 9>&- \

@@ -35,6 +35,11 @@ trap 'pg_test_stop "$PG_DIR"' EXIT
 log "cargo fmt --check"
 cargo fmt --all --check || die "code is not formatted: run cargo fmt --all"
 
+if ! $only_rust; then
+  log "Static checks: shellcheck, ruff (scripts/lint.sh)"
+  ./scripts/lint.sh
+fi
+
 log "Rust tests (SQLite and PostgreSQL)"
 cargo test --workspace --locked || die "cargo test failed"
 
