@@ -13,9 +13,9 @@
 #   1. tools: podman/runc + containers.conf (scripts/base-images.sh --setup-only),
 #      curl, jq, python3-yaml; helm from the shared tool cache (scripts/lib/helm.sh).
 #   2. helm template todo-app with values.yaml + ci/kube-play.yaml (namespace
-#      todo-app); object counts for values.yaml, values-staging.yaml and
-#      values-production.yaml (the last two with ci/required-inputs.yaml, the
-#      inputs scripts/test-chart.sh passes).
+#      todo-app); object counts for values.yaml and the staging and production
+#      layers (values-deployed.yaml + values-ENV.yaml, with ci/required-inputs.yaml,
+#      the inputs scripts/test-chart.sh passes).
 #   3. images: the PostgreSQL stand-in the render names, the Dockerfiles' base
 #      stand-ins and the app images the render names (ghcr.io/todo-app/*:<appVersion>);
 #      only missing ones are built, with scripts/base-images.sh / scripts/build-images.sh.
@@ -185,8 +185,8 @@ render() { # render OUTFILE VALUES...
 # name|values files (staging/production: the inputs scripts/test-chart.sh passes)
 COUNT_SETS=(
   "values.yaml|values.yaml"
-  "values-staging.yaml|values-staging.yaml ci/required-inputs.yaml"
-  "values-production.yaml|values-production.yaml ci/required-inputs.yaml"
+  "values-staging.yaml|values-deployed.yaml values-staging.yaml ci/required-inputs.yaml"
+  "values-production.yaml|values-deployed.yaml values-production.yaml ci/required-inputs.yaml"
   "kube-play (values.yaml + ci/kube-play.yaml)|values.yaml ci/kube-play.yaml"
 )
 for s in "${COUNT_SETS[@]}"; do

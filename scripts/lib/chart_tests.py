@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import chart_lib
@@ -33,8 +34,13 @@ REL = "t"
 FULL = "t-todo-app"
 
 DEV: list = []
-STAGING = ["values-staging.yaml", "ci/required-inputs.yaml"]
-PROD = ["values-production.yaml", "ci/required-inputs.yaml"]
+# Staging and production share values-deployed.yaml; each adds its own small
+# file (scripts/deploy.sh layers them the same way).
+DEPLOYED = "values-deployed.yaml"
+STAGING_ENV = [DEPLOYED, "values-staging.yaml"]
+PROD_ENV = [DEPLOYED, "values-production.yaml"]
+STAGING = [*STAGING_ENV, "ci/required-inputs.yaml"]
+PROD = [*PROD_ENV, "ci/required-inputs.yaml"]
 ALL = ["ci/all-features.yaml"]
 VALUE_SETS = {"dev": DEV, "staging": STAGING, "production": PROD, "all-features": ALL}
 
@@ -390,7 +396,7 @@ def test_existing_secret_custom_key_names():
 
 
 def test_production_without_secrets_fails_with_a_clear_message():
-    err = fails(["values-production.yaml"])
+    err = fails(PROD_ENV)
     assert "secrets.databaseUrl is required in production" in err
     assert "secrets.existingSecret" in err
     inputs = {
@@ -398,22 +404,18 @@ def test_production_without_secrets_fails_with_a_clear_message():
         "backend.image.digest": "sha256:" + "1" * 64,
         "frontend.image.digest": "sha256:" + "2" * 64,
     }
-    err = fails(
-        ["values-production.yaml"], dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db?sslmode=require"})
-    )
+    err = fails(PROD_ENV, dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db?sslmode=require"}))
     assert "secrets.betterAuthSecret is required in production" in err
     err = fails(
-        ["values-production.yaml"],
-        dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db", "secrets.betterAuthSecret": "short"}),
+        PROD_ENV, dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db", "secrets.betterAuthSecret": "short"})
     )
     assert "at least 32 characters" in err
     err = fails(
-        ["values-production.yaml"],
-        dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db", "secrets.betterAuthSecret": "s" * 48}),
+        PROD_ENV, dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db", "secrets.betterAuthSecret": "s" * 48})
     )
     assert "secrets.openaiApiKey is required in production when llm.provider=openai" in err
     ok = docs(
-        ["values-production.yaml"],
+        PROD_ENV,
         dict(
             inputs,
             **{
@@ -428,12 +430,12 @@ def test_production_without_secrets_fails_with_a_clear_message():
 
 def test_production_requires_host_and_digests():
     base = {"secrets.existingSecret": "s", "ingress.host": "todo.example.com"}
-    assert "backend.image.digest is required" in fails(["values-production.yaml"], base)
+    assert "backend.image.digest is required" in fails(PROD_ENV, base)
     digests = dict(
         base, **{"backend.image.digest": "sha256:" + "1" * 64, "frontend.image.digest": "sha256:" + "2" * 64}
     )
     del digests["ingress.host"]
-    assert "ingress.host is required in production" in fails(["values-production.yaml"], digests)
+    assert "ingress.host is required in production" in fails(PROD_ENV, digests)
 
 
 def test_production_never_generates_credentials():
@@ -772,3 +774,64 @@ def test_schema_is_strict_at_every_level():
     walk(schema, "#")
     assert schema["additionalProperties"] is False
     assert not problems, "\n".join(problems)
+
+
+# The keys an environment's own file may set: everything else staging and
+# production share through values-deployed.yaml, so a change there reaches both.
+ENV_FILE_KEYS = {
+    "config.rustLog",
+    "backend.autoscaling.maxReplicas",
+    "frontend.autoscaling.maxReplicas",
+    "ingress.annotations.cert-manager.io/cluster-issuer",
+}
+
+
+def leaf_keys(node, prefix=""):
+    if isinstance(node, dict) and node:
+        for k, v in node.items():
+            yield from leaf_keys(v, f"{prefix}.{k}" if prefix else k)
+    else:
+        yield prefix
+
+
+@pytest.mark.parametrize("env", ["staging", "production"])
+def test_environment_files_hold_only_what_differs(env):
+    values = yaml.safe_load((CHART / f"values-{env}.yaml").read_text())
+    assert set(leaf_keys(values)) == ENV_FILE_KEYS
+
+
+@pytest.mark.parametrize("env, env_files", [("staging", STAGING_ENV), ("production", PROD_ENV)])
+def test_deploy_dry_run_renders_the_layered_environment(env, env_files):
+    """scripts/deploy.sh ENV (what an operator runs) renders exactly the layered
+    files these tests check, with the inputs it adds."""
+    digest_b, digest_f = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+    env_vars = dict(
+        os.environ,
+        HELM=chart_lib.helm_bin(),
+        HOST="todo.example.com",
+        RELEASE=REL,
+        NAMESPACE="todo-app",
+        BACKEND_DIGEST=digest_b,
+        FRONTEND_DIGEST=digest_f,
+        KUBE_VERSION=NEWEST,
+        IMAGE_TAG="1.2.3",
+    )
+    proc = subprocess.run(
+        [str(chart_lib.ROOT / "scripts" / "deploy.sh"), env, "--dry-run"],
+        capture_output=True,
+        text=True,
+        env=env_vars,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    manifests = proc.stdout[proc.stdout.index("\n---") :]
+    sets = {"ingress.host": "todo.example.com", "secrets.existingSecret": "todo-app-secrets"}
+    for c, image, digest in (("backend", "todo-api", digest_b), ("frontend", "todo-web", digest_f)):
+        sets.update(
+            {
+                f"{c}.image.repository": f"ghcr.io/todo-app/{image}",
+                f"{c}.image.tag": "1.2.3",
+                f"{c}.image.digest": digest,
+            }
+        )
+    assert load_docs(manifests) == docs(env_files, sets, kube=NEWEST)
