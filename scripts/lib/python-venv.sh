@@ -17,17 +17,18 @@
 # hypothesis is pinned with schemathesis: it generates the data, so the same
 # version makes scripts/test-fuzz.sh send the same requests on every machine.
 # ruff lints and formats the repository's Python (scripts/lint.sh); pytest runs
-# the Python helpers' own tests (scripts/lib/test_*.py).
+# the Python helpers' own tests (scripts/lib/test_*.py), which read YAML.
 TEST_VENV_REQUIREMENTS=(
   "mcp==2.3.0"
   "schemathesis==4.32.5"
   "hypothesis==6.170.17"
   "ruff==0.17.6"
   "pytest==9.2.0"
+  "PyYAML==6.0.4"
 )
 
 # What must import for the venv to count as built.
-_TEST_VENV_CHECK='import mcp.client.streamable_http, schemathesis, ruff, pytest'
+_TEST_VENV_CHECK='import mcp.client.streamable_http, schemathesis, ruff, pytest, yaml'
 
 
 ensure_test_venv() {
