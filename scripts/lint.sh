@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Static checks of everything that is not Rust code; part of scripts/test.sh.
-# Installs what it needs, idempotently.
+# Static checks of everything that is not Rust code, plus the dependency
+# policy; part of scripts/test.sh. Installs what it needs, idempotently.
 #
 #   scripts/lint.sh            all of them
 #   scripts/lint.sh shell      shellcheck on every shell script (zero findings)
 #   scripts/lint.sh python     ruff check + ruff format --check on every Python file
+#   scripts/lint.sh deny       cargo deny check (deny.toml: licenses, bans, sources)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/common.sh
 source scripts/lib/python-venv.sh
+source scripts/lib/cargo-deny.sh
 
 # Tracked files whose name or first line says they are shell or Python: new
 # scripts are checked without being listed here.
@@ -48,9 +50,24 @@ lint_python() {
   "$ruff" format --no-cache --check "${files[@]}" || die "Python files are not formatted: run $ruff format ${files[*]}"
 }
 
+lint_deny() {
+  # The LICENSE file states the license Cargo.toml declares for every crate.
+  local declared
+  declared="$(awk -F'"' '/^\[workspace.package\]/ { s = 1 } s && /^license[[:space:]]*=/ { print $2; exit }' Cargo.toml)"
+  case "$declared" in
+    MIT) head -n1 LICENSE | grep -qx 'MIT License' || die "Cargo.toml declares MIT but LICENSE is not the MIT License" ;;
+    *) die "Cargo.toml declares license '$declared': make LICENSE match it and teach scripts/lint.sh the new id" ;;
+  esac
+  ensure_cargo_deny
+  log "cargo deny check licenses bans sources (deny.toml)"
+  "$CARGO_DENY" --locked check licenses bans sources \
+    || die "cargo deny found problems (above)"
+}
+
 case "${1:-all}" in
   shell) lint_shell ;;
   python) lint_python ;;
-  all) lint_shell; lint_python ;;
-  *) die "usage: $0 [shell|python]" ;;
+  deny) lint_deny ;;
+  all) lint_shell; lint_python; lint_deny ;;
+  *) die "usage: $0 [shell|python|deny]" ;;
 esac

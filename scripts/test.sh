@@ -36,7 +36,7 @@ log "cargo fmt --check"
 cargo fmt --all --check || die "code is not formatted: run cargo fmt --all"
 
 if ! $only_rust; then
-  log "Static checks: shellcheck, ruff (scripts/lint.sh)"
+  log "Static checks: shellcheck, ruff, cargo deny (scripts/lint.sh)"
   ./scripts/lint.sh
   log "Python helpers' tests (pytest scripts/lib/test_*.py)"
   "$TODO_TEST_PYTHON" -m pytest -q -p no:cacheprovider scripts/lib/test_*.py || die "Python helper tests failed"
