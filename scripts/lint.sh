@@ -6,6 +6,7 @@
 #   scripts/lint.sh shell      shellcheck on every shell script (zero findings)
 #   scripts/lint.sh python     ruff check + ruff format --check on every Python file
 #   scripts/lint.sh deny       cargo deny check (deny.toml: licenses, bans, sources)
+#   scripts/lint.sh boundaries the crate dependency rules of ARCHITECTURE.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/common.sh
@@ -50,6 +51,14 @@ lint_python() {
   "$ruff" format --no-cache --check "${files[@]}" || die "Python files are not formatted: run $ruff format ${files[*]}"
 }
 
+# The dependency rules of ARCHITECTURE.md ("Invariants") on the resolved graph.
+lint_boundaries() {
+  ensure_test_venv
+  log "crate boundaries (scripts/lib/crate_boundaries.py, ARCHITECTURE.md)"
+  cargo metadata --format-version 1 --locked | "$TODO_TEST_PYTHON" scripts/lib/crate_boundaries.py \
+    || die "a crate depends on what ARCHITECTURE.md says it must never know (above)"
+}
+
 lint_deny() {
   # The LICENSE file states the license Cargo.toml declares for every crate.
   local declared
@@ -68,6 +77,7 @@ case "${1:-all}" in
   shell) lint_shell ;;
   python) lint_python ;;
   deny) lint_deny ;;
-  all) lint_shell; lint_python; lint_deny ;;
-  *) die "usage: $0 [shell|python|deny]" ;;
+  boundaries) lint_boundaries ;;
+  all) lint_shell; lint_python; lint_boundaries; lint_deny ;;
+  *) die "usage: $0 [shell|python|deny|boundaries]" ;;
 esac
