@@ -97,7 +97,7 @@ setup_tools
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 image_id() { podman image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 # After a --force rebuild, drop the image the tag used to name (if unused).
-drop_old() { [[ -n "$2" && "$2" != "$(image_id "$1")" ]] && podman rmi "$2" >/dev/null 2>&1 || true; }
+drop_old() { if [[ -n "$2" && "$2" != "$(image_id "$1")" ]]; then podman rmi "$2" >/dev/null 2>&1 || true; fi; }
 have() { podman image exists "$1"; }
 need() { want "$1" && { ((FORCE)) || ! have "$2"; }; }
 

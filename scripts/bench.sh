@@ -44,7 +44,7 @@ PORT="${BENCH_PORT:-18080}"
 # lifted, so creates still pay for its check.
 start_api() {
   env DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/$DB" BETTER_AUTH_SECRET="bench-secret-bench-secret-bench-secret" \
-    PORT=$PORT HOST=127.0.0.1 LOG_FORMAT=json RUST_LOG=warn DATABASE_MAX_CONNECTIONS=16 \
+    PORT="$PORT" HOST=127.0.0.1 LOG_FORMAT=json RUST_LOG=warn DATABASE_MAX_CONNECTIONS=16 \
     QUOTA_TASKS_PER_USER=1000000000 "$@" \
     "$BIN" >>"$WORK/api.log" 2>&1 &
   API_PID=$!

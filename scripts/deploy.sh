@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Deploy todo-app to staging or production with helm/todo-app/values-ENV.yaml.
+# Deploy todo-app to staging or production with helm/todo-app/values-ENV.yaml
+# (layered on values-deployed.yaml, which both environments share).
 #
 #   scripts/deploy.sh ENV [--dry-run] [-- HELM_ARGS...]
 #
@@ -87,7 +88,9 @@ FRONTEND_DIGEST=${FRONTEND_DIGEST:-$(resolve_digest "$IMAGE_REGISTRY/todo-web:$I
 echo "  todo-api@$BACKEND_DIGEST"
 echo "  todo-web@$FRONTEND_DIGEST"
 
+# The environment's small file layers on what staging and production share.
 VALUES=(
+  -f "$CHART/values-deployed.yaml"
   -f "$CHART/values-$ENV.yaml"
   --set-string "ingress.host=$HOST"
   --set-string "secrets.existingSecret=$EXISTING_SECRET"

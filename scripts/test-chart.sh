@@ -5,14 +5,17 @@
 #
 # Tools (built or installed once into ${XDG_CACHE_HOME:-~/.cache}/todo-app, then reused):
 #   helm v3.22.0         go install helm.sh/helm/v3/cmd/helm@v3.22.0 (needs Go >= 1.24)
+#   helm-docs v1.14.2    go install github.com/norwoodj/helm-docs/cmd/helm-docs@v1.14.2
 #   Python venv          kubernetes-validate, checkov, pytest, PyYAML, jsonschema (pinned)
 #   upstream CRDs        Gateway API (HTTPRoute) and prometheus-operator (ServiceMonitor),
 #                        fetched as Go modules through the Go module proxy
 #
 # Checks (any failure exits non-zero; a missing tool is installed, never skipped):
-#   1. helm lint --strict with values.yaml, values-staging.yaml, values-production.yaml
-#      (staging/production with ci/required-inputs.yaml: host, existingSecret, digests)
-#      and ci/all-features.yaml.
+#   0. helm/todo-app/README.md is what helm-docs v1.14.2 generates from values.yaml
+#      (scripts/chart-docs.sh regenerates it).
+#   1. helm lint --strict with values.yaml, the staging and production layers
+#      (values-deployed.yaml + values-ENV.yaml, with ci/required-inputs.yaml: host,
+#      existingSecret, digests) and ci/all-features.yaml.
 #   2. helm template for each values set, rendered for the oldest and the newest
 #      Kubernetes version kubernetes-validate bundles (>= 1.25, the chart's kubeVersion).
 #   3. kubernetes-validate --strict of every core object against that version's
@@ -133,12 +136,17 @@ EOF
 export TODO_KUBE_OLDEST=$KUBE_OLDEST TODO_KUBE_NEWEST=$KUBE_NEWEST
 echo "Kubernetes versions validated: oldest $KUBE_OLDEST, newest $KUBE_NEWEST"
 
+# ---------------------------------------------------------------- chart README
+log "chart README generated from values.yaml (helm-docs)"
+"$ROOT/scripts/chart-docs.sh" --check || die "helm/todo-app/README.md is out of date: run scripts/chart-docs.sh"
+step_done "chart README"
+
 # ---------------------------------------------------------------- lint + render
 # name:values files (relative to the chart)
 SETS=(
   "dev:values.yaml"
-  "staging:values-staging.yaml ci/required-inputs.yaml"
-  "production:values-production.yaml ci/required-inputs.yaml"
+  "staging:values-deployed.yaml values-staging.yaml ci/required-inputs.yaml"
+  "production:values-deployed.yaml values-production.yaml ci/required-inputs.yaml"
   "all-features:values.yaml ci/all-features.yaml"
   "kube-play:values.yaml ci/kube-play.yaml"
 )

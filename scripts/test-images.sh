@@ -71,7 +71,7 @@ cleanup() {
     podman volume ls -q --filter "label=$RUN_ID" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
     podman rmi -f "${PREFIX}todo-api:rebuild-probe-$$" >/dev/null 2>&1 || true
   fi
-  [[ -n "${LINT_PID:-}" ]] && kill "$LINT_PID" 2>/dev/null || true
+  if [[ -n "${LINT_PID:-}" ]]; then kill "$LINT_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
   exit "$rc"
 }
@@ -94,7 +94,7 @@ summary() {
     printf 'total runtime %ss\n' "$(elapsed "$T_TOTAL")"
     echo "images: $PASSED passed, $FAILED failed"
   } | tee "$WORK/report.txt" >&2
-  mkdir -p "$REPORT_DIR" && cp "$WORK/report.txt" "$REPORT_DIR/image-test-report.txt" || true
+  if mkdir -p "$REPORT_DIR"; then cp "$WORK/report.txt" "$REPORT_DIR/image-test-report.txt" || true; fi
 }
 
 # ---------------------------------------------------------------- tools

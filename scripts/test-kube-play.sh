@@ -13,14 +13,15 @@
 #   1. tools: podman/runc + containers.conf (scripts/base-images.sh --setup-only),
 #      curl, jq, python3-yaml; helm from the shared tool cache (scripts/lib/helm.sh).
 #   2. helm template todo-app with values.yaml + ci/kube-play.yaml (namespace
-#      todo-app); object counts for values.yaml, values-staging.yaml and
-#      values-production.yaml (the last two with ci/required-inputs.yaml, the
-#      inputs scripts/test-chart.sh passes).
+#      todo-app); object counts for values.yaml and the staging and production
+#      layers (values-deployed.yaml + values-ENV.yaml, with ci/required-inputs.yaml,
+#      the inputs scripts/test-chart.sh passes).
 #   3. images: the PostgreSQL stand-in the render names, the Dockerfiles' base
 #      stand-ins and the app images the render names (ghcr.io/todo-app/*:<appVersion>);
 #      only missing ones are built, with scripts/base-images.sh / scripts/build-images.sh.
 #   4. a copy of the rendered manifests is made playable by podman 4.3 (each change
-#      is printed; see WORKAROUNDS below) and each workload is played on one
+#      is printed; see WORKAROUNDS below; scripts/lib/kube_play.py, tested by
+#      scripts/lib/test_kube_play.py) and each workload is played on one
 #      network with --network NET:alias=<its Service names>.
 #   5. checks from the host: the chart's own probes run from outside (exec probes
 #      with podman exec, httpGet probes with curl on the published port): PostgreSQL
@@ -105,7 +106,7 @@ teardown() {
   local f
   if [[ -d "$STATE/play" ]]; then
     for f in "$STATE"/play/*.yaml; do
-      [[ -e "$f" ]] && podman kube play --down "$f" >/dev/null 2>&1 || true
+      if [[ -e "$f" ]]; then podman kube play --down "$f" >/dev/null 2>&1 || true; fi
     done
   fi
   local x
@@ -185,8 +186,8 @@ render() { # render OUTFILE VALUES...
 # name|values files (staging/production: the inputs scripts/test-chart.sh passes)
 COUNT_SETS=(
   "values.yaml|values.yaml"
-  "values-staging.yaml|values-staging.yaml ci/required-inputs.yaml"
-  "values-production.yaml|values-production.yaml ci/required-inputs.yaml"
+  "values-staging.yaml|values-deployed.yaml values-staging.yaml ci/required-inputs.yaml"
+  "values-production.yaml|values-deployed.yaml values-production.yaml ci/required-inputs.yaml"
   "kube-play (values.yaml + ci/kube-play.yaml)|values.yaml ci/kube-play.yaml"
 )
 for s in "${COUNT_SETS[@]}"; do
@@ -207,144 +208,7 @@ step_done "helm template (4 value sets)"
 # ---------------------------------------------------------------- 3. playable copy
 # Writes $WORK/plan.json, $WORK/secrets/*.json and $WORK/play/*.yaml.
 log "making the rendered manifests playable by podman kube play"
-python3 - "$RENDERED" "$WORK" "$RUN" <<'PY' >&2 || fatal "preparing the manifests for kube play"
-import base64, copy, json, os, socket, sys
-import yaml
-
-rendered, work, run = sys.argv[1:4]
-docs = [d for d in yaml.safe_load_all(open(rendered)) if d]
-os.makedirs(f"{work}/secrets", exist_ok=True)
-os.makedirs(f"{work}/play", exist_ok=True)
-by_kind = {}
-for d in docs:
-    by_kind.setdefault(d["kind"], []).append(d)
-changes, plan = [], {"workloads": [], "secrets": [], "dropped": {}}
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-# Secrets -> podman secrets (flat JSON: key -> base64 value)
-for s in by_kind.get("Secret", []):
-    data = dict(s.get("data") or {})
-    for k, v in (s.get("stringData") or {}).items():
-        data[k] = base64.b64encode(v.encode()).decode()
-    path = f"{work}/secrets/{s['metadata']['name']}.json"
-    json.dump(data, open(path, "w"))
-    plan["secrets"].append({"name": s["metadata"]["name"], "file": path, "keys": sorted(data)})
-
-skip = {"Secret": "created with podman secret create", "Service": "ignored by kube play: network aliases instead",
-        "ConfigMap": "played along with the workloads that use them"}
-for kind, objs in by_kind.items():
-    if kind not in ("Deployment", "StatefulSet"):
-        plan["dropped"][kind] = [o["metadata"]["name"] for o in objs]
-        print(f"  not played: {kind} {', '.join(o['metadata']['name'] for o in objs)}"
-              f" ({skip.get(kind, 'no podman equivalent')})")
-
-configmaps = {c["metadata"]["name"]: c for c in by_kind.get("ConfigMap", [])}
-services = by_kind.get("Service", [])
-workloads = by_kind.get("StatefulSet", []) + by_kind.get("Deployment", [])
-for n, w in enumerate(workloads):
-    name, kind = w["metadata"]["name"], w["kind"]
-    tmpl = copy.deepcopy(w["spec"]["template"])
-    labels = tmpl["metadata"].get("labels", {})
-    comp = labels.get("app.kubernetes.io/component", name)
-    spec = tmpl["spec"]
-    psc = spec.get("securityContext", {}) or {}
-    # Services selecting this pod -> network aliases
-    aliases = [s["metadata"]["name"] for s in services
-               if s["spec"].get("selector") and all(labels.get(k) == v for k, v in s["spec"]["selector"].items())]
-    vols = {v["name"]: v for v in spec.get("volumes", [])}
-    pre_volumes = []
-    if kind == "StatefulSet":
-        changes.append(f"{name}: StatefulSet played as a Deployment (same pod template)")
-        for vct in w["spec"].get("volumeClaimTemplates", []):
-            vname = f"{run}-{comp}-{vct['metadata']['name']}"
-            spec.setdefault("volumes", []).append({"name": vct["metadata"]["name"], "persistentVolumeClaim": {"claimName": vname}})
-            pre_volumes.append({"name": vname, "type": "disk", "uid": psc.get("runAsUser", 0), "gid": psc.get("fsGroup", psc.get("runAsGroup", 0))})
-            changes.append(f"{name}: volumeClaimTemplate {vct['metadata']['name']} -> podman volume {vname} (owner runAsUser:fsGroup)")
-        vols = {v["name"]: v for v in spec.get("volumes", [])}
-    secret_vols = {k for k, v in vols.items() if "secret" in v}
-    for v in spec.get("volumes", []):
-        if "emptyDir" in v:
-            vname = f"{run}-{comp}-{v['name']}"
-            size = v["emptyDir"].get("sizeLimit")
-            blocks = None
-            if size:
-                units = {"Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "K": 1000, "M": 1000**2, "G": 1000**3}
-                num, mult = size, 1
-                for u, m in units.items():
-                    if size.endswith(u):
-                        num, mult = size[: -len(u)], m
-                        break
-                blocks = max(1, int(float(num) * mult) // 4096)
-            pre_volumes.append({"name": vname, "type": "tmpfs", "uid": psc.get("runAsUser", 0),
-                                "gid": psc.get("fsGroup", psc.get("runAsGroup", 0)), "blocks": blocks})
-            del v["emptyDir"]
-            v["persistentVolumeClaim"] = {"claimName": vname}
-            changes.append(f"{name}: emptyDir {v['name']} (sizeLimit {size}) -> per-pod tmpfs volume {vname}")
-    containers = []
-    for c in spec["containers"]:
-        csc = c.get("securityContext", {}) or {}
-        mounts = {m["mountPath"].rstrip("/"): m for m in c.get("volumeMounts", [])}
-        env = []
-        for e in c.get("env", []):
-            if e["name"].endswith("_FILE") and "value" in e:
-                d, base = os.path.split(e["value"])
-                m = mounts.get(d)
-                if m and m["name"] in secret_vols:
-                    sv = vols[m["name"]]["secret"]
-                    key = next((i["key"] for i in sv.get("items", []) if i["path"] == base), base)
-                    env.append({"name": e["name"][:-5], "valueFrom": {"secretKeyRef": {"name": sv["secretName"], "key": key}}})
-                    changes.append(f"{name}/{c['name']}: env {e['name']} (file in secret volume) -> {e['name'][:-5]} from secretKeyRef {sv['secretName']}/{key}")
-                    continue
-            env.append(e)
-        if "env" in c:
-            c["env"] = env
-        c["volumeMounts"] = [m for m in c.get("volumeMounts", []) if m["name"] not in secret_vols]
-        probes = {p: c.pop(p) for p in ("startupProbe", "livenessProbe", "readinessProbe") if p in c}
-        if probes:
-            changes.append(f"{name}/{c['name']}: {', '.join(probes)} removed from the played copy (run from outside)")
-        ports = []
-        for p in c.get("ports", []):
-            p["hostPort"] = free_port()
-            p["hostIP"] = "127.0.0.1"
-            ports.append({"name": p.get("name"), "containerPort": p["containerPort"], "hostPort": p["hostPort"]})
-        changes.append(f"{name}/{c['name']}: ports " + ", ".join(f"{p['containerPort']} -> 127.0.0.1:{p['hostPort']}" for p in ports))
-        cms = [ef["configMapRef"]["name"] for ef in c.get("envFrom", []) if "configMapRef" in ef]
-        cms += [e["valueFrom"]["configMapKeyRef"]["name"] for e in c.get("env", []) if "configMapKeyRef" in e.get("valueFrom", {})]
-        eff = lambda k: csc.get(k, psc.get(k))
-        containers.append({
-            "name": c["name"], "image": c["image"], "probes": probes, "ports": ports,
-            "uid": eff("runAsUser"), "gid": eff("runAsGroup"),
-            "readOnlyRoot": bool(csc.get("readOnlyRootFilesystem")),
-            "dropAll": "ALL" in ((csc.get("capabilities") or {}).get("drop") or []),
-            "noNewPrivs": csc.get("allowPrivilegeEscalation") is False,
-            "seccomp": (eff("seccompProfile") or {}).get("type"),
-            "configMaps": sorted(set(cms)),
-            "env": [{"name": e["name"], "value": e.get("value"),
-                     "secret": (e.get("valueFrom") or {}).get("secretKeyRef")} for e in c.get("env", [])],
-        })
-    spec["volumes"] = [v for v in spec.get("volumes", []) if v["name"] not in secret_vols]
-    if secret_vols:
-        changes.append(f"{name}: secret volumes {', '.join(sorted(secret_vols))} dropped (podman 4.3.1 kube play panics on them)")
-    dep = {"apiVersion": "apps/v1", "kind": "Deployment",
-           "metadata": {"name": name, "labels": w["metadata"].get("labels", {})},
-           "spec": {"replicas": 1, "selector": w["spec"]["selector"], "template": tmpl}}
-    used = sorted({cm for c in containers for cm in c["configMaps"]})
-    path = f"{work}/play/{n}-{comp}.yaml"
-    with open(path, "w") as f:
-        yaml.safe_dump_all([configmaps[cm] for cm in used if cm in configmaps] + [dep], f, sort_keys=False)
-    plan["workloads"].append({"kind": kind, "name": name, "component": comp, "file": path,
-                              "pod": f"{name}-pod-0", "aliases": aliases, "volumes": pre_volumes,
-                              "configMaps": {cm: configmaps[cm]["data"] for cm in used if cm in configmaps},
-                              "containers": containers})
-plan["changes"] = changes
-json.dump(plan, open(f"{work}/plan.json", "w"), indent=1)
-for ch in changes:
-    print(f"  {ch}")
-PY
+python3 "$REPO_ROOT/scripts/lib/kube_play.py" prepare "$RENDERED" "$WORK" "$RUN" >&2 || fatal "preparing the manifests for kube play"
 PLAN="$WORK/plan.json"
 jq -e '.workloads | length == 3' "$PLAN" >/dev/null \
   || fatal "expected 3 workloads (postgresql, backend, frontend), got: $(jq -r '[.workloads[].name] | join(", ")' "$PLAN")"
@@ -388,8 +252,9 @@ while read -r ref; do
   if podman image exists "$ref"; then
     echo "  reusing app    $ref ($(img_desc "$ref"))" >&2
   else
-    [[ "$ref" == "$PREFIX"* ]] && printf '%s\n' "${IMAGE_TABLE[@]}" | grep -q "^$name " \
-      || fatal "$ref is missing and no script here builds it"
+    if ! { [[ "$ref" == "$PREFIX"* ]] && printf '%s\n' "${IMAGE_TABLE[@]}" | grep -q "^$name "; }; then
+      fatal "$ref is missing and no script here builds it"
+    fi
     echo "  MISSING app    $ref: building with scripts/build-images.sh $name" >&2
     t=$(now)
     "$REPO_ROOT/scripts/build-images.sh" --engine podman --base-images never --quiet --prefix "$PREFIX" "$name" 9>&- \
@@ -410,22 +275,7 @@ while read -r ref; do
   mnt=$(podman image mount "$ref") || fatal "podman image mount $ref"
   if [[ ! -d "$mnt$wd" ]]; then
     FINDINGS+=("$ref: WORKDIR $wd does not exist in the image; kube play needs it (played with workingDir /)")
-    python3 - "$ref" "$wd" "$WORK"/play/*.yaml <<'PY' >&2
-import sys, yaml
-ref, wd, files = sys.argv[1], sys.argv[2], sys.argv[3:]
-for f in files:
-    docs = list(yaml.safe_load_all(open(f)))
-    hit = False
-    for d in docs:
-        if d.get("kind") == "Deployment":
-            for c in d["spec"]["template"]["spec"]["containers"]:
-                if c["image"] == ref and "workingDir" not in c:
-                    c["workingDir"] = "/"
-                    hit = True
-                    print(f"  {d['metadata']['name']}/{c['name']}: workingDir / (image WORKDIR {wd} missing in {ref})")
-    if hit:
-        yaml.safe_dump_all(docs, open(f, "w"), sort_keys=False)
-PY
+    python3 "$REPO_ROOT/scripts/lib/kube_play.py" workdir "$ref" "$wd" "$WORK"/play/*.yaml >&2
   fi
   podman image unmount "$ref" >/dev/null || true
 done < <(jq -r '.workloads[].containers[].image' "$PLAN" | sort -u)

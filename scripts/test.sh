@@ -35,6 +35,13 @@ trap 'pg_test_stop "$PG_DIR"' EXIT
 log "cargo fmt --check"
 cargo fmt --all --check || die "code is not formatted: run cargo fmt --all"
 
+if ! $only_rust; then
+  log "Static checks: shellcheck, ruff, cargo deny (scripts/lint.sh)"
+  ./scripts/lint.sh
+  log "Python helpers' tests (pytest scripts/lib/test_*.py)"
+  "$TODO_TEST_PYTHON" -m pytest -q -p no:cacheprovider scripts/lib/test_*.py || die "Python helper tests failed"
+fi
+
 log "Rust tests (SQLite and PostgreSQL)"
 cargo test --workspace --locked || die "cargo test failed"
 

@@ -63,7 +63,7 @@ def render(
         else:
             cmd += ["--set-string", f"{k}={v}"]
     cmd += list(extra_args)
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
         raise RuntimeError(f"helm template failed ({' '.join(cmd)}):\n{proc.stderr}")
     return proc
@@ -109,9 +109,7 @@ def crd_schema(api_version: str, kind: str) -> dict:
     env = CRD_ENV[key]
     path = os.environ.get(env)
     if not path or not Path(path).is_file():
-        raise RuntimeError(
-            f"{env} must name the upstream CRD file for {kind} (scripts/test-chart.sh downloads it)"
-        )
+        raise RuntimeError(f"{env} must name the upstream CRD file for {kind} (scripts/test-chart.sh downloads it)")
     crd = yaml.safe_load(Path(path).read_text())
     version = api_version.split("/")[1]
     for v in crd["spec"]["versions"]:

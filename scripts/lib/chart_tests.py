@@ -22,10 +22,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import chart_lib  # noqa: E402
-from chart_lib import CHART, load_docs, render  # noqa: E402
+import chart_lib
+from chart_lib import CHART, load_docs, render
 
 OLDEST = os.environ.get("TODO_KUBE_OLDEST", "1.25.0")
 NEWEST = os.environ.get("TODO_KUBE_NEWEST", "1.37.0")
@@ -33,8 +34,13 @@ REL = "t"
 FULL = "t-todo-app"
 
 DEV: list = []
-STAGING = ["values-staging.yaml", "ci/required-inputs.yaml"]
-PROD = ["values-production.yaml", "ci/required-inputs.yaml"]
+# Staging and production share values-deployed.yaml; each adds its own small
+# file (scripts/deploy.sh layers them the same way).
+DEPLOYED = "values-deployed.yaml"
+STAGING_ENV = [DEPLOYED, "values-staging.yaml"]
+PROD_ENV = [DEPLOYED, "values-production.yaml"]
+STAGING = [*STAGING_ENV, "ci/required-inputs.yaml"]
+PROD = [*PROD_ENV, "ci/required-inputs.yaml"]
 ALL = ["ci/all-features.yaml"]
 VALUE_SETS = {"dev": DEV, "staging": STAGING, "production": PROD, "all-features": ALL}
 
@@ -104,7 +110,15 @@ def component_pods(ds, component):
 # Pod Security Standards "restricted" and resource hygiene
 # --------------------------------------------------------------------------
 
-ALLOWED_VOLUME_TYPES = {"configMap", "secret", "emptyDir", "projected", "downwardAPI", "persistentVolumeClaim", "ephemeral"}
+ALLOWED_VOLUME_TYPES = {
+    "configMap",
+    "secret",
+    "emptyDir",
+    "projected",
+    "downwardAPI",
+    "persistentVolumeClaim",
+    "ephemeral",
+}
 
 
 @pytest.mark.parametrize("name", VALUE_SETS)
@@ -192,8 +206,13 @@ def test_grace_period_shorter_than_shutdown_fails():
 # Labels, selectors, names
 # --------------------------------------------------------------------------
 
-STANDARD_LABELS = {"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
-                   "app.kubernetes.io/managed-by", "helm.sh/chart"}
+STANDARD_LABELS = {
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/managed-by",
+    "helm.sh/chart",
+}
 
 
 @pytest.mark.parametrize("name", VALUE_SETS)
@@ -264,7 +283,8 @@ def test_backend_hpa_scales_2_to_4_within_a_minute_and_scales_down_slowly():
     assert up["stabilizationWindowSeconds"] == 0
     # some policy lets 2 replicas become 4 in a single period of <= 60 s
     assert any(
-        p["periodSeconds"] <= 60 and ((p["type"] == "Percent" and p["value"] >= 100) or (p["type"] == "Pods" and p["value"] >= 2))
+        p["periodSeconds"] <= 60
+        and ((p["type"] == "Percent" and p["value"] >= 100) or (p["type"] == "Pods" and p["value"] >= 2))
         for p in up["policies"]
     )
     assert up["selectPolicy"] == "Max"
@@ -272,7 +292,14 @@ def test_backend_hpa_scales_2_to_4_within_a_minute_and_scales_down_slowly():
 
 
 def test_hpa_replica_bounds_checked():
-    err = fails(DEV, {"backend.autoscaling.enabled": True, "backend.autoscaling.minReplicas": 5, "backend.autoscaling.maxReplicas": 3})
+    err = fails(
+        DEV,
+        {
+            "backend.autoscaling.enabled": True,
+            "backend.autoscaling.minReplicas": 5,
+            "backend.autoscaling.maxReplicas": 3,
+        },
+    )
     assert "maxReplicas must be >= minReplicas" in err
 
 
@@ -305,7 +332,9 @@ def test_dev_secret_generated_and_mounted_as_files():
     pg_secret = one(ds, "Secret", f"{FULL}-postgresql")
     assert pg_secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"  # outlives uninstall like the PVC
     pg = secret_data(pg_secret)
-    assert sec["DATABASE_URL"] == f"postgres://todo:{pg['POSTGRES_PASSWORD']}@{FULL}-postgresql:5432/todo?sslmode=disable"
+    assert (
+        sec["DATABASE_URL"] == f"postgres://todo:{pg['POSTGRES_PASSWORD']}@{FULL}-postgresql:5432/todo?sslmode=disable"
+    )
     assert "OPENAI_API_KEY" not in sec  # builtin provider needs none
     c = backend_container(ds)
     env = {e["name"]: e.get("value") for e in c["env"]}
@@ -315,7 +344,10 @@ def test_dev_secret_generated_and_mounted_as_files():
     }
     vol = next(v for v in pod_spec(one(ds, "Deployment", f"{FULL}-backend"))["volumes"] if v["name"] == "secrets")
     assert vol["secret"]["secretName"] == FULL
-    assert {i["key"]: i["path"] for i in vol["secret"]["items"]} == {"DATABASE_URL": "DATABASE_URL", "BETTER_AUTH_SECRET": "BETTER_AUTH_SECRET"}
+    assert {i["key"]: i["path"] for i in vol["secret"]["items"]} == {
+        "DATABASE_URL": "DATABASE_URL",
+        "BETTER_AUTH_SECRET": "BETTER_AUTH_SECRET",
+    }
     assert_secrets_as_files_only(ds)
     sts = one(ds, "StatefulSet", f"{FULL}-postgresql")
     env = {e["name"]: e.get("value") for e in pod_spec(sts)["containers"][0]["env"]}
@@ -346,35 +378,64 @@ def test_existing_secret_replaces_the_chart_secret(name):
 
 
 def test_existing_secret_custom_key_names():
-    ds = docs(DEV, {"secrets.existingSecret": "neon", "secrets.existingSecretKeys.databaseUrl": "uri",
-                    "secrets.existingSecretKeys.openaiApiKey": ""})
+    ds = docs(
+        DEV,
+        {
+            "secrets.existingSecret": "neon",
+            "secrets.existingSecretKeys.databaseUrl": "uri",
+            "secrets.existingSecretKeys.openaiApiKey": "",
+        },
+    )
     vol = next(v for v in pod_spec(one(ds, "Deployment", f"{FULL}-backend"))["volumes"] if v["name"] == "secrets")
     assert vol["secret"]["secretName"] == "neon"
-    assert {i["key"]: i["path"] for i in vol["secret"]["items"]} == {"uri": "DATABASE_URL", "BETTER_AUTH_SECRET": "BETTER_AUTH_SECRET"}
+    assert {i["key"]: i["path"] for i in vol["secret"]["items"]} == {
+        "uri": "DATABASE_URL",
+        "BETTER_AUTH_SECRET": "BETTER_AUTH_SECRET",
+    }
     assert "OPENAI_API_KEY_FILE" not in {e["name"] for e in backend_container(ds)["env"]}
 
 
 def test_production_without_secrets_fails_with_a_clear_message():
-    err = fails(["values-production.yaml"])
+    err = fails(PROD_ENV)
     assert "secrets.databaseUrl is required in production" in err
     assert "secrets.existingSecret" in err
-    inputs = {"ingress.host": "todo.example.com", "backend.image.digest": "sha256:" + "1" * 64, "frontend.image.digest": "sha256:" + "2" * 64}
-    err = fails(["values-production.yaml"], dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db?sslmode=require"}))
+    inputs = {
+        "ingress.host": "todo.example.com",
+        "backend.image.digest": "sha256:" + "1" * 64,
+        "frontend.image.digest": "sha256:" + "2" * 64,
+    }
+    err = fails(PROD_ENV, dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db?sslmode=require"}))
     assert "secrets.betterAuthSecret is required in production" in err
-    err = fails(["values-production.yaml"], dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db", "secrets.betterAuthSecret": "short"}))
+    err = fails(
+        PROD_ENV, dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db", "secrets.betterAuthSecret": "short"})
+    )
     assert "at least 32 characters" in err
-    err = fails(["values-production.yaml"], dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db", "secrets.betterAuthSecret": "s" * 48}))
+    err = fails(
+        PROD_ENV, dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db", "secrets.betterAuthSecret": "s" * 48})
+    )
     assert "secrets.openaiApiKey is required in production when llm.provider=openai" in err
-    ok = docs(["values-production.yaml"], dict(inputs, **{"secrets.databaseUrl": "postgres://u:p@h/db", "secrets.betterAuthSecret": "s" * 48, "secrets.openaiApiKey": "sk"}))
+    ok = docs(
+        PROD_ENV,
+        dict(
+            inputs,
+            **{
+                "secrets.databaseUrl": "postgres://u:p@h/db",
+                "secrets.betterAuthSecret": "s" * 48,
+                "secrets.openaiApiKey": "sk",
+            },
+        ),
+    )
     assert secret_data(one(ok, "Secret", FULL))["DATABASE_URL"] == "postgres://u:p@h/db"
 
 
 def test_production_requires_host_and_digests():
     base = {"secrets.existingSecret": "s", "ingress.host": "todo.example.com"}
-    assert "backend.image.digest is required" in fails(["values-production.yaml"], base)
-    digests = dict(base, **{"backend.image.digest": "sha256:" + "1" * 64, "frontend.image.digest": "sha256:" + "2" * 64})
+    assert "backend.image.digest is required" in fails(PROD_ENV, base)
+    digests = dict(
+        base, **{"backend.image.digest": "sha256:" + "1" * 64, "frontend.image.digest": "sha256:" + "2" * 64}
+    )
     del digests["ingress.host"]
-    assert "ingress.host is required in production" in fails(["values-production.yaml"], digests)
+    assert "ingress.host is required in production" in fails(PROD_ENV, digests)
 
 
 def test_production_never_generates_credentials():
@@ -471,11 +532,21 @@ def test_notes_render(tmp_path):
     (chart / "templates" / "NOTES.txt").unlink()
     (chart / "templates" / "_notes.tpl").write_text('{{- define "notes" -}}\n' + notes + "\n{{- end }}\n")
     (chart / "templates" / "notes-check.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include \"notes\" . | quote }}\n"
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include "notes" . | quote }}\n'
     )
     for values, expect in ((DEV, "http://todo.local"), (PROD, "https://todo.example.com")):
-        cmd = [chart_lib.helm_bin(), "template", REL, str(chart), "-n", "todo-app", "--kube-version", NEWEST,
-               "-s", "templates/notes-check.yaml"] + [a for v in values for a in ("-f", str(CHART / v))]
+        cmd = [
+            chart_lib.helm_bin(),
+            "template",
+            REL,
+            str(chart),
+            "-n",
+            "todo-app",
+            "--kube-version",
+            NEWEST,
+            "-s",
+            "templates/notes-check.yaml",
+        ] + [a for v in values for a in ("-f", str(CHART / v))]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         text = load_docs(out)[0]["data"]["notes"]
         assert expect in text and "helm test t" in text
@@ -491,7 +562,10 @@ def test_ingress_routes_api_and_mcp_to_backend_and_root_to_frontend():
     assert ing["spec"]["ingressClassName"] == "nginx"
     (rule,) = ing["spec"]["rules"]
     assert rule["host"] == "todo.local"
-    routes = {p["path"]: (p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]["name"]) for p in rule["http"]["paths"]}
+    routes = {
+        p["path"]: (p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]["name"])
+        for p in rule["http"]["paths"]
+    }
     assert routes == {
         "/api": ("Prefix", f"{FULL}-backend", "http"),
         "/mcp": ("Prefix", f"{FULL}-backend", "http"),
@@ -567,7 +641,11 @@ def policies(ds):
 
 
 def peer_components(peers):
-    return {p["podSelector"]["matchLabels"].get("app.kubernetes.io/component") for p in peers if "podSelector" in p and "namespaceSelector" not in p}
+    return {
+        p["podSelector"]["matchLabels"].get("app.kubernetes.io/component")
+        for p in peers
+        if "podSelector" in p and "namespaceSelector" not in p
+    }
 
 
 def rule_ports(rule):
@@ -594,7 +672,11 @@ def test_network_policies_dev():
     db = [r for r in egress if rule_ports(r) == {("TCP", 5432)}]
     assert db and peer_components(db[0]["to"]) == {"postgresql"}
     llm = [r for r in egress if rule_ports(r) == {("TCP", 443)}]
-    assert llm and llm[0]["to"][0]["ipBlock"]["cidr"] == "0.0.0.0/0" and "10.0.0.0/8" in llm[0]["to"][0]["ipBlock"]["except"]
+    assert (
+        llm
+        and llm[0]["to"][0]["ipBlock"]["cidr"] == "0.0.0.0/0"
+        and "10.0.0.0/8" in llm[0]["to"][0]["ipBlock"]["except"]
+    )
 
     fe = np[f"{FULL}-frontend"]["spec"]
     assert rule_ports(fe["ingress"][0]) == {("TCP", 3000)}
@@ -609,11 +691,16 @@ def test_network_policies_dev():
     assert "egress" not in pg and "Egress" in pg["policyTypes"]
 
     test = np[f"{FULL}-test"]["spec"]
-    assert "ingress" not in test and {c for r in test["egress"] for c in peer_components(r["to"])} == {"backend", "frontend"}
+    assert "ingress" not in test and {c for r in test["egress"] for c in peer_components(r["to"])} == {
+        "backend",
+        "frontend",
+    }
 
     # each pod has a policy of its own besides the default deny
     for w in (d for d in ds if d["kind"] in WORKLOADS):
-        own = [n for n, p in np.items() if n != f"{FULL}-default-deny" and selects(p["spec"]["podSelector"], pod_labels(w))]
+        own = [
+            n for n, p in np.items() if n != f"{FULL}-default-deny" and selects(p["spec"]["podSelector"], pod_labels(w))
+        ]
         assert own, w["metadata"]["name"]
 
 
@@ -628,7 +715,9 @@ def test_network_policies_production_external_database():
 def test_network_policies_optional_peers():
     np = policies(docs(ALL))
     be = np[f"{FULL}-backend"]["spec"]
-    assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}} in be["ingress"][0]["from"]
+    assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}} in be["ingress"][0][
+        "from"
+    ]
     assert any(rule_ports(r) == {("TCP", 11434)} for r in be["egress"])
     nothing = docs(DEV, {"networkPolicy.enabled": False})
     assert not of_kind(nothing, "NetworkPolicy")
@@ -648,7 +737,10 @@ def test_network_policies_optional_peers():
         ({"ingress.tls.enable": True}, "additional properties 'enable' not allowed"),
         ({"postgres.enabled": False}, "additional properties 'postgres' not allowed"),
         ({"backend.resources.limits.cpus": "1"}, "additional properties 'cpus' not allowed"),
-        ({"networkPolicy.ingressPeers[0].namespaceSelectr.x": "y"}, "additional properties 'namespaceSelectr' not allowed"),
+        (
+            {"networkPolicy.ingressPeers[0].namespaceSelectr.x": "y"},
+            "additional properties 'namespaceSelectr' not allowed",
+        ),
         ({"appEnv": "prod"}, "appEnv"),
         ({"llm.provider": "chatgpt"}, "llm/provider"),
         ({"backend.image.digest": "latest"}, "digest"),
@@ -682,3 +774,64 @@ def test_schema_is_strict_at_every_level():
     walk(schema, "#")
     assert schema["additionalProperties"] is False
     assert not problems, "\n".join(problems)
+
+
+# The keys an environment's own file may set: everything else staging and
+# production share through values-deployed.yaml, so a change there reaches both.
+ENV_FILE_KEYS = {
+    "config.rustLog",
+    "backend.autoscaling.maxReplicas",
+    "frontend.autoscaling.maxReplicas",
+    "ingress.annotations.cert-manager.io/cluster-issuer",
+}
+
+
+def leaf_keys(node, prefix=""):
+    if isinstance(node, dict) and node:
+        for k, v in node.items():
+            yield from leaf_keys(v, f"{prefix}.{k}" if prefix else k)
+    else:
+        yield prefix
+
+
+@pytest.mark.parametrize("env", ["staging", "production"])
+def test_environment_files_hold_only_what_differs(env):
+    values = yaml.safe_load((CHART / f"values-{env}.yaml").read_text())
+    assert set(leaf_keys(values)) == ENV_FILE_KEYS
+
+
+@pytest.mark.parametrize("env, env_files", [("staging", STAGING_ENV), ("production", PROD_ENV)])
+def test_deploy_dry_run_renders_the_layered_environment(env, env_files):
+    """scripts/deploy.sh ENV (what an operator runs) renders exactly the layered
+    files these tests check, with the inputs it adds."""
+    digest_b, digest_f = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+    env_vars = dict(
+        os.environ,
+        HELM=chart_lib.helm_bin(),
+        HOST="todo.example.com",
+        RELEASE=REL,
+        NAMESPACE="todo-app",
+        BACKEND_DIGEST=digest_b,
+        FRONTEND_DIGEST=digest_f,
+        KUBE_VERSION=NEWEST,
+        IMAGE_TAG="1.2.3",
+    )
+    proc = subprocess.run(
+        [str(chart_lib.ROOT / "scripts" / "deploy.sh"), env, "--dry-run"],
+        capture_output=True,
+        text=True,
+        env=env_vars,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    manifests = proc.stdout[proc.stdout.index("\n---") :]
+    sets = {"ingress.host": "todo.example.com", "secrets.existingSecret": "todo-app-secrets"}
+    for c, image, digest in (("backend", "todo-api", digest_b), ("frontend", "todo-web", digest_f)):
+        sets.update(
+            {
+                f"{c}.image.repository": f"ghcr.io/todo-app/{image}",
+                f"{c}.image.tag": "1.2.3",
+                f"{c}.image.digest": digest,
+            }
+        )
+    assert load_docs(manifests) == docs(env_files, sets, kube=NEWEST)

@@ -7,7 +7,8 @@
 
 pg_bin_dir() {
   local d
-  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+  # An unmatched glob stays literal and fails the -x test below.
+  d="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
   [[ -n "$d" && -x "$d/pg_ctl" ]] || return 1
   echo "$d"
 }
@@ -48,5 +49,5 @@ pg_test_stop() {
   for d in "${_PG_TEST_STARTED[@]}"; do [[ "$d" == "$dir" ]] && started=true; done
   $started || return 0
   bin="$(pg_bin_dir)" || return 0
-  [[ -d "$dir" ]] && as_postgres "$bin/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
+  if [[ -d "$dir" ]]; then as_postgres "$bin/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true; fi
 }

@@ -8,27 +8,34 @@
 #   ensure_test_venv          # exports TODO_TEST_PYTHON
 #
 # The venv lives outside the work tree, at
-# ${XDG_CACHE_HOME:-$HOME/.cache}/todo-app/test-venv, and is reused while its
-# pinned requirements are unchanged: a second call does no network work.
+# ${XDG_CACHE_HOME:-$HOME/.cache}/todo-app/test-venv-<hash of the pins>, and is
+# reused while its pinned requirements are unchanged: a second call does no
+# network work. The hash in the name keeps work trees (or branches) with
+# different pins from rebuilding one shared venv under each other's feet.
 
 # Pinned versions of what the tests import. Changing this list rebuilds the venv.
 # hypothesis is pinned with schemathesis: it generates the data, so the same
 # version makes scripts/test-fuzz.sh send the same requests on every machine.
+# ruff lints and formats the repository's Python (scripts/lint.sh); pytest runs
+# the Python helpers' own tests (scripts/lib/test_*.py), which read YAML.
 TEST_VENV_REQUIREMENTS=(
   "mcp==2.3.0"
   "schemathesis==4.32.5"
   "hypothesis==6.170.17"
+  "ruff==0.17.6"
+  "pytest==9.2.0"
+  "PyYAML==6.0.4"
 )
 
 # What must import for the venv to count as built.
-_TEST_VENV_CHECK='import mcp.client.streamable_http, schemathesis'
+_TEST_VENV_CHECK='import mcp.client.streamable_http, schemathesis, ruff, pytest, yaml'
 
 
 ensure_test_venv() {
-  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/todo-app/test-venv"
-  local stamp="$venv/.todo-app-requirements"
-  local wanted
+  local wanted venv stamp
   wanted="$(printf '%s\n' "${TEST_VENV_REQUIREMENTS[@]}")"
+  venv="${XDG_CACHE_HOME:-$HOME/.cache}/todo-app/test-venv-$(sha256sum <<<"$wanted" | cut -c1-12)"
+  stamp="$venv/.todo-app-requirements"
 
   if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]] \
     && "$venv/bin/python" -c "$_TEST_VENV_CHECK" >/dev/null 2>&1; then

@@ -53,60 +53,65 @@ def http_client(headers, statuses):
 
 async def with_token(url, token):
     statuses = []
-    async with http_client({"Authorization": f"Bearer {token}"}, statuses) as http:
-        async with streamable_http_client(url, http_client=http) as (read, write):
-            async with ClientSession(read, write) as session:
-                init = await session.initialize()
-                emit(
-                    "initialize",
-                    protocol_version=init.protocol_version,
-                    server=init.server_info.name,
-                    tools_capability=init.capabilities.tools is not None,
-                )
+    async with (
+        http_client({"Authorization": f"Bearer {token}"}, statuses) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        init = await session.initialize()
+        emit(
+            "initialize",
+            protocol_version=init.protocol_version,
+            server=init.server_info.name,
+            tools_capability=init.capabilities.tools is not None,
+        )
 
-                listed = await session.list_tools()
-                emit(
-                    "tools",
-                    tools=[
-                        {"name": t.name, "description": t.description, "input_schema": t.input_schema}
-                        for t in listed.tools
-                    ],
-                )
+        listed = await session.list_tools()
+        emit(
+            "tools",
+            tools=[
+                {"name": t.name, "description": t.description, "input_schema": t.input_schema} for t in listed.tools
+            ],
+        )
 
-                added = await session.call_tool(
-                    "add_task", {"title": "Buy groceries", "description": "milk, eggs", "priority": "high"}
-                )
-                emit("add_task", **tool_result(added))
+        added = await session.call_tool(
+            "add_task", {"title": "Buy groceries", "description": "milk, eggs", "priority": "high"}
+        )
+        emit("add_task", **tool_result(added))
 
-                tasks = await session.call_tool("list_tasks", {"status": "pending"})
-                emit("list_tasks", **tool_result(tasks))
+        tasks = await session.call_tool("list_tasks", {"status": "pending"})
+        emit("list_tasks", **tool_result(tasks))
 
-                missing = await session.call_tool("complete_task", {"task_id": 987654})
-                emit("complete_missing", **tool_result(missing))
+        missing = await session.call_tool("complete_task", {"task_id": 987654})
+        emit("complete_missing", **tool_result(missing))
     emit("statuses_with_token", statuses=statuses)
 
 
 async def with_discover(url, token):
     """The stateless lifecycle of protocol 2026-07-28 (server/discover, no handshake)."""
     statuses = []
-    async with http_client({"Authorization": f"Bearer {token}"}, statuses) as http:
-        async with streamable_http_client(url, http_client=http) as (read, write):
-            async with ClientSession(read, write) as session:
-                await session.discover()
-                tasks = await session.call_tool("list_tasks", {})
-                emit("discover", protocol_version=session.protocol_version, list_tasks=tool_result(tasks))
+    async with (
+        http_client({"Authorization": f"Bearer {token}"}, statuses) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.discover()
+        tasks = await session.call_tool("list_tasks", {})
+        emit("discover", protocol_version=session.protocol_version, list_tasks=tool_result(tasks))
 
 
 async def without_token(url):
     statuses = []
     try:
-        async with http_client({}, statuses) as http:
-            async with streamable_http_client(url, http_client=http) as (read, write):
-                async with ClientSession(read, write) as session:
-                    await session.initialize()
-                    await session.list_tools()
+        async with (
+            http_client({}, statuses) as http,
+            streamable_http_client(url, http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            await session.list_tools()
         emit("no_token", refused=False, statuses=statuses)
-    except Exception as e:  # noqa: BLE001 - any failure to connect is the expected outcome
+    except Exception as e:  # noqa: BLE001 -- any failure to connect is the expected outcome
         emit("no_token", refused=True, error=describe(e), statuses=statuses)
 
 
