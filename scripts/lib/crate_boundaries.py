@@ -1,5 +1,8 @@
 """The crate boundaries ARCHITECTURE.md states, checked on the resolved
 dependency graph (`cargo metadata`, normal dependencies, transitively).
+An optional dependency that no default feature turns on does not count for the
+crate that declares it: it is an adapter some other crate asks for (such as
+todo-domain's `openapi` feature, which only todo-api enables).
 
     cargo metadata --format-version 1 --locked | python3 crate_boundaries.py
 
@@ -47,19 +50,39 @@ RULES = {
 }
 
 # (crate, dependency) -> the work that removes it
-KNOWN = {
-    ("todo-domain", "utoipa"): "issue 12: the OpenAPI derives and the HTTP query type leave todo-domain",
-    ("todo-store", "utoipa"): "issue 12: through todo-domain; goes with it",
-}
+KNOWN: dict[tuple[str, str], str] = {}
+
+
+def opt_in_dependencies(package: dict) -> set[str]:
+    """Names of the package's optional normal dependencies that its default
+    features do not turn on."""
+    features = package.get("features", {})
+    on, todo = set(), list(features.get("default", []))
+    while todo:
+        f = todo.pop()
+        if f not in on:
+            on.add(f)
+            todo.extend(features.get(f, []))
+    enabled = {f.split(":", 1)[1].split("/")[0].rstrip("?") for f in on if f.startswith("dep:")}
+    enabled |= {f.split("/")[0].rstrip("?") for f in on if "/" in f}
+    enabled |= on
+    return {
+        d["name"]
+        for d in package.get("dependencies", [])
+        if d.get("optional") and d.get("kind") is None and d["name"] not in enabled
+    }
 
 
 def closure(metadata: dict) -> dict[str, set[str]]:
     """Workspace crate name -> names of everything it depends on (normal edges)."""
     names = {p["id"]: p["name"] for p in metadata["packages"]}
+    opt_in = {p["id"]: opt_in_dependencies(p) for p in metadata["packages"]}
     deps: dict[str, list[str]] = {}
     for node in metadata["resolve"]["nodes"]:
         deps[node["id"]] = [
-            d["pkg"] for d in node.get("deps", []) if any(k.get("kind") is None for k in d.get("dep_kinds", []))
+            d["pkg"]
+            for d in node.get("deps", [])
+            if any(k.get("kind") is None for k in d.get("dep_kinds", [])) and names[d["pkg"]] not in opt_in[node["id"]]
         ]
     out = {}
     for member in metadata["workspace_members"]:
