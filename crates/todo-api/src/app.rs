@@ -28,8 +28,11 @@ use crate::state::AppState;
 /// Cross-cutting behaviour around the routes.
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
+    /// The one browser origin CORS allows (none when unset).
     pub frontend_url: Option<String>,
+    /// How long one request may take before it is answered 503.
     pub request_timeout: Duration,
+    /// What `/mcp` accepts.
     pub mcp: crate::mcp::McpOptions,
 }
 
@@ -123,6 +126,7 @@ pub struct Application {
 }
 
 impl Application {
+    /// Opens the store (migrating it), builds the routes and binds the listener, ready to serve.
     pub async fn build(cfg: ApiConfig) -> anyhow::Result<Application> {
         let store = open_store(&cfg).await?;
         let state = AppState::new(store, Authenticator::new(cfg.auth.clone()), &cfg);
@@ -145,10 +149,13 @@ impl Application {
         })
     }
 
+    /// The address it listens on (the real port when 0 was asked for).
+    #[allow(clippy::expect_used, reason = "a bound TCP listener always has a local address")]
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("bound listener has an address")
     }
 
+    /// The state its handlers share.
     pub fn state(&self) -> &AppState {
         &self.state
     }

@@ -161,6 +161,7 @@ pub struct ApiArgs {
     pub gemini_api_key: Option<String>,
 
     #[arg(long, env = "GEMINI_API_KEY_FILE", hide = true)]
+    /// File holding GEMINI_API_KEY.
     pub gemini_api_key_file: Option<PathBuf>,
 
     /// Groq's key (LLM_PROVIDER=groq), also GROQ_API_KEY_FILE.
@@ -168,6 +169,7 @@ pub struct ApiArgs {
     pub groq_api_key: Option<String>,
 
     #[arg(long, env = "GROQ_API_KEY_FILE", hide = true)]
+    /// File holding GROQ_API_KEY.
     pub groq_api_key_file: Option<PathBuf>,
 
     /// OpenRouter's key (LLM_PROVIDER=openrouter), also OPENROUTER_API_KEY_FILE.
@@ -175,6 +177,7 @@ pub struct ApiArgs {
     pub openrouter_api_key: Option<String>,
 
     #[arg(long, env = "OPENROUTER_API_KEY_FILE", hide = true)]
+    /// File holding OPENROUTER_API_KEY.
     pub openrouter_api_key_file: Option<PathBuf>,
 
     /// none, or builtin: answer with the built-in assistant when the provider fails.
@@ -248,6 +251,7 @@ pub struct ApiArgs {
     pub auth_jwks_accept_any_issuer_and_audience: bool,
     // --- connections (header-read and keep-alive timeouts, connection cap) ---
     #[command(flatten)]
+    /// Header-read and keep-alive timeouts and the connection cap.
     pub connections: todo_service::ConnectionArgs,
     // --- quotas ---
     /// Most tasks one account may have (0: unlimited). Over it, creating a task
@@ -296,40 +300,64 @@ pub fn resolve_secret(name: &str, inline: Option<&str>, file: Option<&PathBuf>) 
 /// Checked, resolved configuration.
 #[derive(Clone)]
 pub struct ApiConfig {
+    /// Where to listen.
     pub addr: SocketAddr,
+    /// Development or production (production refuses weak secrets).
     pub app_env: AppEnv,
+    /// The database URL (`postgres://...` or `sqlite://...`).
     pub database_url: String,
+    /// Pool size.
     pub database_max_connections: u32,
+    /// How long a request waits for a pooled connection before 503.
     pub database_acquire_timeout: Duration,
+    /// How long the start keeps retrying an unreachable database.
     pub database_startup_timeout: Duration,
     /// Bytes of rendered task JSON kept between lists (0: none).
     pub task_cache_bytes: usize,
+    /// Token issuing and checking.
     pub auth: todo_auth::AuthConfig,
     /// True when no secret was configured and a random one is in use.
     pub ephemeral_secret: bool,
+    /// Sign-in and sign-up limits.
     pub throttle: ThrottleSettings,
+    /// Argon2 hashes computed at once.
     pub password_hash_concurrency: usize,
+    /// How long a sign-in or sign-up waits for a hashing slot before 503.
     pub password_hash_wait: Duration,
+    /// The one browser origin CORS allows.
     pub frontend_url: Option<String>,
+    /// The chat assistant.
     pub assistant: AssistantSettings,
+    /// How logs are written.
     pub log_format: LogFormat,
+    /// How long one request may take.
     pub request_timeout: Duration,
+    /// How long in-flight requests may finish after SIGTERM.
     pub shutdown_timeout: Duration,
+    /// What `/mcp` accepts.
     pub mcp: crate::mcp::McpOptions,
     /// How long a replica trusts its last look at a session (0: not at all).
     pub session_cache_ttl: Duration,
+    /// Most sessions one replica keeps in that cache.
     pub session_cache_capacity: u64,
+    /// Header-read and keep-alive timeouts and the connection cap.
     pub connections: todo_service::ConnectionLimits,
+    /// Per-user limits.
     pub quotas: todo_store::Quotas,
 }
 
 /// Limits on sign-in and sign-up attempts (see `routes::auth`).
 #[derive(Debug, Clone)]
 pub struct ThrottleSettings {
+    /// Failed sign-ins for one email from one address before a lock.
     pub sign_in_max_per_email_and_address: u32,
+    /// Failed sign-ins from one address, all emails together, before a lock.
     pub sign_in_max_per_address: u32,
+    /// The first lock; each further failure doubles it, up to 15 minutes.
     pub sign_in_first_lock: chrono::Duration,
+    /// Accounts created from one address per hour.
     pub sign_ups_per_address_per_hour: u32,
+    /// The proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: todo_service::TrustedProxies,
 }
 
@@ -339,15 +367,21 @@ pub const MAX_SESSION_CACHE_TTL_MS: u64 = 60_000;
 /// The assistant's resolved settings; `provider: None` is the built-in interpreter.
 #[derive(Debug, Clone)]
 pub struct AssistantSettings {
+    /// The model provider; none for the built-in interpreter.
     pub provider: Option<todo_agent::ProviderConfig>,
+    /// Whether the built-in interpreter answers when the provider fails.
     pub fallback_builtin: bool,
+    /// Most tool-call rounds in one turn.
     pub max_tool_rounds: u32,
+    /// How many earlier messages of a conversation the model sees.
     pub history_messages: u32,
 }
 
+/// Shortest HS256 secret accepted with APP_ENV=production, in bytes.
 pub const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
 
 impl ApiArgs {
+    /// Checks every setting and resolves defaults, or names the first problem.
     pub fn resolve(&self) -> Result<ApiConfig, ConfigError> {
         let production = self.app_env == AppEnv::Production;
         let database_url =

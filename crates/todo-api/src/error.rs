@@ -8,25 +8,38 @@ use todo_domain::{FieldError, ValidationErrors};
 use todo_store::StoreError;
 use utoipa::ToSchema;
 
+/// The media type of every error body (RFC 9457).
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Everything a request can fail with; [`ApiError::status`] and
+/// [`ApiError::code`] are the one mapping to HTTP.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// A request that cannot be understood (400 `bad_request`).
     #[error("{0}")]
     BadRequest(String),
+    /// A body that is not the JSON it should be (400 `malformed_json`).
     #[error("{0}")]
     MalformedJson(String),
+    /// A body of another media type than JSON (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// A path that cannot be read (a segment that is not UTF-8).
     #[error("{0}")]
     InvalidPath(String),
+    /// A body over the limit (413).
     #[error("request body is larger than {limit} bytes")]
-    PayloadTooLarge { limit: usize },
+    PayloadTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// Fields that break the rules, each named (422 `validation_failed`).
     #[error("{0}")]
     Validation(ValidationErrors),
+    /// No token, or one that does not verify (401); the detail is safe to show.
     #[error("{0}")]
     Unauthorized(String),
+    /// A token used on another user's path (403).
     #[error("this token may only access its own user's data")]
     Forbidden,
     /// `/mcp` refused the `Host` (DNS-rebinding protection, MCP_ALLOWED_HOSTS).
@@ -35,30 +48,73 @@ pub enum ApiError {
     /// `/mcp` refused a browser's `Origin` (DNS-rebinding protection).
     #[error("{0}")]
     OriginNotAllowed(String),
+    /// No such resource for this user (404); names what was looked for.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// No route has this path (404).
     #[error("no route for {method} {path}")]
-    RouteNotFound { method: String, path: String },
+    RouteNotFound {
+        /// The request's method.
+        method: String,
+        /// The request's path, without its query.
+        path: String,
+    },
+    /// The route exists, without this method (405).
     #[error("method {method} is not allowed on {path}")]
-    MethodNotAllowed { method: String, path: String },
+    MethodNotAllowed {
+        /// The request's method.
+        method: String,
+        /// The request's path, without its query.
+        path: String,
+    },
+    /// No representation the client accepts (406).
     #[error("{0}")]
     NotAcceptable(String),
+    /// A unique value is taken, such as an email (409).
     #[error("{0}")]
     Conflict(String),
+    /// Sign-in is locked for this email and address, or this address (429).
     #[error("too many failed sign-in attempts; try again in {retry_after} s")]
-    TooManySignIns { retry_after: u64 },
+    TooManySignIns {
+        /// Seconds until the lock lifts.
+        retry_after: u64,
+    },
+    /// Too many accounts created from this address this hour (429).
     #[error("too many accounts created from this address; try again in {retry_after} s")]
-    TooManySignUps { retry_after: u64 },
+    TooManySignUps {
+        /// Seconds until the hour's window ends.
+        retry_after: u64,
+    },
     /// A per-user quota (todo_store::Quotas) is reached.
     #[error("{detail}")]
-    QuotaExceeded { quota: todo_store::Quota, detail: String, retry_after: u64 },
+    QuotaExceeded {
+        /// Which quota.
+        quota: todo_store::Quota,
+        /// What the user is told: the limit and what to do.
+        detail: String,
+        /// Seconds after which trying again may succeed.
+        retry_after: u64,
+    },
+    /// The database or the password hasher is overloaded or away (503).
     #[error("{detail}")]
-    Unavailable { detail: String, retry_after: u64 },
+    Unavailable {
+        /// What is unavailable, safe to show.
+        detail: String,
+        /// Seconds after which trying again may succeed.
+        retry_after: u64,
+    },
+    /// A feature this configuration does not offer (501).
     #[error("{0}")]
     NotImplemented(String),
     /// The assistant's model provider failed (502) or timed out (504).
     #[error("{detail}")]
-    Provider { detail: String, timeout: bool },
+    Provider {
+        /// What went wrong, safe to show (no key, no provider response body).
+        detail: String,
+        /// Whether it timed out (504) rather than failed (502).
+        timeout: bool,
+    },
+    /// A bug; the detail is logged, the client sees only "internal error" (500).
     #[error("internal error")]
     Internal(String),
 }
@@ -69,8 +125,11 @@ pub struct Problem {
     /// A URI naming the problem type.
     #[serde(rename = "type")]
     pub kind: String,
+    /// A short summary of the problem type.
     pub title: &'static str,
+    /// The HTTP status code.
     pub status: u16,
+    /// What went wrong with this request, in words a user can act on.
     pub detail: String,
     /// Stable machine-readable code, e.g. `validation_failed`.
     pub code: &'static str,
@@ -80,10 +139,12 @@ pub struct Problem {
 }
 
 impl ApiError {
+    /// A validation error of one field.
     pub fn field(field: &str, message: impl Into<String>) -> ApiError {
         ApiError::Validation(ValidationErrors::single(field, message))
     }
 
+    /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
@@ -108,6 +169,7 @@ impl ApiError {
         }
     }
 
+    /// The stable machine-readable code of this error, as in the problem's `code`.
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest(_) => "bad_request",
@@ -141,6 +203,7 @@ impl ApiError {
         }
     }
 
+    /// The problem+json body of this error; internal details stay out of it.
     pub fn problem(&self) -> Problem {
         let status = self.status();
         Problem {
@@ -230,6 +293,7 @@ impl From<todo_auth::AuthError> for ApiError {
 
 /// Maps a store "not found" to a 404 naming what was looked for.
 pub trait NotFoundAs<T> {
+    /// The result, with a store "not found" as a 404 naming `what`.
     fn not_found_as(self, what: &'static str) -> Result<T, ApiError>;
 }
 
@@ -242,4 +306,5 @@ impl<T> NotFoundAs<T> for Result<T, StoreError> {
     }
 }
 
+/// The result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Largest request body accepted, in bytes (413 beyond).
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// A JSON body. Syntax errors are 400; wrong types, missing or unknown fields 422
@@ -151,6 +152,7 @@ impl FromRequestParts<AppState> for ClientIp {
 /// [`crate::sessions::authenticate`].
 #[derive(Debug, Clone)]
 pub struct AuthUser {
+    /// The user id of the token's subject.
     pub user_id: String,
     /// The session of a token this service issued; `None` for external tokens.
     pub session_id: Option<String>,
@@ -166,6 +168,7 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// The token of an `Authorization: Bearer` header, if there is one.
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -216,6 +219,7 @@ async fn numeric_id<S: Send + Sync>(parts: &mut Parts, state: &S, what: &'static
 }
 
 #[derive(Debug, Clone, Copy)]
+/// The `{id}` of a task route; a non-numeric id is a 404 for "task".
 pub struct TaskId(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for TaskId {
@@ -227,6 +231,7 @@ impl<S: Send + Sync> FromRequestParts<S> for TaskId {
 }
 
 #[derive(Debug, Clone, Copy)]
+/// The `{id}` of a conversation route; a non-numeric id is a 404 for "conversation".
 pub struct ConversationId(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for ConversationId {

@@ -12,6 +12,7 @@ pub mod mcp;
 pub mod metrics;
 pub mod routes;
 pub mod sessions;
+/// What every handler shares: the store, the caches, authentication, metrics.
 pub mod state;
 pub mod task_cache;
 
@@ -21,6 +22,7 @@ pub use todo_service::shutdown_signal;
 
 /// Logging for the API binaries (see [`todo_service::init_logging`]).
 pub mod telemetry {
+    /// Starts logging in the given format, at `info` unless `RUST_LOG` says otherwise.
     pub fn init(format: todo_service::LogFormat) {
         todo_service::init_logging(format, "info,sqlx=warn,tower_http=info");
     }

@@ -1,3 +1,6 @@
+//! `todo-api`: the REST API and MCP server of todo-app, configured by flags or
+//! environment variables (`todo-api --help`), plus a `healthcheck` subcommand for
+//! container probes.
 #![forbid(unsafe_code)]
 use std::process::ExitCode;
 

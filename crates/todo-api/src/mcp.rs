@@ -276,6 +276,7 @@ pub struct TodoMcp {
 }
 
 impl TodoMcp {
+    /// The MCP server for one store; each call's user comes from its token, never from its arguments.
     pub fn new(store: Store) -> TodoMcp {
         TodoMcp { store, tools: Arc::new(tools()) }
     }

@@ -11,8 +11,10 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use todo_service::HttpMetrics;
 
+/// The API's Prometheus registry and the handles its code updates.
 pub struct Metrics {
     registry: Registry,
+    /// Requests by route template, method and status, and their latency.
     pub http: Arc<HttpMetrics>,
     pool_size: Gauge,
     pool_idle: Gauge,
@@ -24,6 +26,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// A registry with every API metric family registered.
     pub fn new() -> Metrics {
         let mut registry = Registry::default();
         let http = HttpMetrics::register(&mut registry);
@@ -60,6 +63,7 @@ impl Metrics {
         self.task_cache_pages.get_or_create(&[("result", if hit { "hit" } else { "miss" })]).inc();
     }
 
+    /// The text exposition, with the pool and cache gauges read just now.
     pub fn render(&self, pool: todo_store::PoolStats, task_cache_bytes: usize) -> String {
         self.task_cache_bytes.set(task_cache_bytes as i64);
         self.pool_size.set(pool.size.into());

@@ -36,6 +36,7 @@ pub const INVALID_TOKEN: &str = "invalid token";
 /// The authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The user id of the token's subject.
     pub user_id: String,
     /// The session of a token this service issued; `None` for external tokens.
     pub session_id: Option<String>,
@@ -61,6 +62,7 @@ pub struct SessionCache {
 }
 
 impl SessionCache {
+    /// A cache keeping each looked-up session for `ttl` (none when `ttl` or `capacity` is 0), counting checks in `checks`.
     pub fn new(
         ttl: Duration,
         capacity: u64,

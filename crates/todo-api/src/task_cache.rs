@@ -22,6 +22,8 @@ use todo_store::TaskRef;
 /// Bookkeeping bytes per entry on top of the JSON and the owner id.
 const ENTRY_OVERHEAD: usize = 64;
 
+/// Rendered JSON of listed tasks, keyed by task id and revision, within a byte budget:
+/// a revision the database no longer has is never served.
 pub struct TaskJsonCache {
     budget: usize,
     inner: Mutex<Inner>,

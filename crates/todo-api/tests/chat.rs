@@ -176,7 +176,7 @@ async fn plain_answer(db: Db) {
     let names: Vec<&str> =
         sent["tools"].as_array().unwrap().iter().map(|t| t["function"]["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["add_task", "list_tasks", "complete_task", "delete_task", "update_task"]);
-    let auth = &llm.requests.lock().unwrap()[0].0;
+    let auth = llm.requests.lock().unwrap()[0].0.clone();
     assert_eq!(auth["authorization"], "Bearer sk-test-key-must-stay-secret");
 
     let stored = messages(&app, &u, conversation).await;

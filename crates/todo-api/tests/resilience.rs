@@ -186,9 +186,11 @@ async fn database_outage_gives_503_and_recovers_without_restart() {
     for w in writers {
         w.await.unwrap();
     }
-    let o = outcomes.lock().unwrap();
-    assert!(o.unexpected.is_empty(), "only 201 and 503 are acceptable, got {:?}", o.unexpected);
-    assert_eq!(o.unavailable_without_retry_after, 0);
+    {
+        let o = outcomes.lock().unwrap();
+        assert!(o.unexpected.is_empty(), "only 201 and 503 are acceptable, got {:?}", o.unexpected);
+        assert_eq!(o.unavailable_without_retry_after, 0);
+    }
     // Every acknowledged task is there.
     let mut stored = std::collections::HashSet::new();
     let mut offset = 0;
@@ -205,6 +207,7 @@ async fn database_outage_gives_503_and_recovers_without_restart() {
         offset += page.len();
         stored.extend(page.iter().map(|t| t["id"].as_i64().unwrap()));
     }
+    let o = outcomes.lock().unwrap();
     let lost: Vec<_> = o.created.iter().filter(|id| !stored.contains(id)).collect();
     assert!(lost.is_empty(), "acknowledged tasks lost: {lost:?}");
     eprintln!("outage test: {} created, {} answered 503", o.created.len(), o.unavailable);

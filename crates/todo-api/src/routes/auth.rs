@@ -15,7 +15,9 @@ use crate::sessions;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
+/// The account and a token for it, after sign-up or sign-in.
 pub struct AuthResponse {
+    /// The account.
     pub user: User,
     /// Bearer token for `Authorization: Bearer <token>`.
     pub token: String,
@@ -178,6 +180,7 @@ pub async fn sign_out(State(state): State<AppState>, user: AuthUser) -> ApiResul
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+/// The answer of `POST /api/auth/sign-out-everywhere`.
 pub struct SignedOutEverywhere {
     /// How many sessions were ended, this token's included.
     pub ended_sessions: usize,

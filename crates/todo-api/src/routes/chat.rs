@@ -141,6 +141,7 @@ pub async fn chat(
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+/// `limit` and `offset` of a list of conversations or messages.
 pub struct PageParams {
     /// 1-100, default 50.
     #[param(schema_with = todo_domain::openapi::limit)]

@@ -1,10 +1,13 @@
 //! The route table. Every route is declared through `utoipa_axum::routes!`, so a
 //! route cannot exist without its OpenAPI description.
 
+/// Sign-up, sign-in, the current account, sign-out.
 pub mod auth;
 pub mod chat;
 mod doc;
+/// Health, readiness and metrics.
 pub mod ops;
+/// A user's tasks.
 pub mod tasks;
 
 use axum::Router;
@@ -149,10 +152,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (router, doc)
 }
 
+/// The 404 of a path no route has.
 pub async fn not_found(req: Request) -> impl IntoResponse {
     ApiError::RouteNotFound { method: req.method().to_string(), path: req.uri().path().to_string() }
 }
 
+/// The 405 of a route without this method.
 pub async fn method_not_allowed(req: Request) -> impl IntoResponse {
     ApiError::MethodNotAllowed { method: req.method().to_string(), path: req.uri().path().to_string() }
 }

@@ -10,11 +10,13 @@ use utoipa::ToSchema;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
+/// The body of `/healthz` and `/readyz`.
 pub struct Health {
     /// `ok` (liveness), `ready` or `unavailable` (readiness).
     #[schema(value_type = String, pattern = "^(ok|ready|unavailable)$")]
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why the service is not ready, when it is not.
     pub reason: Option<String>,
 }
 

@@ -13,6 +13,7 @@ use crate::error::{ApiError, ApiResult, NotFoundAs, Problem};
 use crate::extract::{ApiJson, ApiQuery, Owner, TaskId};
 use crate::state::AppState;
 
+/// The header of a task list that carries the number of matches over all pages.
 pub const TOTAL_COUNT_HEADER: &str = "x-total-count";
 
 /// List the user's tasks, filtered, sorted and paginated on the server. The total
