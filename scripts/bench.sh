@@ -12,6 +12,9 @@
 #
 #   ./scripts/bench.sh [--duration SECS]     (default 8 s per run)
 #   ./scripts/bench.sh --sign-ins-only       only the sign-in memory run
+#   ./scripts/bench.sh --compare OLD_BIN     list-100 (c=32, c=256), this tree's
+#       release todo-api against another build (e.g. of the previous commit),
+#       alternating three times on one database; prints each run and new/old
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/common.sh
@@ -21,6 +24,11 @@ DURATION=8
 SIGN_INS_ONLY=false
 [[ "${1:-}" == "--duration" ]] && DURATION="$2"
 [[ "${1:-}" == "--sign-ins-only" ]] && SIGN_INS_ONLY=true
+COMPARE_BIN=""
+if [[ "${1:-}" == "--compare" ]]; then
+  COMPARE_BIN="${2:?--compare needs the path of another todo-api binary}"
+  [[ -x "$COMPARE_BIN" ]] || die "--compare: $COMPARE_BIN is not an executable"
+fi
 ensure_cmds "wrk:wrk" "curl:curl" "python3:python3"
 
 PG_DIR="${BENCH_PG_DIR:-/tmp/todo-app-bench-pg}"
@@ -133,6 +141,30 @@ per_req = lambda ticks: ticks / hz / requests * 1e6
 print(f"{rps:.0f} {ms('50'):.2f} {ms('99'):.2f} {errors.group(1) if errors else 0} {per_req(api_ticks):.0f} {per_req(db_ticks):.0f}")
 PY
 }
+
+if [[ -n "$COMPARE_BIN" ]]; then
+  NEW_BIN="$BIN"
+  printf '\n| round | binary | conc. | req/s | p50 ms | p99 ms | non-2xx | server CPU µs/req |\n|---|---|---|---|---|---|---|---|\n' >"$WORK/compare"
+  declare -A SUM
+  for round in 1 2 3; do
+    for which in old new; do
+      kill "$API_PID"; wait "$API_PID" 2>/dev/null || true
+      if [[ $which == old ]]; then BIN="$COMPARE_BIN"; else BIN="$NEW_BIN"; fi
+      start_api
+      curl -fs "$B/api/$USER_ID/tasks?limit=100" -H "authorization: Bearer $TOKEN" >/dev/null # fill the cache
+      for c in 32 256; do
+        read -r rps p50 p99 err api_us _ < <(run "list" "/api/$USER_ID/tasks?limit=100" "$WORK/auth.lua" "$c")
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$round" "$which" "$c" "$rps" "$p50" "$p99" "$err" "$api_us" >>"$WORK/compare"
+        SUM[$which$c]=$(( ${SUM[$which$c]:-0} + rps ))
+      done
+    done
+  done
+  cat "$WORK/compare"
+  for c in 32 256; do
+    awk -v n="${SUM[new$c]}" -v o="${SUM[old$c]}" -v c="$c" 'BEGIN { printf "list-100 c=%s: new/old req/s = %.2f\n", c, n / o }'
+  done
+  exit 0
+fi
 
 printf '\n| endpoint | conc. | req/s | vs /healthz | p50 ms | p99 ms | non-2xx | server CPU µs/req | PostgreSQL CPU µs/req |\n|---|---|---|---|---|---|---|---|---|\n' >"$WORK/table"
 declare -A HEALTHZ_RPS

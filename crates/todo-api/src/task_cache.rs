@@ -10,68 +10,73 @@
 //! its revision, so the entry no longer matches and the page is read in full.
 //! Entries also carry their owner, and a lookup by anyone else misses.
 //!
-//! The cache is bounded by bytes; when full, the least recently used quarter of
-//! the budget is dropped at once (amortised, instead of a linked list per entry).
+//! The cache is bounded by bytes: a weighted concurrent cache (`quick_cache`,
+//! sharded, with a scan-resistant CLOCK-Pro policy) holds the entries, each
+//! weighing its JSON, its owner id and a fixed overhead. It replaced a
+//! hand-written LRU whose eviction sorted every entry under one global mutex
+//! (docs/adr/0002-task-json-cache.md has the measurement).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use axum::body::Bytes;
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
 use todo_store::TaskRef;
 
 /// Bookkeeping bytes per entry on top of the JSON and the owner id.
 const ENTRY_OVERHEAD: usize = 64;
 
+/// A rough size of one task's JSON, to size the cache's tables for its budget.
+const TYPICAL_ENTRY_BYTES: usize = 400;
+
 /// Rendered JSON of listed tasks, keyed by task id and revision, within a byte budget:
 /// a revision the database no longer has is never served.
 pub struct TaskJsonCache {
     budget: usize,
-    inner: Mutex<Inner>,
+    entries: Option<Cache<i64, Entry, EntryWeight>>,
 }
 
-#[derive(Default)]
-struct Inner {
-    entries: HashMap<i64, Entry>,
-    bytes: usize,
-    clock: u64,
-}
-
+#[derive(Clone)]
 struct Entry {
-    owner: Box<str>,
+    owner: Arc<str>,
     revision: i64,
     json: Bytes,
-    last_used: u64,
 }
 
-impl Entry {
-    fn size(&self) -> usize {
-        self.json.len() + self.owner.len() + ENTRY_OVERHEAD
+/// An entry's weight: the bytes it holds.
+#[derive(Clone)]
+struct EntryWeight;
+
+impl Weighter<i64, Entry> for EntryWeight {
+    fn weight(&self, _id: &i64, e: &Entry) -> u64 {
+        (e.json.len() + e.owner.len() + ENTRY_OVERHEAD) as u64
     }
 }
 
 impl TaskJsonCache {
     /// A cache holding at most `budget` bytes; 0 keeps nothing.
     pub fn new(budget: usize) -> TaskJsonCache {
-        TaskJsonCache { budget, inner: Mutex::new(Inner::default()) }
+        let entries = (budget > 0).then(|| {
+            let items = (budget / TYPICAL_ENTRY_BYTES).max(16);
+            Cache::with_weighter(items, budget as u64, EntryWeight)
+        });
+        TaskJsonCache { budget, entries }
     }
 
     /// False when the budget is 0: lists then skip asking for revisions.
     pub fn is_enabled(&self) -> bool {
-        self.budget > 0
+        self.entries.is_some()
     }
 
     /// Appends the JSON of every task in `refs`, comma-separated and in order, to
     /// `out` if all of them are cached at these revisions for `owner`. Otherwise
     /// leaves `out` as it was and returns false.
     pub fn append_page(&self, owner: &str, refs: &[TaskRef], out: &mut Vec<u8>) -> bool {
+        let Some(entries) = &self.entries else { return refs.is_empty() };
         let start = out.len();
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.clock += 1;
-        let now = inner.clock;
         for (i, r) in refs.iter().enumerate() {
-            match inner.entries.get_mut(&r.id) {
+            match entries.get(&r.id) {
                 Some(e) if e.revision == r.revision && &*e.owner == owner => {
-                    e.last_used = now;
                     if i > 0 {
                         out.push(b',');
                     }
@@ -86,43 +91,20 @@ impl TaskJsonCache {
         true
     }
 
-    /// Remembers `json` as the rendering of task `r` of `owner`.
+    /// Remembers `json` as the rendering of task `r` of `owner`; an entry over a
+    /// quarter of the budget is not kept.
     pub fn insert(&self, owner: &str, r: TaskRef, json: Bytes) {
-        let entry = Entry { owner: owner.into(), revision: r.revision, json, last_used: 0 };
-        if entry.size() > self.budget / 4 {
+        let Some(entries) = &self.entries else { return };
+        let entry = Entry { owner: owner.into(), revision: r.revision, json };
+        if EntryWeight.weight(&r.id, &entry) > (self.budget / 4) as u64 {
             return;
         }
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.clock += 1;
-        let entry = Entry { last_used: inner.clock, ..entry };
-        inner.bytes += entry.size();
-        if let Some(old) = inner.entries.insert(r.id, entry) {
-            inner.bytes -= old.size();
-        }
-        if inner.bytes > self.budget {
-            inner.evict_down_to(self.budget - self.budget / 4);
-        }
+        entries.insert(r.id, entry);
     }
 
     /// Bytes held, for tests and metrics.
     pub fn bytes(&self) -> usize {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).bytes
-    }
-}
-
-impl Inner {
-    /// Drops the least recently used entries until at most `target` bytes remain.
-    fn evict_down_to(&mut self, target: usize) {
-        let mut by_age: Vec<(u64, i64, usize)> =
-            self.entries.iter().map(|(id, e)| (e.last_used, *id, e.size())).collect();
-        by_age.sort_unstable();
-        for (_, id, size) in by_age {
-            if self.bytes <= target {
-                break;
-            }
-            self.entries.remove(&id);
-            self.bytes -= size;
-        }
+        self.entries.as_ref().map_or(0, |c| c.weight() as usize)
     }
 }
 
@@ -172,18 +154,22 @@ mod tests {
 
     #[test]
     fn the_budget_holds_and_recently_used_tasks_stay() {
-        let budget = 100 * (10 + 2 + ENTRY_OVERHEAD);
+        let entry = 10 + 2 + ENTRY_OVERHEAD;
+        let budget = 100 * entry;
         let cache = TaskJsonCache::new(budget);
         for id in 0..100 {
             cache.insert("u1", r(id, 0), Bytes::from(vec![b'x'; 10]));
         }
-        assert_eq!(cache.bytes(), budget);
-        // Task 0 is used again, so it is the most recent when the budget overflows.
+        assert!(cache.bytes() <= budget && cache.bytes() >= budget / 2, "{} of {budget}", cache.bytes());
+        // Task 0 is used again, so it is hot when a scan of new tasks overflows the budget.
         assert!(cache.append_page("u1", &[r(0, 0)], &mut Vec::new()));
-        cache.insert("u1", r(100, 0), Bytes::from(vec![b'x'; 10]));
-        assert!(cache.bytes() <= budget - budget / 4);
-        assert!(cache.append_page("u1", &[r(0, 0), r(100, 0)], &mut Vec::new()));
-        assert!(!cache.append_page("u1", &[r(1, 0)], &mut Vec::new()), "the oldest entries went first");
+        for id in 100..300 {
+            cache.insert("u1", r(id, 0), Bytes::from(vec![b'x'; 10]));
+            assert!(cache.bytes() <= budget, "{} of {budget}", cache.bytes());
+        }
+        assert!(cache.append_page("u1", &[r(0, 0)], &mut Vec::new()), "a recently used task stays");
+        let kept = (1..100).filter(|&id| cache.append_page("u1", &[r(id, 0)], &mut Vec::new())).count();
+        assert!(kept < 99, "older unused entries make room ({kept} of 99 kept)");
     }
 
     #[test]
