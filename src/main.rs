@@ -27,13 +27,14 @@ async fn main() -> ExitCode {
 
 async fn run() -> anyhow::Result<()> {
     let mut cli = cli::parse();
-    if cli.api.better_auth_secret.is_none()
-        && cli.api.better_auth_secret_file.is_none()
-        && cli.api.auth_jwks_url.is_none()
+    if cli.api.auth.better_auth_secret.is_none()
+        && cli.api.auth.better_auth_secret_file.is_none()
+        && cli.api.auth.auth_jwks_url.is_none()
     {
-        let path = local_secret(&cli.api.data_dir)
-            .map_err(|e| anyhow::anyhow!("cannot keep a signing secret in {}: {e}", cli.api.data_dir.display()))?;
-        cli.api.better_auth_secret_file = Some(path);
+        let path = local_secret(&cli.api.database.data_dir).map_err(|e| {
+            anyhow::anyhow!("cannot keep a signing secret in {}: {e}", cli.api.database.data_dir.display())
+        })?;
+        cli.api.auth.better_auth_secret_file = Some(path);
     }
     let cfg = match cli.api.resolve() {
         Ok(cfg) => cfg,
@@ -71,9 +72,9 @@ async fn run() -> anyhow::Result<()> {
         request_timeout_secs: cfg.request_timeout.as_secs().max(1),
         backend_timeout_secs: cfg.request_timeout.as_secs().max(1),
         shutdown_timeout_secs: cfg.shutdown_timeout.as_secs(),
-        trusted_proxies: cli.api.trusted_proxies.clone(),
+        trusted_proxies: cli.api.server.trusted_proxies.clone(),
         // Unused: this process serves the web router itself, with the API's limits.
-        connections: cli.api.connections.clone(),
+        connections: cli.api.server.connections.clone(),
     };
     let web = todo_web::router(todo_web::WebState::with_metrics(&web_args.resolve()?, web_metrics));
 

@@ -250,5 +250,5 @@ fn the_readme_configuration_table_matches_todo_app_help() {
     assert!(problems.is_empty(), "README.md and `todo-app --help` disagree:\n{}", problems.join("\n"));
     let parsed = clap::FromArgMatches::from_arg_matches(&cli::command().get_matches_from(["todo-app"]));
     let parsed: cli::Cli = parsed.unwrap();
-    assert_eq!((parsed.api.host.to_string(), parsed.api.port), ("127.0.0.1".to_string(), 3000));
+    assert_eq!((parsed.api.server.host.to_string(), parsed.api.server.port), ("127.0.0.1".to_string(), 3000));
 }

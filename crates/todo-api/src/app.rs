@@ -2,6 +2,8 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -22,8 +24,44 @@ use todo_store::{Store, StoreConfig, StoreError};
 use crate::config::ApiConfig;
 use crate::error::ApiError;
 use crate::extract::BODY_LIMIT_BYTES;
+use crate::metrics::Metrics;
 use crate::routes;
+use crate::sessions::SessionCache;
 use crate::state::AppState;
+use crate::task_cache::TaskJsonCache;
+
+// The state is assembled here, from the configuration's parts, so that
+// state.rs (what handlers share) knows nothing of how it is configured.
+impl AppState {
+    /// The state of a configuration, with a metrics registry of its own.
+    pub fn new(store: Store, auth: Authenticator, cfg: &ApiConfig) -> AppState {
+        AppState::with_metrics(store, auth, cfg, Metrics::new())
+    }
+
+    /// With metrics that may hold more than the API's (see [`Metrics::registry_mut`]).
+    pub fn with_metrics(store: Store, auth: Authenticator, cfg: &ApiConfig, metrics: Metrics) -> AppState {
+        let a = &cfg.assistant;
+        let metrics = Arc::new(metrics);
+        let sessions =
+            SessionCache::new(cfg.session_cache_ttl, cfg.session_cache_capacity, metrics.session_checks.clone());
+        AppState {
+            store,
+            task_json: Arc::new(TaskJsonCache::new(cfg.task_cache_bytes)),
+            auth,
+            sessions: Arc::new(sessions),
+            metrics,
+            shutting_down: Arc::new(AtomicBool::new(false)),
+            throttle: cfg.throttle.clone(),
+            passwords: todo_auth::Passwords::new(cfg.password_hash_concurrency, cfg.password_hash_wait),
+            assistant: todo_agent::Assistant::new(
+                a.provider.clone().map(todo_agent::Provider::new),
+                a.fallback_builtin,
+                a.max_tool_rounds,
+            ),
+            chat_history_messages: a.history_messages,
+        }
+    }
+}
 
 /// Cross-cutting behaviour around the routes.
 #[derive(Debug, Clone)]
@@ -33,7 +71,7 @@ pub struct HttpOptions {
     /// How long one request may take before it is answered 503.
     pub request_timeout: Duration,
     /// What `/mcp` accepts.
-    pub mcp: crate::mcp::McpOptions,
+    pub mcp: crate::config::McpOptions,
 }
 
 /// The API's router with every layer: request ids, tracing, metrics, CORS,

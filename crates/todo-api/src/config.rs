@@ -6,14 +6,44 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
 
 pub use todo_service::{AppEnv, LogFormat};
 
-/// Flags of the API server. Secrets can be given inline (`NAME`) or as a file
-/// path (`NAME_FILE`, for mounted Kubernetes secrets); their values never appear
-/// in `--help` or in logs.
+/// Flags of the API server, in sections (each a heading of `--help`). Secrets
+/// can be given inline (`NAME`) or as a file path (`NAME_FILE`, for mounted
+/// Kubernetes secrets); their values never appear in `--help` or in logs.
 #[derive(Debug, Clone, Args)]
 pub struct ApiArgs {
+    /// Where and how the server listens, and how long requests may take.
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// The database and the memory kept in front of it.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Tokens, sessions, password hashing and sign-in limits.
+    #[command(flatten)]
+    pub auth: AuthArgs,
+
+    /// The chat assistant: model provider, keys and limits.
+    #[command(flatten)]
+    pub llm: LlmArgs,
+
+    /// What the MCP endpoint accepts.
+    #[command(flatten)]
+    pub mcp: McpArgs,
+
+    /// Per-account limits.
+    #[command(flatten)]
+    pub quotas: QuotaArgs,
+}
+
+/// Where and how the server listens, and how long requests may take.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Server")]
+pub struct ServerArgs {
     /// Address to listen on.
     #[arg(long, env = "HOST", default_value = "0.0.0.0")]
     pub host: IpAddr,
@@ -27,6 +57,36 @@ pub struct ApiArgs {
     #[arg(long, env = "APP_ENV", value_enum, default_value = "development")]
     pub app_env: AppEnv,
 
+    /// The one browser origin allowed by CORS (e.g. https://todo.example.com). None when unset.
+    #[arg(long, env = "FRONTEND_URL")]
+    pub frontend_url: Option<String>,
+
+    /// Log format: auto (JSON when not on a terminal), json or pretty. Filter with RUST_LOG.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "auto")]
+    pub log_format: LogFormat,
+
+    /// Longest time a request may take before it is answered 503.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 90)]
+    pub request_timeout_secs: u64,
+
+    /// After SIGTERM, how long in-flight requests may take before the process exits.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
+    pub shutdown_timeout_secs: u64,
+
+    /// Proxies whose X-Forwarded-For names the client (comma-separated addresses or
+    /// CIDR networks, e.g. the cluster's pod network); other peers are the client.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = todo_service::DEFAULT_TRUSTED_PROXIES)]
+    pub trusted_proxies: String,
+
+    #[command(flatten)]
+    /// Header-read and keep-alive timeouts and the connection cap.
+    pub connections: todo_service::ConnectionArgs,
+}
+
+/// The database and the memory kept in front of it.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Database")]
+pub struct DatabaseArgs {
     /// postgres://user:pass@host/db (add ?sslmode=require for hosted databases) or
     /// sqlite://path. Unset: an SQLite file in --data-dir.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
@@ -56,11 +116,16 @@ pub struct ApiArgs {
     /// How long to keep retrying the database at start before giving up.
     #[arg(long, env = "DATABASE_STARTUP_TIMEOUT_SECS", default_value_t = 60)]
     pub database_startup_timeout_secs: u64,
+}
 
+/// Tokens, sessions, password hashing and sign-in limits.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Accounts and tokens")]
+pub struct AuthArgs {
     /// Shared HS256 secret signing user tokens (at least 32 bytes in production).
     /// Unset in development: a random one per process (tokens end with the process).
     #[arg(long, env = "BETTER_AUTH_SECRET", hide_env_values = true)]
-    pub better_auth_secret: Option<String>,
+    pub better_auth_secret: Option<SecretString>,
 
     /// File holding BETTER_AUTH_SECRET.
     #[arg(long, env = "BETTER_AUTH_SECRET_FILE")]
@@ -98,6 +163,31 @@ pub struct ApiArgs {
     #[arg(long, env = "AUTH_JWKS_MIN_REFRESH_SECS", default_value_t = 10)]
     pub auth_jwks_min_refresh_secs: u64,
 
+    /// With AUTH_JWKS_URL: accept the external issuer's tokens whatever their
+    /// `iss` and `aud` (those set in AUTH_JWKS_ISSUER / AUTH_JWKS_AUDIENCE are
+    /// still checked). Without it, both must be set, so that tokens the identity
+    /// provider issued for other applications are refused.
+    #[arg(
+        long,
+        env = "AUTH_JWKS_ACCEPT_ANY_ISSUER_AND_AUDIENCE",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
+    )]
+    pub auth_jwks_accept_any_issuer_and_audience: bool,
+
+    /// How long, in milliseconds, a replica relies on what it last read about a
+    /// session before reading it again: a sign-out through another replica takes
+    /// up to this long to reach this one (at most 60000). 0 reads it on every
+    /// request.
+    #[arg(long, env = "SESSION_CACHE_TTL_MS", default_value_t = 5000)]
+    pub session_cache_ttl_ms: u64,
+
+    /// Most sessions one replica keeps in that cache (least recently used go
+    /// first; a few hundred bytes each). 0 turns the cache off, like a TTL of 0.
+    #[arg(long, env = "SESSION_CACHE_CAPACITY", default_value_t = 100_000)]
+    pub session_cache_capacity: u64,
+
     /// Sign-in attempts for one email from one client address before further
     /// attempts wait (1 s, doubling up to 15 min). A correct password resets it.
     #[arg(long, env = "SIGN_IN_MAX_FAILURES", default_value_t = 5)]
@@ -117,11 +207,6 @@ pub struct ApiArgs {
     #[arg(long, env = "SIGN_UPS_PER_ADDRESS_PER_HOUR", default_value_t = 30)]
     pub sign_ups_per_address_per_hour: u32,
 
-    /// Proxies whose X-Forwarded-For names the client (comma-separated addresses or
-    /// CIDR networks, e.g. the cluster's pod network); other peers are the client.
-    #[arg(long, env = "TRUSTED_PROXIES", default_value = todo_service::DEFAULT_TRUSTED_PROXIES)]
-    pub trusted_proxies: String,
-
     /// Password hashes computed at once (each holds 19 MiB); 0 = one per core.
     #[arg(long, env = "PASSWORD_HASH_CONCURRENCY", default_value_t = 0)]
     pub password_hash_concurrency: usize,
@@ -129,11 +214,12 @@ pub struct ApiArgs {
     /// How long a sign-in or sign-up waits for a hashing slot before 503.
     #[arg(long, env = "PASSWORD_HASH_WAIT_MS", default_value_t = 2000)]
     pub password_hash_wait_ms: u64,
+}
 
-    /// The one browser origin allowed by CORS (e.g. https://todo.example.com). None when unset.
-    #[arg(long, env = "FRONTEND_URL")]
-    pub frontend_url: Option<String>,
-
+/// The chat assistant: model provider, keys and limits.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Assistant (LLM)")]
+pub struct LlmArgs {
     /// Assistant provider: openai, gemini, groq, openrouter, ollama, openai-compatible
     /// (with LLM_BASE_URL and LLM_MODEL) or builtin. Default: openai when
     /// OPENAI_API_KEY is set, otherwise builtin (no model needed).
@@ -150,7 +236,7 @@ pub struct ApiArgs {
 
     /// API key of the provider (any provider falls back to it).
     #[arg(long, env = "OPENAI_API_KEY", hide_env_values = true)]
-    pub openai_api_key: Option<String>,
+    pub openai_api_key: Option<SecretString>,
 
     /// File holding OPENAI_API_KEY.
     #[arg(long, env = "OPENAI_API_KEY_FILE")]
@@ -158,7 +244,7 @@ pub struct ApiArgs {
 
     /// Gemini's key (LLM_PROVIDER=gemini), also GEMINI_API_KEY_FILE.
     #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
-    pub gemini_api_key: Option<String>,
+    pub gemini_api_key: Option<SecretString>,
 
     #[arg(long, env = "GEMINI_API_KEY_FILE", hide = true)]
     /// File holding GEMINI_API_KEY.
@@ -166,7 +252,7 @@ pub struct ApiArgs {
 
     /// Groq's key (LLM_PROVIDER=groq), also GROQ_API_KEY_FILE.
     #[arg(long, env = "GROQ_API_KEY", hide_env_values = true)]
-    pub groq_api_key: Option<String>,
+    pub groq_api_key: Option<SecretString>,
 
     #[arg(long, env = "GROQ_API_KEY_FILE", hide = true)]
     /// File holding GROQ_API_KEY.
@@ -174,7 +260,7 @@ pub struct ApiArgs {
 
     /// OpenRouter's key (LLM_PROVIDER=openrouter), also OPENROUTER_API_KEY_FILE.
     #[arg(long, env = "OPENROUTER_API_KEY", hide_env_values = true)]
-    pub openrouter_api_key: Option<String>,
+    pub openrouter_api_key: Option<SecretString>,
 
     #[arg(long, env = "OPENROUTER_API_KEY_FILE", hide = true)]
     /// File holding OPENROUTER_API_KEY.
@@ -203,19 +289,12 @@ pub struct ApiArgs {
     /// How many earlier messages of a conversation the assistant sees.
     #[arg(long, env = "CHAT_HISTORY_MESSAGES", default_value_t = 20)]
     pub chat_history_messages: u32,
+}
 
-    /// Log format: auto (JSON when not on a terminal), json or pretty. Filter with RUST_LOG.
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "auto")]
-    pub log_format: LogFormat,
-
-    /// Longest time a request may take before it is answered 503.
-    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 90)]
-    pub request_timeout_secs: u64,
-
-    /// After SIGTERM, how long in-flight requests may take before the process exits.
-    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
-    pub shutdown_timeout_secs: u64,
-
+/// What the MCP endpoint accepts.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "MCP")]
+pub struct McpArgs {
     /// Extra `Host` names accepted by the MCP endpoint /mcp, comma-separated
     /// (`todo.example.com`, or `name:port` to pin a port); `*` accepts any host.
     /// Always accepted: localhost, 127.0.0.1, ::1 and the host of FRONTEND_URL.
@@ -223,37 +302,12 @@ pub struct ApiArgs {
     /// browser request whose Origin names a host not in this list.
     #[arg(long, env = "MCP_ALLOWED_HOSTS")]
     pub mcp_allowed_hosts: Option<String>,
+}
 
-    // --- sessions and token checks ---
-    /// How long, in milliseconds, a replica relies on what it last read about a
-    /// session before reading it again: a sign-out through another replica takes
-    /// up to this long to reach this one (at most 60000). 0 reads it on every
-    /// request.
-    #[arg(long, env = "SESSION_CACHE_TTL_MS", default_value_t = 5000)]
-    pub session_cache_ttl_ms: u64,
-
-    /// Most sessions one replica keeps in that cache (least recently used go
-    /// first; a few hundred bytes each). 0 turns the cache off, like a TTL of 0.
-    #[arg(long, env = "SESSION_CACHE_CAPACITY", default_value_t = 100_000)]
-    pub session_cache_capacity: u64,
-
-    /// With AUTH_JWKS_URL: accept the external issuer's tokens whatever their
-    /// `iss` and `aud` (those set in AUTH_JWKS_ISSUER / AUTH_JWKS_AUDIENCE are
-    /// still checked). Without it, both must be set, so that tokens the identity
-    /// provider issued for other applications are refused.
-    #[arg(
-        long,
-        env = "AUTH_JWKS_ACCEPT_ANY_ISSUER_AND_AUDIENCE",
-        default_value_t = false,
-        action = clap::ArgAction::Set,
-        value_parser = clap::builder::BoolishValueParser::new(),
-    )]
-    pub auth_jwks_accept_any_issuer_and_audience: bool,
-    // --- connections (header-read and keep-alive timeouts, connection cap) ---
-    #[command(flatten)]
-    /// Header-read and keep-alive timeouts and the connection cap.
-    pub connections: todo_service::ConnectionArgs,
-    // --- quotas ---
+/// Per-account limits.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Quotas")]
+pub struct QuotaArgs {
     /// Most tasks one account may have (0: unlimited). Over it, creating a task
     /// (REST, MCP, the assistant) is 429.
     #[arg(long, env = "QUOTA_TASKS_PER_USER", default_value_t = 10_000)]
@@ -335,7 +389,7 @@ pub struct ApiConfig {
     /// How long in-flight requests may finish after SIGTERM.
     pub shutdown_timeout: Duration,
     /// What `/mcp` accepts.
-    pub mcp: crate::mcp::McpOptions,
+    pub mcp: McpOptions,
     /// How long a replica trusts its last look at a session (0: not at all).
     pub session_cache_ttl: Duration,
     /// Most sessions one replica keeps in that cache.
@@ -383,9 +437,12 @@ pub const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
 impl ApiArgs {
     /// Checks every setting and resolves defaults, or names the first problem.
     pub fn resolve(&self) -> Result<ApiConfig, ConfigError> {
-        let production = self.app_env == AppEnv::Production;
-        let database_url =
-            resolve_secret("DATABASE_URL", self.database_url.as_deref(), self.database_url_file.as_ref())?;
+        let production = self.server.app_env == AppEnv::Production;
+        let database_url = resolve_secret(
+            "DATABASE_URL",
+            self.database.database_url.as_deref(),
+            self.database.database_url_file.as_ref(),
+        )?;
         let database_url = match database_url {
             Some(url) => url,
             None if production => {
@@ -393,7 +450,7 @@ impl ApiArgs {
                     "APP_ENV=production needs an explicit DATABASE_URL (or DATABASE_URL_FILE)".into(),
                 ));
             }
-            None => todo_store::default_sqlite_url(&self.data_dir),
+            None => todo_store::default_sqlite_url(&self.database.data_dir),
         };
         if todo_store::Backend::of_url(&database_url).is_none() {
             return Err(ConfigError("DATABASE_URL must start with postgres://, postgresql:// or sqlite:".into()));
@@ -401,10 +458,10 @@ impl ApiArgs {
 
         let secret = resolve_secret(
             "BETTER_AUTH_SECRET",
-            self.better_auth_secret.as_deref(),
-            self.better_auth_secret_file.as_ref(),
+            self.auth.better_auth_secret.as_ref().map(ExposeSecret::expose_secret),
+            self.auth.better_auth_secret_file.as_ref(),
         )?;
-        let jwks_only = secret.is_none() && self.auth_jwks_url.is_some();
+        let jwks_only = secret.is_none() && self.auth.auth_jwks_url.is_some();
         if production && !jwks_only {
             match &secret {
                 None => {
@@ -427,17 +484,19 @@ impl ApiArgs {
             None if jwks_only => None,
             None => Some(random_secret()),
         };
-        if let Some(url) = &self.auth_jwks_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
+        if let Some(url) = &self.auth.auth_jwks_url {
+            if http_url(url).is_none() {
                 return Err(ConfigError("AUTH_JWKS_URL must be an http(s) URL".into()));
             }
-            let missing: Vec<&str> =
-                [("AUTH_JWKS_ISSUER", &self.auth_jwks_issuer), ("AUTH_JWKS_AUDIENCE", &self.auth_jwks_audience)]
-                    .into_iter()
-                    .filter(|(_, v)| v.as_deref().is_none_or(|v| v.trim().is_empty()))
-                    .map(|(name, _)| name)
-                    .collect();
-            if !missing.is_empty() && !self.auth_jwks_accept_any_issuer_and_audience {
+            let missing: Vec<&str> = [
+                ("AUTH_JWKS_ISSUER", &self.auth.auth_jwks_issuer),
+                ("AUTH_JWKS_AUDIENCE", &self.auth.auth_jwks_audience),
+            ]
+            .into_iter()
+            .filter(|(_, v)| v.as_deref().is_none_or(|v| v.trim().is_empty()))
+            .map(|(name, _)| name)
+            .collect();
+            if !missing.is_empty() && !self.auth.auth_jwks_accept_any_issuer_and_audience {
                 return Err(ConfigError(format!(
                     "AUTH_JWKS_URL needs {} (the `iss` and `aud` your identity provider puts in the tokens it issues for this app), \
                      or any token it signed for any application would be accepted; set \
@@ -446,83 +505,82 @@ impl ApiArgs {
                 )));
             }
         }
-        if self.session_cache_ttl_ms > MAX_SESSION_CACHE_TTL_MS {
+        if self.auth.session_cache_ttl_ms > MAX_SESSION_CACHE_TTL_MS {
             return Err(ConfigError(format!(
                 "SESSION_CACHE_TTL_MS is at most {MAX_SESSION_CACHE_TTL_MS} (a sign-out must reach every replica within it; got {})",
-                self.session_cache_ttl_ms
+                self.auth.session_cache_ttl_ms
             )));
         }
-        let frontend_url = match self.frontend_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(u) => {
-                let origin = u.trim_end_matches('/');
-                let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
-                if host.is_none_or(|h| h.is_empty() || h.contains('/')) {
+        let frontend_url = match self.server.frontend_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(u) => match http_url(u).filter(|url| url.path() == "/" && url.query().is_none()) {
+                Some(url) => Some(url.origin().ascii_serialization()),
+                None => {
                     return Err(ConfigError(format!(
                         "FRONTEND_URL must be an origin like https://todo.example.com (got {u:?})"
                     )));
                 }
-                Some(origin.to_string())
-            }
+            },
             None => None,
         };
-        let mcp_allowed_hosts = crate::mcp::allowed_hosts(self.mcp_allowed_hosts.as_deref(), frontend_url.as_deref())
-            .map_err(ConfigError)?;
-        if self.database_max_connections == 0 {
+        let mcp_allowed_hosts =
+            allowed_hosts(self.mcp.mcp_allowed_hosts.as_deref(), frontend_url.as_deref()).map_err(ConfigError)?;
+        if self.database.database_max_connections == 0 {
             return Err(ConfigError("DATABASE_MAX_CONNECTIONS must be at least 1".into()));
         }
         let assistant = self.assistant()?;
-        if self.quota_messages_per_conversation == 1 {
+        if self.quotas.quota_messages_per_conversation == 1 {
             return Err(ConfigError(
                 "QUOTA_MESSAGES_PER_CONVERSATION must be 0 (unlimited) or at least 2: a turn is the message and its reply"
                     .into(),
             ));
         }
         let quotas = todo_store::Quotas {
-            tasks_per_user: self.quota_tasks_per_user,
-            conversations_per_user: self.quota_conversations_per_user,
-            messages_per_conversation: self.quota_messages_per_conversation,
-            chat_turns_per_minute: self.quota_chat_turns_per_minute,
+            tasks_per_user: self.quotas.quota_tasks_per_user,
+            conversations_per_user: self.quotas.quota_conversations_per_user,
+            messages_per_conversation: self.quotas.quota_messages_per_conversation,
+            chat_turns_per_minute: self.quotas.quota_chat_turns_per_minute,
         };
         Ok(ApiConfig {
-            addr: SocketAddr::new(self.host, self.port),
-            app_env: self.app_env,
+            addr: SocketAddr::new(self.server.host, self.server.port),
+            app_env: self.server.app_env,
             database_url,
-            database_max_connections: self.database_max_connections,
-            database_acquire_timeout: Duration::from_millis(self.database_acquire_timeout_ms.max(1)),
-            database_startup_timeout: Duration::from_secs(self.database_startup_timeout_secs),
-            task_cache_bytes: self.task_cache_mb as usize * 1024 * 1024,
+            database_max_connections: self.database.database_max_connections,
+            database_acquire_timeout: Duration::from_millis(self.database.database_acquire_timeout_ms.max(1)),
+            database_startup_timeout: Duration::from_secs(self.database.database_startup_timeout_secs),
+            task_cache_bytes: self.database.task_cache_mb as usize * 1024 * 1024,
             auth: todo_auth::AuthConfig {
                 hs256_secret,
-                issuer: self.auth_issuer.clone(),
-                audience: self.auth_audience.clone(),
-                token_ttl: Duration::from_secs(self.auth_token_ttl_secs.max(60)),
-                jwks_url: self.auth_jwks_url.clone(),
-                jwks_issuer: self.auth_jwks_issuer.clone().filter(|v| !v.trim().is_empty()),
-                jwks_audience: self.auth_jwks_audience.clone().filter(|v| !v.trim().is_empty()),
-                jwks_min_refetch_interval: Duration::from_secs(self.auth_jwks_min_refresh_secs),
+                issuer: self.auth.auth_issuer.clone(),
+                audience: self.auth.auth_audience.clone(),
+                token_ttl: Duration::from_secs(self.auth.auth_token_ttl_secs.max(60)),
+                jwks_url: self.auth.auth_jwks_url.clone(),
+                jwks_issuer: self.auth.auth_jwks_issuer.clone().filter(|v| !v.trim().is_empty()),
+                jwks_audience: self.auth.auth_jwks_audience.clone().filter(|v| !v.trim().is_empty()),
+                jwks_min_refetch_interval: Duration::from_secs(self.auth.auth_jwks_min_refresh_secs),
             },
             ephemeral_secret,
             throttle: ThrottleSettings {
-                sign_in_max_per_email_and_address: self.sign_in_max_failures.max(1),
-                sign_in_max_per_address: self.sign_in_max_failures_per_address.max(1),
-                sign_in_first_lock: chrono::Duration::seconds(self.sign_in_lock_secs.clamp(1, 24 * 3600) as i64),
-                sign_ups_per_address_per_hour: self.sign_ups_per_address_per_hour,
+                sign_in_max_per_email_and_address: self.auth.sign_in_max_failures.max(1),
+                sign_in_max_per_address: self.auth.sign_in_max_failures_per_address.max(1),
+                sign_in_first_lock: chrono::Duration::seconds(self.auth.sign_in_lock_secs.clamp(1, 24 * 3600) as i64),
+                sign_ups_per_address_per_hour: self.auth.sign_ups_per_address_per_hour,
                 trusted_proxies: self
+                    .server
                     .trusted_proxies
                     .parse()
                     .map_err(|e| ConfigError(format!("TRUSTED_PROXIES: {e}")))?,
             },
-            password_hash_concurrency: self.password_hash_concurrency,
-            password_hash_wait: Duration::from_millis(self.password_hash_wait_ms),
+            password_hash_concurrency: self.auth.password_hash_concurrency,
+            password_hash_wait: Duration::from_millis(self.auth.password_hash_wait_ms),
             frontend_url,
             assistant,
-            log_format: self.log_format,
-            request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
-            shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
-            mcp: crate::mcp::McpOptions { allowed_hosts: mcp_allowed_hosts },
-            session_cache_ttl: Duration::from_millis(self.session_cache_ttl_ms),
-            session_cache_capacity: self.session_cache_capacity,
-            connections: self.connections.resolve().map_err(ConfigError)?,
+            log_format: self.server.log_format,
+            request_timeout: Duration::from_secs(self.server.request_timeout_secs.max(1)),
+            shutdown_timeout: Duration::from_secs(self.server.shutdown_timeout_secs),
+            mcp: McpOptions { allowed_hosts: mcp_allowed_hosts },
+            session_cache_ttl: Duration::from_millis(self.auth.session_cache_ttl_ms),
+            session_cache_capacity: self.auth.session_cache_capacity,
+            connections: self.server.connections.resolve().map_err(ConfigError)?,
             quotas,
         })
     }
@@ -530,27 +588,37 @@ impl ApiArgs {
 
 impl ApiArgs {
     fn assistant(&self) -> Result<AssistantSettings, ConfigError> {
-        let openai_key =
-            resolve_secret("OPENAI_API_KEY", self.openai_api_key.as_deref(), self.openai_api_key_file.as_ref())?;
-        let name = match self.llm_provider.as_deref().map(|p| p.trim().to_ascii_lowercase()).filter(|p| !p.is_empty()) {
-            Some(p) => p,
-            None if openai_key.is_some() => "openai".into(),
-            None => todo_agent::BUILTIN.into(),
-        };
-        let fallback_builtin = match self.llm_fallback.trim().to_ascii_lowercase().as_str() {
+        let openai_key = resolve_secret(
+            "OPENAI_API_KEY",
+            self.llm.openai_api_key.as_ref().map(ExposeSecret::expose_secret),
+            self.llm.openai_api_key_file.as_ref(),
+        )?;
+        let name =
+            match self.llm.llm_provider.as_deref().map(|p| p.trim().to_ascii_lowercase()).filter(|p| !p.is_empty()) {
+                Some(p) => p,
+                None if openai_key.is_some() => "openai".into(),
+                None => todo_agent::BUILTIN.into(),
+            };
+        let fallback_builtin = match self.llm.llm_fallback.trim().to_ascii_lowercase().as_str() {
             "" | "none" => false,
             "builtin" => true,
             other => return Err(ConfigError(format!("LLM_FALLBACK must be none or builtin (got {other:?})"))),
         };
         let own_key = match name.as_str() {
-            "gemini" => {
-                resolve_secret("GEMINI_API_KEY", self.gemini_api_key.as_deref(), self.gemini_api_key_file.as_ref())?
-            }
-            "groq" => resolve_secret("GROQ_API_KEY", self.groq_api_key.as_deref(), self.groq_api_key_file.as_ref())?,
+            "gemini" => resolve_secret(
+                "GEMINI_API_KEY",
+                self.llm.gemini_api_key.as_ref().map(ExposeSecret::expose_secret),
+                self.llm.gemini_api_key_file.as_ref(),
+            )?,
+            "groq" => resolve_secret(
+                "GROQ_API_KEY",
+                self.llm.groq_api_key.as_ref().map(ExposeSecret::expose_secret),
+                self.llm.groq_api_key_file.as_ref(),
+            )?,
             "openrouter" => resolve_secret(
                 "OPENROUTER_API_KEY",
-                self.openrouter_api_key.as_deref(),
-                self.openrouter_api_key_file.as_ref(),
+                self.llm.openrouter_api_key.as_ref().map(ExposeSecret::expose_secret),
+                self.llm.openrouter_api_key_file.as_ref(),
             )?,
             _ => None,
         };
@@ -568,6 +636,7 @@ impl ApiArgs {
                     }
                 };
                 let base_url = self
+                    .llm
                     .llm_base_url
                     .as_deref()
                     .map(str::trim)
@@ -575,10 +644,11 @@ impl ApiArgs {
                     .map(|s| s.trim_end_matches('/').to_string())
                     .or(base_url)
                     .ok_or_else(|| ConfigError(format!("LLM_PROVIDER={other} needs LLM_BASE_URL")))?;
-                if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+                if http_url(&base_url).is_none() {
                     return Err(ConfigError(format!("LLM_BASE_URL must be an http(s) URL (got {base_url:?})")));
                 }
                 let model = self
+                    .llm
                     .llm_model
                     .as_deref()
                     .map(str::trim)
@@ -594,17 +664,17 @@ impl ApiArgs {
                     base_url,
                     model,
                     api_key,
-                    connect_timeout: Duration::from_secs(self.llm_connect_timeout_secs.max(1)),
-                    timeout: Duration::from_secs(self.llm_timeout_secs.max(1)),
-                    max_retries: self.llm_max_retries,
+                    connect_timeout: Duration::from_secs(self.llm.llm_connect_timeout_secs.max(1)),
+                    timeout: Duration::from_secs(self.llm.llm_timeout_secs.max(1)),
+                    max_retries: self.llm.llm_max_retries,
                 })
             }
         };
         Ok(AssistantSettings {
             provider,
             fallback_builtin,
-            max_tool_rounds: self.llm_max_tool_rounds.max(1),
-            history_messages: self.chat_history_messages,
+            max_tool_rounds: self.llm.llm_max_tool_rounds.max(1),
+            history_messages: self.llm.chat_history_messages,
         })
     }
 }
@@ -614,6 +684,60 @@ fn random_secret() -> Vec<u8> {
     let mut bytes = vec![0u8; 48];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     bytes
+}
+
+/// An absolute http(s) URL with a host, as [`url::Url`] parses it.
+fn http_url(raw: &str) -> Option<url::Url> {
+    url::Url::parse(raw.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
+/// Host names the MCP endpoint always accepts: loopback, as rmcp's own default.
+pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
+/// How the MCP endpoint is exposed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McpOptions {
+    /// `Host` values (a name, or `name:port` to pin the port) accepted by `/mcp`.
+    /// Empty means any host (the operator configured `*`).
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Default for McpOptions {
+    fn default() -> Self {
+        McpOptions { allowed_hosts: LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect() }
+    }
+}
+
+/// The allowed `Host` values from `MCP_ALLOWED_HOSTS` (comma-separated names or
+/// `name:port`; `*` for any host). Loopback names and the host of FRONTEND_URL
+/// (the Ingress host name when the web app and `/mcp` share it) are always
+/// accepted.
+pub fn allowed_hosts(raw: Option<&str>, frontend_url: Option<&str>) -> Result<Vec<String>, String> {
+    let entries: Vec<&str> = raw.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    if entries.contains(&"*") {
+        if entries.len() > 1 {
+            return Err(format!("MCP_ALLOWED_HOSTS is either * or a list of host names, not both (got {raw:?})"));
+        }
+        return Ok(Vec::new());
+    }
+    let mut hosts: Vec<String> = LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect();
+    let frontend_host = frontend_url
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase()));
+    for entry in entries.into_iter().map(str::to_string).chain(frontend_host) {
+        let valid = !entry.contains(['/', '@', '*'])
+            && entry.parse::<axum::http::uri::Authority>().is_ok_and(|a| !a.host().is_empty());
+        if !valid {
+            return Err(format!(
+                "MCP_ALLOWED_HOSTS entries are host names like todo.example.com or host:port, not URLs (got {entry:?})"
+            ));
+        }
+        let entry = entry.to_ascii_lowercase();
+        if !hosts.contains(&entry) {
+            hosts.push(entry);
+        }
+    }
+    Ok(hosts)
 }
 
 #[cfg(test)]
@@ -633,6 +757,49 @@ mod tests {
 
     fn err(args: &[&str]) -> String {
         parse(args).resolve().err().expect("should be refused").to_string()
+    }
+
+    #[test]
+    fn frontend_url_is_an_origin_parsed_as_a_url() {
+        let origin = |u: &str| parse(&["--frontend-url", u]).resolve().map(|c| c.frontend_url);
+        assert_eq!(origin("https://Todo.Example.com/").unwrap().as_deref(), Some("https://todo.example.com"));
+        assert_eq!(origin(" http://localhost:3000 ").unwrap().as_deref(), Some("http://localhost:3000"));
+        assert_eq!(origin("https://todo.example.com:443").unwrap().as_deref(), Some("https://todo.example.com"));
+        for bad in [
+            "ftp://todo.example.com",
+            "https://todo.example.com/app",
+            "https://x.example.com/?q=1",
+            "todo.example.com",
+            "https://",
+        ] {
+            assert!(err(&["--frontend-url", bad]).contains("FRONTEND_URL must be an origin"), "{bad}");
+        }
+        assert!(
+            err(&["--llm-provider", "openai-compatible", "--llm-base-url", "localhost:8080", "--llm-model", "m"])
+                .contains("LLM_BASE_URL must be an http(s) URL")
+        );
+    }
+
+    #[test]
+    fn allowed_hosts_default_to_loopback_and_the_frontend_host() {
+        assert_eq!(allowed_hosts(None, None).unwrap(), ["localhost", "127.0.0.1", "::1"]);
+        assert_eq!(allowed_hosts(Some(" "), None).unwrap(), ["localhost", "127.0.0.1", "::1"]);
+        assert_eq!(
+            allowed_hosts(None, Some("https://Todo.Example.com")).unwrap(),
+            ["localhost", "127.0.0.1", "::1", "todo.example.com"]
+        );
+        assert_eq!(
+            allowed_hosts(Some("mcp.example.com, todo-api:8000"), Some("http://localhost:3000")).unwrap(),
+            ["localhost", "127.0.0.1", "::1", "mcp.example.com", "todo-api:8000"]
+        );
+    }
+
+    #[test]
+    fn star_allows_any_host_and_urls_are_refused() {
+        assert!(allowed_hosts(Some("*"), Some("https://todo.example.com")).unwrap().is_empty());
+        assert!(allowed_hosts(Some("*,a.example.com"), None).unwrap_err().contains("either *"));
+        assert!(allowed_hosts(Some("https://todo.example.com"), None).unwrap_err().contains("not URLs"));
+        assert!(allowed_hosts(Some("todo.example.com/mcp"), None).unwrap_err().contains("not URLs"));
     }
 
     #[test]

@@ -45,29 +45,13 @@ use serde_json::Value;
 use todo_agent::{TaskTools, ToolError};
 use todo_store::{Store, StoreError};
 
+pub use crate::config::{LOOPBACK_HOSTS, McpOptions};
 use crate::error::ApiError;
 use crate::extract::{BODY_LIMIT_BYTES, bearer_token};
 use crate::state::AppState;
 
 /// Where the MCP endpoint is mounted.
 pub const PATH: &str = "/mcp";
-
-/// Host names the MCP endpoint always accepts: loopback, as rmcp's own default.
-pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
-
-/// How the MCP endpoint is exposed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct McpOptions {
-    /// `Host` values (a name, or `name:port` to pin the port) accepted by `/mcp`.
-    /// Empty means any host (the operator configured `*`).
-    pub allowed_hosts: Vec<String>,
-}
-
-impl Default for McpOptions {
-    fn default() -> Self {
-        McpOptions { allowed_hosts: LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect() }
-    }
-}
 
 /// The authenticated caller of an MCP request, set by [`authenticate`].
 #[derive(Debug, Clone)]
@@ -373,64 +357,9 @@ impl ServerHandler for TodoMcp {
     }
 }
 
-/// The allowed `Host` values from `MCP_ALLOWED_HOSTS` (comma-separated names or
-/// `name:port`; `*` for any host). Loopback names and the host of FRONTEND_URL
-/// (the Ingress host name when the web app and `/mcp` share it) are always
-/// accepted.
-pub fn allowed_hosts(raw: Option<&str>, frontend_url: Option<&str>) -> Result<Vec<String>, String> {
-    let entries: Vec<&str> = raw.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-    if entries.contains(&"*") {
-        if entries.len() > 1 {
-            return Err(format!("MCP_ALLOWED_HOSTS is either * or a list of host names, not both (got {raw:?})"));
-        }
-        return Ok(Vec::new());
-    }
-    let mut hosts: Vec<String> = LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect();
-    let frontend_host = frontend_url
-        .and_then(|u| u.split_once("://").map(|(_, rest)| rest))
-        .and_then(|a| a.parse::<axum::http::uri::Authority>().ok())
-        .map(|a| a.host().trim_matches(['[', ']']).to_ascii_lowercase());
-    for entry in entries.into_iter().map(str::to_string).chain(frontend_host) {
-        let valid = !entry.contains(['/', '@', '*'])
-            && entry.parse::<axum::http::uri::Authority>().is_ok_and(|a| !a.host().is_empty());
-        if !valid {
-            return Err(format!(
-                "MCP_ALLOWED_HOSTS entries are host names like todo.example.com or host:port, not URLs (got {entry:?})"
-            ));
-        }
-        let entry = entry.to_ascii_lowercase();
-        if !hosts.contains(&entry) {
-            hosts.push(entry);
-        }
-    }
-    Ok(hosts)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn allowed_hosts_default_to_loopback_and_the_frontend_host() {
-        assert_eq!(allowed_hosts(None, None).unwrap(), ["localhost", "127.0.0.1", "::1"]);
-        assert_eq!(allowed_hosts(Some(" "), None).unwrap(), ["localhost", "127.0.0.1", "::1"]);
-        assert_eq!(
-            allowed_hosts(None, Some("https://Todo.Example.com")).unwrap(),
-            ["localhost", "127.0.0.1", "::1", "todo.example.com"]
-        );
-        assert_eq!(
-            allowed_hosts(Some("mcp.example.com, todo-api:8000"), Some("http://localhost:3000")).unwrap(),
-            ["localhost", "127.0.0.1", "::1", "mcp.example.com", "todo-api:8000"]
-        );
-    }
-
-    #[test]
-    fn star_allows_any_host_and_urls_are_refused() {
-        assert!(allowed_hosts(Some("*"), Some("https://todo.example.com")).unwrap().is_empty());
-        assert!(allowed_hosts(Some("*,a.example.com"), None).unwrap_err().contains("either *"));
-        assert!(allowed_hosts(Some("https://todo.example.com"), None).unwrap_err().contains("not URLs"));
-        assert!(allowed_hosts(Some("todo.example.com/mcp"), None).unwrap_err().contains("not URLs"));
-    }
 
     #[test]
     fn tools_are_the_catalogue() {

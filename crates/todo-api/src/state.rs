@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use todo_auth::Authenticator;
 use todo_store::Store;
 
-use crate::config::ApiConfig;
 use crate::metrics::Metrics;
 use crate::sessions::SessionCache;
 use crate::task_cache::TaskJsonCache;
@@ -25,7 +24,7 @@ pub struct AppState {
     pub sessions: Arc<SessionCache>,
     /// The metrics the handlers update.
     pub metrics: Arc<Metrics>,
-    shutting_down: Arc<AtomicBool>,
+    pub(crate) shutting_down: Arc<AtomicBool>,
     /// Sign-in and sign-up limits and which proxies name the client.
     pub throttle: crate::config::ThrottleSettings,
     /// Argon2 hashing, capped in concurrency (memory).
@@ -37,35 +36,6 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state of a configuration, with a metrics registry of its own.
-    pub fn new(store: Store, auth: Authenticator, cfg: &ApiConfig) -> AppState {
-        AppState::with_metrics(store, auth, cfg, Metrics::new())
-    }
-
-    /// With metrics that may hold more than the API's (see [`Metrics::registry_mut`]).
-    pub fn with_metrics(store: Store, auth: Authenticator, cfg: &ApiConfig, metrics: Metrics) -> AppState {
-        let a = &cfg.assistant;
-        let metrics = Arc::new(metrics);
-        let sessions =
-            SessionCache::new(cfg.session_cache_ttl, cfg.session_cache_capacity, metrics.session_checks.clone());
-        AppState {
-            store,
-            task_json: Arc::new(TaskJsonCache::new(cfg.task_cache_bytes)),
-            auth,
-            sessions: Arc::new(sessions),
-            metrics,
-            shutting_down: Arc::new(AtomicBool::new(false)),
-            throttle: cfg.throttle.clone(),
-            passwords: todo_auth::Passwords::new(cfg.password_hash_concurrency, cfg.password_hash_wait),
-            assistant: todo_agent::Assistant::new(
-                a.provider.clone().map(todo_agent::Provider::new),
-                a.fallback_builtin,
-                a.max_tool_rounds,
-            ),
-            chat_history_messages: a.history_messages,
-        }
-    }
-
     /// Marks the replica as draining: readiness fails so load balancers stop sending requests.
     pub fn begin_shutdown(&self) {
         self.shutting_down.store(true, Ordering::SeqCst);
