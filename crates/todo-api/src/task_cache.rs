@@ -33,12 +33,13 @@ const TYPICAL_ENTRY_BYTES: usize = 400;
 /// a revision the database no longer has is never served.
 pub struct TaskJsonCache {
     budget: usize,
-    entries: Option<Cache<i64, Entry, EntryWeight>>,
+    entries: Option<Cache<i64, Arc<Entry>, EntryWeight>>,
 }
 
-#[derive(Clone)]
+/// Shared, so that a lookup (which clones the value out of the cache) costs one
+/// reference count instead of one per field.
 struct Entry {
-    owner: Arc<str>,
+    owner: Box<str>,
     revision: i64,
     json: Bytes,
 }
@@ -47,8 +48,8 @@ struct Entry {
 #[derive(Clone)]
 struct EntryWeight;
 
-impl Weighter<i64, Entry> for EntryWeight {
-    fn weight(&self, _id: &i64, e: &Entry) -> u64 {
+impl Weighter<i64, Arc<Entry>> for EntryWeight {
+    fn weight(&self, _id: &i64, e: &Arc<Entry>) -> u64 {
         (e.json.len() + e.owner.len() + ENTRY_OVERHEAD) as u64
     }
 }
@@ -95,7 +96,7 @@ impl TaskJsonCache {
     /// quarter of the budget is not kept.
     pub fn insert(&self, owner: &str, r: TaskRef, json: Bytes) {
         let Some(entries) = &self.entries else { return };
-        let entry = Entry { owner: owner.into(), revision: r.revision, json };
+        let entry = Arc::new(Entry { owner: owner.into(), revision: r.revision, json });
         if EntryWeight.weight(&r.id, &entry) > (self.budget / 4) as u64 {
             return;
         }
