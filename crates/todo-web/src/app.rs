@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Router, middleware};
 use tower::ServiceBuilder;
 use tower_http::CompressionLevel;
@@ -18,8 +18,9 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::assets;
 use crate::config::WebConfig;
-use crate::handlers::{self, PageError};
+use crate::page::{self, PageError};
 use crate::state::WebState;
+use crate::{auth, chat, ops, tasks};
 
 pub use todo_service::REQUEST_ID;
 
@@ -31,24 +32,13 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 pub fn router(state: WebState) -> Router {
     let timeout = state.config.request_timeout;
     let routes = Router::new()
-        .route("/", get(handlers::index))
-        .route("/sign-in", get(handlers::sign_in_page).post(handlers::sign_in))
-        .route("/sign-up", get(handlers::sign_up_page).post(handlers::sign_up))
-        .route("/sign-out", post(handlers::sign_out))
-        .route("/sign-out-everywhere", post(handlers::sign_out_everywhere))
-        .route("/tasks", get(handlers::tasks_page).post(handlers::create_task))
-        .route("/tasks/{id}", post(handlers::update_task))
-        .route("/tasks/{id}/toggle", post(handlers::toggle_task))
-        .route("/tasks/{id}/delete", get(handlers::confirm_delete).post(handlers::delete_task))
-        .route("/chat", post(handlers::chat))
-        .route("/chat/stream", post(handlers::chat_stream))
-        .route("/conversations/{id}/delete", post(handlers::delete_conversation))
+        .merge(auth::routes())
+        .merge(tasks::routes())
+        .merge(chat::routes())
+        .merge(ops::routes())
         .route("/assets/{file}", get(assets::serve))
-        .route("/favicon.ico", get(|| async { handlers::redirect(&assets::url("icon.svg")) }))
-        .route("/healthz", get(handlers::healthz))
-        .route("/readyz", get(handlers::readyz))
-        .route("/metrics", get(handlers::metrics))
-        .fallback(handlers::not_found)
+        .route("/favicon.ico", get(|| async { page::redirect(&assets::url("icon.svg")) }))
+        .fallback(page::not_found)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(middleware::from_fn_with_state(state.metrics.http.clone(), todo_service::track_requests))
         .with_state(state);

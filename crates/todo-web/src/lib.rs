@@ -6,13 +6,17 @@
 pub mod api;
 pub mod app;
 pub mod assets;
+mod auth;
+mod chat;
 pub mod config;
-pub mod extract;
-pub mod handlers;
+mod extract;
+mod layout;
 pub mod metrics;
+mod ops;
+mod page;
 pub mod session;
 pub mod state;
-pub mod views;
+mod tasks;
 
 pub use app::{Application, router};
 pub use config::{ConfigError, WebArgs, WebConfig};
