@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
+use bytes::Bytes;
+use eventsource_stream::{EventStreamError, Eventsource};
+use futures::{Stream, StreamExt};
 use serde_json::{Value, json};
 
 /// A provider preset: where it lives, its default model, and the environment
@@ -185,66 +187,65 @@ impl Provider {
                 parse_completion(&v)
                     .ok_or_else(|| self.failed(format!("unexpected response: {}", snippet(&v.to_string()))))
             }
-            Some(sink) => self.read_stream(response, sink).await,
+            Some(sink) => read_events(response.bytes_stream(), sink).await.map_err(|e| match e {
+                EventStreamError::Transport(e) => self.from_reqwest(e),
+                other => self.failed(format!("unreadable event stream: {other}")),
+            }),
         }
     }
+}
 
-    async fn read_stream(
-        &self,
-        response: reqwest::Response,
-        sink: &(dyn Fn(&str) + Sync),
-    ) -> Result<Completion, ProviderError> {
-        let mut out = Completion::default();
-        let mut partial: Vec<(String, String, String)> = Vec::new(); // id, name, arguments by index
-        let mut buf = String::new();
-        let mut stream = response.bytes_stream();
-        'read: while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| self.from_reqwest(e))?;
-            buf.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(nl) = buf.find('\n') {
-                let line = buf[..nl].trim().to_string();
-                buf.drain(..=nl);
-                let Some(data) = line.strip_prefix("data:").map(str::trim) else { continue };
-                if data == "[DONE]" {
-                    break 'read;
-                }
-                let Ok(v) = serde_json::from_str::<Value>(data) else { continue };
-                let delta = &v["choices"][0]["delta"];
-                if let Some(text) = delta["content"].as_str().filter(|t| !t.is_empty()) {
-                    out.content.push_str(text);
-                    sink(text);
-                }
-                for (pos, call) in delta["tool_calls"].as_array().into_iter().flatten().enumerate() {
-                    let i = call["index"].as_u64().map(|i| i as usize).unwrap_or(pos);
-                    if partial.len() <= i {
-                        partial.resize(i + 1, Default::default());
-                    }
-                    if let Some(id) = call["id"].as_str() {
-                        partial[i].0 = id.to_string();
-                    }
-                    if let Some(name) = call["function"]["name"].as_str() {
-                        partial[i].1.push_str(name);
-                    }
-                    match &call["function"]["arguments"] {
-                        Value::String(s) => partial[i].2.push_str(s),
-                        Value::Null => {}
-                        other => partial[i].2.push_str(&other.to_string()),
-                    }
-                }
+/// Reads a streamed completion from the bytes of the provider's event stream,
+/// however the network cut them, handing every text fragment to `sink`.
+async fn read_events<S, E>(bytes: S, sink: &(dyn Fn(&str) + Sync)) -> Result<Completion, EventStreamError<E>>
+where
+    S: Stream<Item = Result<Bytes, E>>,
+{
+    let mut out = Completion::default();
+    let mut partial: Vec<(String, String, String)> = Vec::new(); // id, name, arguments by index
+    // A last event without its closing blank line still counts.
+    let closed = bytes.chain(futures::stream::once(async { Ok(Bytes::from_static(b"\n\n")) }));
+    let mut events = std::pin::pin!(closed.eventsource());
+    while let Some(event) = events.next().await {
+        let data = event?.data;
+        if data.trim() == "[DONE]" {
+            break;
+        }
+        let Ok(v) = serde_json::from_str::<Value>(&data) else { continue };
+        let delta = &v["choices"][0]["delta"];
+        if let Some(text) = delta["content"].as_str().filter(|t| !t.is_empty()) {
+            out.content.push_str(text);
+            sink(text);
+        }
+        for (pos, call) in delta["tool_calls"].as_array().into_iter().flatten().enumerate() {
+            let i = call["index"].as_u64().map(|i| i as usize).unwrap_or(pos);
+            if partial.len() <= i {
+                partial.resize(i + 1, Default::default());
+            }
+            if let Some(id) = call["id"].as_str() {
+                partial[i].0 = id.to_string();
+            }
+            if let Some(name) = call["function"]["name"].as_str() {
+                partial[i].1.push_str(name);
+            }
+            match &call["function"]["arguments"] {
+                Value::String(s) => partial[i].2.push_str(s),
+                Value::Null => {}
+                other => partial[i].2.push_str(&other.to_string()),
             }
         }
-        out.tool_calls = partial
-            .into_iter()
-            .enumerate()
-            .filter(|(_, (_, name, _))| !name.is_empty())
-            .map(|(i, (id, name, arguments))| RequestedCall {
-                id: if id.is_empty() { format!("call_{i}") } else { id },
-                name,
-                arguments,
-            })
-            .collect();
-        Ok(out)
     }
+    out.tool_calls = partial
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (_, name, _))| !name.is_empty())
+        .map(|(i, (id, name, arguments))| RequestedCall {
+            id: if id.is_empty() { format!("call_{i}") } else { id },
+            name,
+            arguments,
+        })
+        .collect();
+    Ok(out)
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -334,5 +335,45 @@ mod tests {
             assert!(preset(name).is_some(), "{name}");
         }
         assert!(preset("ollama").unwrap().key_env.is_none());
+    }
+
+    #[test]
+    fn streamed_replies_decode_the_same_however_the_bytes_are_cut() {
+        // Multi-byte characters (2, 3 and 4 bytes of UTF-8) and CRLF line endings.
+        let wire = concat!(
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Grüße aus \"}}]}\r\n\r\n",
+            ": keep-alive\r\n\r\n",
+            "data: {\"choices\":[{\"delta\":{\"content\":\"東京 🎉\"}}]}\r\n\r\n",
+            "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"function\":{\"name\":\"add_task\",\"arguments\":\"{\\\"title\\\":\"}}]}}]}\r\n\r\n",
+            "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Café ☕\\\"}\"}}]}}]}\r\n\r\n",
+            "data: [DONE]\r\n\r\n",
+            "data: {\"choices\":[{\"delta\":{\"content\":\"after the end\"}}]}\r\n\r\n",
+        )
+        .as_bytes();
+        let decode = |chunks: Vec<&[u8]>| {
+            let deltas = std::sync::Mutex::new(Vec::new());
+            let sink = |t: &str| deltas.lock().unwrap().push(t.to_string());
+            let bytes = futures::stream::iter(
+                chunks.into_iter().map(|c| Ok::<_, std::convert::Infallible>(Bytes::copy_from_slice(c))),
+            );
+            let completion = futures::executor::block_on(read_events(bytes, &sink)).unwrap();
+            (completion, deltas.into_inner().unwrap())
+        };
+        let expected = (
+            Completion {
+                content: "Grüße aus 東京 🎉".into(),
+                tool_calls: vec![RequestedCall {
+                    id: "c1".into(),
+                    name: "add_task".into(),
+                    arguments: "{\"title\":\"Café ☕\"}".into(),
+                }],
+            },
+            vec!["Grüße aus ".to_string(), "東京 🎉".to_string()],
+        );
+        assert_eq!(decode(vec![wire]), expected);
+        for cut in 1..wire.len() {
+            assert_eq!(decode(vec![&wire[..cut], &wire[cut..]]), expected, "cut at byte {cut}");
+        }
+        assert_eq!(decode(wire.chunks(1).collect()), expected, "one byte at a time");
     }
 }

@@ -1,6 +1,7 @@
 //! The assistant: a chat turn from the form (no script) or as a stream of
 //! events for the page's script, and deleting a conversation.
 
+mod events;
 mod views;
 
 pub(crate) use views::{ChatView, chat_panel};
@@ -9,14 +10,13 @@ use std::convert::Infallible;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use futures::StreamExt;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use todo_domain::{ChatResponse, ToolCallRecord};
+use serde_json::json;
 
 use crate::api::BackendError;
 use crate::extract::{PageForm, PagePath};
@@ -63,55 +63,6 @@ pub(crate) async fn chat(State(state): State<WebState>, ctx: Ctx, PageForm(form)
     Ok(html(StatusCode::UNPROCESSABLE_ENTITY, crate::tasks::views::tasks_page(&ctx, &view)))
 }
 
-fn sse_event(name: &str, data: Value) -> Event {
-    Event::default().event(name).data(data.to_string())
-}
-
-/// Maps one server-sent event of the API to the events the page's script reads:
-/// `delta {text}`, `tool {line}`, `done {conversation_id, response}`, `error {message}`.
-fn translate(event: &str, data: &str) -> Option<Event> {
-    let v: Value = serde_json::from_str(data).ok()?;
-    match event {
-        "delta" => Some(sse_event("delta", json!({"text": v.get("text").and_then(Value::as_str).unwrap_or("")}))),
-        "tool_call" => {
-            let call: ToolCallRecord = serde_json::from_value(v).ok()?;
-            Some(sse_event("tool", json!({"line": views::tool_line(&call), "tool": call.tool})))
-        }
-        "done" => {
-            let r: ChatResponse = serde_json::from_value(v).ok()?;
-            Some(sse_event("done", json!({"conversation_id": r.conversation_id, "response": r.response})))
-        }
-        "error" => {
-            let detail = v.get("detail").and_then(Value::as_str).unwrap_or("the assistant failed");
-            Some(sse_event("error", json!({"message": format!("The assistant could not answer: {detail}")})))
-        }
-        _ => None,
-    }
-}
-
-/// Splits complete `\n\n`-terminated events off the buffer.
-fn take_events(buf: &mut String) -> Vec<Event> {
-    let mut out = Vec::new();
-    while let Some(end) = buf.find("\n\n") {
-        let block: String = buf.drain(..end + 2).collect();
-        let (mut name, mut data) = ("message".to_string(), String::new());
-        for line in block.lines() {
-            if let Some(v) = line.strip_prefix("event:") {
-                name = v.trim().to_string();
-            } else if let Some(v) = line.strip_prefix("data:") {
-                if !data.is_empty() {
-                    data.push('\n');
-                }
-                data.push_str(v.strip_prefix(' ').unwrap_or(v));
-            }
-        }
-        if let Some(ev) = translate(&name, &data) {
-            out.push(ev);
-        }
-    }
-    out
-}
-
 /// The script's chat: the API's event stream, proxied and translated.
 pub(crate) async fn chat_stream(
     State(state): State<WebState>,
@@ -145,35 +96,8 @@ pub(crate) async fn chat_stream(
             return (status, Json(json!({"message": message}))).into_response();
         }
     };
-    let bytes = res.bytes_stream();
-    let stream = futures::stream::unfold((bytes, String::new(), false), |(mut bytes, mut buf, ended)| async move {
-        if ended {
-            return None;
-        }
-        loop {
-            match bytes.next().await {
-                Some(Ok(chunk)) => {
-                    buf.push_str(&String::from_utf8_lossy(&chunk).replace("\r\n", "\n"));
-                    let events = take_events(&mut buf);
-                    if !events.is_empty() {
-                        return Some((futures::stream::iter(events), (bytes, buf, false)));
-                    }
-                }
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e.without_url(), "chat stream from the API broke off");
-                    let ev = sse_event("error", json!({"message": "The connection to the assistant was lost."}));
-                    return Some((futures::stream::iter(vec![ev]), (bytes, buf, true)));
-                }
-                None => {
-                    buf.push_str("\n\n");
-                    let events = take_events(&mut buf);
-                    return Some((futures::stream::iter(events), (bytes, buf, true)));
-                }
-            }
-        }
-    })
-    .flatten()
-    .map(Ok::<_, Infallible>);
+    let bytes = res.bytes_stream().map(|chunk| chunk.map_err(reqwest::Error::without_url));
+    let stream = events::page_events(bytes).map(|event| Ok::<_, Infallible>(event.into_sse()));
     let mut res = Sse::new(stream).keep_alive(KeepAlive::default()).into_response();
     // axum marks event streams `no-cache`, which still allows storing them;
     // this one carries the user's tasks.
@@ -199,19 +123,4 @@ pub(crate) async fn delete_conversation(
         }
         q.notice = notice.into();
     })))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn api_events_become_page_events() {
-        let mut buf = String::from(
-            "event: delta\ndata: {\"text\":\"Hi\"}\n\n: keep-alive\n\nevent: tool_call\ndata: {\"id\":\"1\",\"tool\":\"add_task\",\"arguments\":{},\"result\":{\"title\":\"Buy milk\"}}\n\nevent: done\ndata: {\"conversation_id\":4,\"response\":\"Done\",\"tool_calls\":[]}\n\nevent: delta\ndata: {\"te",
-        );
-        let events = take_events(&mut buf);
-        assert_eq!(events.len(), 3);
-        assert_eq!(buf, "event: delta\ndata: {\"te", "an incomplete event waits for more bytes");
-    }
 }
