@@ -38,11 +38,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let ctx = Ctx::blank();
         match self {
-            PageError::SignIn => {
-                let mut res = redirect("/sign-in?expired=1");
-                res.headers_mut().append(header::SET_COOKIE, ctx.clear_session_cookie());
-                res
-            }
+            PageError::SignIn => (ctx.clear_session_cookie(), redirect("/sign-in?expired=1")).into_response(),
             PageError::Csrf => html(
                 StatusCode::FORBIDDEN,
                 layout::error_page(

@@ -241,6 +241,7 @@ async fn session_cookie_is_httponly_lax_and_secure_over_https() {
         assert!(cookie.contains("; HttpOnly"), "{cookie}");
         assert!(cookie.contains("; SameSite=Lax"), "{cookie}");
         assert!(cookie.contains("; Path=/"), "{cookie}");
+        assert!(cookie.contains("; Max-Age=604800"), "{cookie}");
         assert_eq!(cookie.contains("; Secure"), https, "{cookie}");
         let value = cookie.split(';').next().unwrap();
         assert!(!value.contains("eyJhbGciOi"), "the token is not stored in the clear: {value}");

@@ -4,8 +4,8 @@ mod views;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -37,11 +37,11 @@ pub(crate) struct SignInQuery {
     signed_out: Option<String>,
 }
 
-fn with_pre_session(ctx: &Ctx, mut res: Response) -> Response {
-    if let Some(c) = ctx.pre_session_cookie() {
-        res.headers_mut().append(header::SET_COOKIE, c);
+fn with_pre_session(ctx: &Ctx, res: Response) -> Response {
+    match ctx.pre_session_cookie() {
+        Some(cookie) => (cookie, res).into_response(),
+        None => res,
     }
-    res
 }
 
 pub(crate) async fn sign_in_page(mut ctx: Ctx, PageQuery(q): PageQuery<SignInQuery>) -> Response {
@@ -81,9 +81,7 @@ pub(crate) struct AccountInput {
 }
 
 fn signed_in(ctx: &Ctx, user_id: String, token: String, name: String) -> Response {
-    let mut res = redirect("/tasks");
-    res.headers_mut().append(header::SET_COOKIE, ctx.session_cookie(&Session { user_id, token, name }));
-    res
+    (ctx.session_cookie(&Session { user_id, token, name }), redirect("/tasks")).into_response()
 }
 
 pub(crate) async fn sign_in(
@@ -159,9 +157,7 @@ pub(crate) async fn sign_out(
             }
         },
     };
-    let mut res = redirect(to);
-    res.headers_mut().append(header::SET_COOKIE, ctx.clear_session_cookie());
-    Ok(res)
+    Ok((ctx.clear_session_cookie(), redirect(to)).into_response())
 }
 
 /// Ends every session of the user on the API (other browsers and devices, and
@@ -177,7 +173,5 @@ pub(crate) async fn sign_out_everywhere(
         Ok(()) | Err(BackendError::Unauthorized(_)) => {}
         Err(e) => return Err(e.into()),
     }
-    let mut res = redirect("/sign-in?signed_out=everywhere");
-    res.headers_mut().append(header::SET_COOKIE, ctx.clear_session_cookie());
-    Ok(res)
+    Ok((ctx.clear_session_cookie(), redirect("/sign-in?signed_out=everywhere")).into_response())
 }

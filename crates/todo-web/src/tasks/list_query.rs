@@ -60,31 +60,27 @@ impl ListQuery {
 
     /// The query string (no leading `?`), without the notice.
     pub(crate) fn query_string(&self) -> String {
-        let mut url = reqwest::Url::parse("http://x/tasks").expect("static URL");
-        {
-            let mut q = url.query_pairs_mut();
-            for (k, v) in [
-                ("status", self.status().to_string()),
-                ("q", self.q.trim().to_string()),
-                ("priority", self.priority.clone()),
-                ("tag", self.tag.trim().to_string()),
-                ("sort", self.sort.clone()),
-                ("c", self.c.trim().to_string()),
-                ("page", if self.page() > 1 { self.page().to_string() } else { String::new() }),
-            ] {
-                if !(v.is_empty() || k == "status" && v == "all") {
-                    q.append_pair(k, &v);
-                }
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("status", self.status().to_string()),
+            ("q", self.q.trim().to_string()),
+            ("priority", self.priority.clone()),
+            ("tag", self.tag.trim().to_string()),
+            ("sort", self.sort.clone()),
+            ("c", self.c.trim().to_string()),
+            ("page", if self.page() > 1 { self.page().to_string() } else { String::new() }),
+        ] {
+            if !(v.is_empty() || k == "status" && v == "all") {
+                q.append_pair(k, &v);
             }
         }
-        url.query().unwrap_or("").to_string()
+        q.finish()
     }
 
     /// Parses a `back` query string into a clean query (nothing but our parameters).
     pub(crate) fn from_back(back: &str) -> ListQuery {
-        let url = reqwest::Url::parse(&format!("http://x/tasks?{back}")).ok();
         let mut q = ListQuery::default();
-        for (k, v) in url.iter().flat_map(|u| u.query_pairs()) {
+        for (k, v) in form_urlencoded::parse(back.as_bytes()) {
             let v = v.into_owned();
             match k.as_ref() {
                 "status" => q.status = v,

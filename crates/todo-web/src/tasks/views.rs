@@ -346,9 +346,7 @@ fn task_row(ctx: &Ctx, v: &TasksView, t: &Task, back: &str) -> Markup {
 }
 
 pub(crate) fn urlencode(s: &str) -> String {
-    let mut url = reqwest::Url::parse("http://x/").expect("static URL");
-    url.query_pairs_mut().append_pair("v", s);
-    url.query().unwrap_or("v=").trim_start_matches("v=").to_string()
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 #[cfg(test)]
