@@ -13,12 +13,17 @@ use serde_json::{Value, json};
 /// variable that usually holds its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Preset {
+    /// What LLM_PROVIDER names it by.
     pub name: &'static str,
+    /// Its OpenAI-compatible endpoint.
     pub base_url: &'static str,
+    /// The model used when LLM_MODEL is not set.
     pub default_model: &'static str,
+    /// The variable its key is read from, if it needs one.
     pub key_env: Option<&'static str>,
 }
 
+/// The providers LLM_PROVIDER knows by name.
 pub const PRESETS: [Preset; 5] = [
     Preset {
         name: "openai",
@@ -47,18 +52,25 @@ pub const PRESETS: [Preset; 5] = [
     Preset { name: "ollama", base_url: "http://localhost:11434/v1", default_model: "llama3.2", key_env: None },
 ];
 
+/// The preset called `name`, if there is one.
 pub fn preset(name: &str) -> Option<Preset> {
     PRESETS.into_iter().find(|p| p.name == name)
 }
 
+/// Where a provider is and how it is called.
 #[derive(Clone)]
 pub struct ProviderConfig {
     /// Name shown in errors and logs (`openai`, `groq`, `openai-compatible`, ...).
     pub name: String,
+    /// The OpenAI-compatible endpoint (`.../v1`).
     pub base_url: String,
+    /// The model asked for.
     pub model: String,
+    /// The bearer token, if the provider needs one.
     pub api_key: Option<String>,
+    /// The longest a connection may take to open.
     pub connect_timeout: Duration,
+    /// The longest one completion may take.
     pub timeout: Duration,
     /// Extra attempts after a 429, a 5xx or a refused connection.
     pub max_retries: u32,
@@ -75,12 +87,25 @@ impl std::fmt::Debug for ProviderConfig {
     }
 }
 
+/// Why a completion failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ProviderError {
+    /// No answer within the timeout.
     #[error("the {provider} provider did not answer within {secs} s")]
-    Timeout { provider: String, secs: u64 },
+    Timeout {
+        /// The provider's name.
+        provider: String,
+        /// The timeout, in seconds.
+        secs: u64,
+    },
+    /// An error answer, a refused connection, or a reply that cannot be read.
     #[error("the {provider} provider failed: {cause}")]
-    Failed { provider: String, cause: String },
+    Failed {
+        /// The provider's name.
+        provider: String,
+        /// What went wrong, without URLs or keys.
+        cause: String,
+    },
 }
 
 /// A tool call the model asked for; `arguments` is the raw JSON text it sent.
@@ -97,6 +122,7 @@ pub struct Completion {
     pub tool_calls: Vec<RequestedCall>,
 }
 
+/// A client for one OpenAI-compatible provider.
 #[derive(Clone)]
 pub struct Provider {
     cfg: ProviderConfig,
@@ -104,6 +130,7 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// A client for the provider `cfg` describes.
     pub fn new(cfg: ProviderConfig) -> Provider {
         let http = reqwest::Client::builder()
             .connect_timeout(cfg.connect_timeout)
@@ -113,10 +140,12 @@ impl Provider {
         Provider { cfg, http }
     }
 
+    /// The provider's name, for errors and logs.
     pub fn name(&self) -> &str {
         &self.cfg.name
     }
 
+    /// The model it asks for.
     pub fn model(&self) -> &str {
         &self.cfg.model
     }
@@ -125,7 +154,7 @@ impl Provider {
         ProviderError::Failed { provider: self.cfg.name.clone(), cause: cause.into() }
     }
 
-    fn from_reqwest(&self, e: reqwest::Error) -> ProviderError {
+    fn reqwest_error(&self, e: reqwest::Error) -> ProviderError {
         if e.is_timeout() {
             ProviderError::Timeout { provider: self.cfg.name.clone(), secs: self.cfg.timeout.as_secs() }
         } else {
@@ -175,7 +204,7 @@ impl Provider {
                     retry_after.unwrap_or_else(|| backoff(attempt))
                 }
                 Err(e) if e.is_connect() && attempt < self.cfg.max_retries => backoff(attempt),
-                Err(e) => return Err(self.from_reqwest(e)),
+                Err(e) => return Err(self.reqwest_error(e)),
             };
             attempt += 1;
             tracing::warn!(provider = %self.cfg.name, attempt, wait_ms = retry_in.as_millis() as u64, "provider busy or failing; retrying");
@@ -183,12 +212,12 @@ impl Provider {
         };
         match deltas {
             None => {
-                let v: Value = response.json().await.map_err(|e| self.from_reqwest(e))?;
+                let v: Value = response.json().await.map_err(|e| self.reqwest_error(e))?;
                 parse_completion(&v)
                     .ok_or_else(|| self.failed(format!("unexpected response: {}", snippet(&v.to_string()))))
             }
             Some(sink) => read_events(response.bytes_stream(), sink).await.map_err(|e| match e {
-                EventStreamError::Transport(e) => self.from_reqwest(e),
+                EventStreamError::Transport(e) => self.reqwest_error(e),
                 other => self.failed(format!("unreadable event stream: {other}")),
             }),
         }

@@ -22,8 +22,6 @@ use crate::page::{self, PageError};
 use crate::state::WebState;
 use crate::{auth, chat, ops, tasks};
 
-pub use todo_service::REQUEST_ID;
-
 /// No inline script or style anywhere: everything comes from /assets.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
@@ -82,6 +80,7 @@ pub struct Application {
 }
 
 impl Application {
+    /// Binds the listener and builds the router for `cfg`.
     pub async fn build(cfg: WebConfig) -> anyhow::Result<Application> {
         let state = WebState::new(&cfg);
         let router = router(state.clone());
@@ -96,10 +95,13 @@ impl Application {
         })
     }
 
+    /// Where it listens (with the port the system chose for port 0).
+    #[allow(clippy::expect_used, reason = "a bound TCP listener always has a local address")]
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("bound listener has an address")
     }
 
+    /// The state its requests share.
     pub fn state(&self) -> &WebState {
         &self.state
     }

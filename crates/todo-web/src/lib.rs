@@ -3,9 +3,9 @@
 //! wrappers around [`router`] / [`Application`].
 #![forbid(unsafe_code)]
 
-pub mod api;
-pub mod app;
-pub mod assets;
+mod api;
+mod app;
+mod assets;
 mod auth;
 mod chat;
 pub mod config;
@@ -14,8 +14,8 @@ mod layout;
 pub mod metrics;
 mod ops;
 mod page;
-pub mod session;
-pub mod state;
+mod session;
+mod state;
 mod tasks;
 
 pub use app::{Application, router};
@@ -25,6 +25,7 @@ pub use todo_service::shutdown_signal;
 
 /// Logging for the web binary (see [`todo_service::init_logging`]).
 pub mod telemetry {
+    /// Starts logging in `format`, at info level unless RUST_LOG says otherwise.
     pub fn init(format: todo_service::LogFormat) {
         todo_service::init_logging(format, "info,tower_http=info");
     }

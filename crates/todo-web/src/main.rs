@@ -1,3 +1,4 @@
+//! The `todo-web` binary: the web frontend, or its `healthcheck` probe.
 #![forbid(unsafe_code)]
 use std::process::ExitCode;
 

@@ -1,5 +1,6 @@
 //! The web service against the real API: pages, forms, CSRF, cookies, failures,
 //! security headers, escaping and assets.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap here is the test failing")]
 
 mod common;
 

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -33,8 +33,14 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/tasks/{id}/delete", get(confirm_delete).post(delete_task))
 }
 
+/// A due date means the end of that day.
+const END_OF_DAY: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 59) {
+    Some(t) => t,
+    None => NaiveTime::MIN,
+};
+
 fn offset_of(ctx: &Ctx) -> FixedOffset {
-    FixedOffset::east_opt(ctx.utc_offset_minutes * 60).unwrap_or(FixedOffset::east_opt(0).expect("zero offset"))
+    FixedOffset::east_opt(ctx.utc_offset_minutes * 60).unwrap_or(Utc.fix())
 }
 
 /// Loads everything the task page shows.
@@ -125,7 +131,7 @@ fn task_body(f: &TaskForm, offset: FixedOffset, errors: &mut FormErrors, for_edi
     } else {
         match NaiveDate::parse_from_str(due, "%Y-%m-%d") {
             Ok(d) => {
-                let local = d.and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("valid time"));
+                let local = d.and_time(END_OF_DAY);
                 match offset.from_local_datetime(&local).single() {
                     Some(t) => {
                         body.insert("due_at".into(), json!(t.with_timezone(&Utc).to_rfc3339()));

@@ -271,7 +271,11 @@ fn due_info(t: &Task, now: DateTime<Utc>, offset: FixedOffset) -> Option<(String
     let today = now.with_timezone(&offset).date_naive();
     let overdue = !t.completed && due < now;
     let is_today = !t.completed && local.date_naive() == today;
-    let end_of_day = local.time() >= NaiveTime::from_hms_opt(23, 59, 0).expect("valid time");
+    const LAST_MINUTE: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 0) {
+        Some(t) => t,
+        None => NaiveTime::MIN,
+    };
+    let end_of_day = local.time() >= LAST_MINUTE;
     let mut text = if local.year() == today.year() {
         local.format("%a %-d %b").to_string()
     } else {
