@@ -35,6 +35,9 @@ trap 'pg_test_stop "$PG_DIR"' EXIT
 log "cargo fmt --check"
 cargo fmt --all --check || die "code is not formatted: run cargo fmt --all"
 
+log "cargo clippy (workspace lints, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings || die "clippy found problems (above)"
+
 if ! $only_rust; then
   log "Static checks: shellcheck, ruff, cargo deny (scripts/lint.sh)"
   ./scripts/lint.sh

@@ -116,7 +116,7 @@ fn local_secret(data_dir: &Path) -> std::io::Result<std::path::PathBuf> {
     }
     files::create_private_dir(data_dir)?;
     let mut bytes = [0u8; 48];
-    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    rand::RngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut bytes).map_err(std::io::Error::other)?;
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);

@@ -46,7 +46,6 @@ RULES = {
         DATABASE | {"todo-store", "todo-api", "todo-agent", "todo-auth"},
         "the web frontend reaches data only through the REST API",
     ),
-    "todo-probe": (None, "the health probe has no dependencies (it ships in every image)"),
 }
 
 # (crate, dependency) -> the work that removes it

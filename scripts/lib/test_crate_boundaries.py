@@ -75,13 +75,6 @@ def test_dev_dependencies_do_not_count():
     assert check(edges) == ["todo-web depends on todo-store: the web frontend reaches data only through the REST API"]
 
 
-def test_the_probe_may_depend_on_nothing():
-    edges = dict(TODAY, **{"todo-probe": [("libc", NORMAL)]})
-    assert check(edges) == [
-        "todo-probe depends on libc: the health probe has no dependencies (it ships in every image)"
-    ]
-
-
 def test_a_fixed_known_violation_must_leave_the_list(monkeypatch):
     monkeypatch.setattr(cb, "KNOWN", {("todo-store", "hyper"): "some issue"})
     edges = dict(TODAY, **{"todo-store": [("todo-domain", NORMAL), ("hyper", NORMAL)]})

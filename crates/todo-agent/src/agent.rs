@@ -13,25 +13,39 @@ use crate::tools::{TaskTools, ToolError, catalogue};
 /// What a streaming client sees while a turn runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TurnEvent {
+    /// A fragment of the reply's text, as the model produced it.
     Delta(String),
+    /// A tool call the turn made, with its result.
     ToolCall(ToolCallRecord),
 }
 
+/// What a finished turn said and did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TurnOutcome {
+    /// The reply shown to the user.
     pub text: String,
+    /// The tool calls made on the way, in order.
     pub calls: Vec<ToolCallRecord>,
 }
 
+/// Why a turn failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
     /// The provider failed; `calls` were executed before it did.
     #[error("{error}")]
-    Provider { error: ProviderError, calls: Vec<ToolCallRecord> },
+    Provider {
+        /// What went wrong with the provider.
+        error: ProviderError,
+        /// The tool calls that ran (and changed tasks) before it failed.
+        calls: Vec<ToolCallRecord>,
+    },
+    /// The store failed under a tool call.
     #[error(transparent)]
     Store(StoreError),
 }
 
+/// The assistant: a provider's model with the task tools, or the built-in
+/// interpreter (alone, or as the fallback when the provider fails).
 #[derive(Clone)]
 pub struct Assistant {
     provider: Option<Provider>,
@@ -39,6 +53,7 @@ pub struct Assistant {
     max_tool_rounds: u32,
 }
 
+/// The provider name of the built-in interpreter.
 pub const BUILTIN: &str = "builtin";
 
 impl Assistant {
@@ -47,10 +62,13 @@ impl Assistant {
         Assistant { provider, fallback_builtin, max_tool_rounds: max_tool_rounds.max(1) }
     }
 
+    /// The provider's name, or [`BUILTIN`].
     pub fn provider_name(&self) -> &str {
         self.provider.as_ref().map(Provider::name).unwrap_or(BUILTIN)
     }
 
+    /// Answers `message` after `history` for the user of `tools`, calling tools
+    /// as the model asks; with `events`, text and tool calls are sent as they happen.
     pub async fn turn(
         &self,
         tools: &TaskTools,

@@ -3,10 +3,10 @@
 //! falls back to (or is) the deterministic built-in interpreter.
 #![forbid(unsafe_code)]
 
-pub mod agent;
-pub mod provider;
-pub mod tools;
+mod agent;
+mod provider;
+mod tools;
 
 pub use agent::{AgentError, Assistant, BUILTIN, TurnEvent, TurnOutcome};
-pub use provider::{PRESETS, Provider, ProviderConfig, ProviderError, preset};
+pub use provider::{PRESETS, Preset, Provider, ProviderConfig, ProviderError, preset};
 pub use tools::{TaskTools, ToolDef, ToolError, catalogue};

@@ -4,19 +4,26 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
+use bytes::Bytes;
+use eventsource_stream::{EventStreamError, Eventsource};
+use futures::{Stream, StreamExt};
 use serde_json::{Value, json};
 
 /// A provider preset: where it lives, its default model, and the environment
 /// variable that usually holds its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Preset {
+    /// What LLM_PROVIDER names it by.
     pub name: &'static str,
+    /// Its OpenAI-compatible endpoint.
     pub base_url: &'static str,
+    /// The model used when LLM_MODEL is not set.
     pub default_model: &'static str,
+    /// The variable its key is read from, if it needs one.
     pub key_env: Option<&'static str>,
 }
 
+/// The providers LLM_PROVIDER knows by name.
 pub const PRESETS: [Preset; 5] = [
     Preset {
         name: "openai",
@@ -45,18 +52,25 @@ pub const PRESETS: [Preset; 5] = [
     Preset { name: "ollama", base_url: "http://localhost:11434/v1", default_model: "llama3.2", key_env: None },
 ];
 
+/// The preset called `name`, if there is one.
 pub fn preset(name: &str) -> Option<Preset> {
     PRESETS.into_iter().find(|p| p.name == name)
 }
 
+/// Where a provider is and how it is called.
 #[derive(Clone)]
 pub struct ProviderConfig {
     /// Name shown in errors and logs (`openai`, `groq`, `openai-compatible`, ...).
     pub name: String,
+    /// The OpenAI-compatible endpoint (`.../v1`).
     pub base_url: String,
+    /// The model asked for.
     pub model: String,
+    /// The bearer token, if the provider needs one.
     pub api_key: Option<String>,
+    /// The longest a connection may take to open.
     pub connect_timeout: Duration,
+    /// The longest one completion may take.
     pub timeout: Duration,
     /// Extra attempts after a 429, a 5xx or a refused connection.
     pub max_retries: u32,
@@ -73,12 +87,25 @@ impl std::fmt::Debug for ProviderConfig {
     }
 }
 
+/// Why a completion failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ProviderError {
+    /// No answer within the timeout.
     #[error("the {provider} provider did not answer within {secs} s")]
-    Timeout { provider: String, secs: u64 },
+    Timeout {
+        /// The provider's name.
+        provider: String,
+        /// The timeout, in seconds.
+        secs: u64,
+    },
+    /// An error answer, a refused connection, or a reply that cannot be read.
     #[error("the {provider} provider failed: {cause}")]
-    Failed { provider: String, cause: String },
+    Failed {
+        /// The provider's name.
+        provider: String,
+        /// What went wrong, without URLs or keys.
+        cause: String,
+    },
 }
 
 /// A tool call the model asked for; `arguments` is the raw JSON text it sent.
@@ -95,6 +122,7 @@ pub struct Completion {
     pub tool_calls: Vec<RequestedCall>,
 }
 
+/// A client for one OpenAI-compatible provider.
 #[derive(Clone)]
 pub struct Provider {
     cfg: ProviderConfig,
@@ -102,6 +130,7 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// A client for the provider `cfg` describes.
     pub fn new(cfg: ProviderConfig) -> Provider {
         let http = reqwest::Client::builder()
             .connect_timeout(cfg.connect_timeout)
@@ -111,10 +140,12 @@ impl Provider {
         Provider { cfg, http }
     }
 
+    /// The provider's name, for errors and logs.
     pub fn name(&self) -> &str {
         &self.cfg.name
     }
 
+    /// The model it asks for.
     pub fn model(&self) -> &str {
         &self.cfg.model
     }
@@ -123,7 +154,7 @@ impl Provider {
         ProviderError::Failed { provider: self.cfg.name.clone(), cause: cause.into() }
     }
 
-    fn from_reqwest(&self, e: reqwest::Error) -> ProviderError {
+    fn reqwest_error(&self, e: reqwest::Error) -> ProviderError {
         if e.is_timeout() {
             ProviderError::Timeout { provider: self.cfg.name.clone(), secs: self.cfg.timeout.as_secs() }
         } else {
@@ -173,7 +204,7 @@ impl Provider {
                     retry_after.unwrap_or_else(|| backoff(attempt))
                 }
                 Err(e) if e.is_connect() && attempt < self.cfg.max_retries => backoff(attempt),
-                Err(e) => return Err(self.from_reqwest(e)),
+                Err(e) => return Err(self.reqwest_error(e)),
             };
             attempt += 1;
             tracing::warn!(provider = %self.cfg.name, attempt, wait_ms = retry_in.as_millis() as u64, "provider busy or failing; retrying");
@@ -181,70 +212,69 @@ impl Provider {
         };
         match deltas {
             None => {
-                let v: Value = response.json().await.map_err(|e| self.from_reqwest(e))?;
+                let v: Value = response.json().await.map_err(|e| self.reqwest_error(e))?;
                 parse_completion(&v)
                     .ok_or_else(|| self.failed(format!("unexpected response: {}", snippet(&v.to_string()))))
             }
-            Some(sink) => self.read_stream(response, sink).await,
+            Some(sink) => read_events(response.bytes_stream(), sink).await.map_err(|e| match e {
+                EventStreamError::Transport(e) => self.reqwest_error(e),
+                other => self.failed(format!("unreadable event stream: {other}")),
+            }),
         }
     }
+}
 
-    async fn read_stream(
-        &self,
-        response: reqwest::Response,
-        sink: &(dyn Fn(&str) + Sync),
-    ) -> Result<Completion, ProviderError> {
-        let mut out = Completion::default();
-        let mut partial: Vec<(String, String, String)> = Vec::new(); // id, name, arguments by index
-        let mut buf = String::new();
-        let mut stream = response.bytes_stream();
-        'read: while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| self.from_reqwest(e))?;
-            buf.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(nl) = buf.find('\n') {
-                let line = buf[..nl].trim().to_string();
-                buf.drain(..=nl);
-                let Some(data) = line.strip_prefix("data:").map(str::trim) else { continue };
-                if data == "[DONE]" {
-                    break 'read;
-                }
-                let Ok(v) = serde_json::from_str::<Value>(data) else { continue };
-                let delta = &v["choices"][0]["delta"];
-                if let Some(text) = delta["content"].as_str().filter(|t| !t.is_empty()) {
-                    out.content.push_str(text);
-                    sink(text);
-                }
-                for (pos, call) in delta["tool_calls"].as_array().into_iter().flatten().enumerate() {
-                    let i = call["index"].as_u64().map(|i| i as usize).unwrap_or(pos);
-                    if partial.len() <= i {
-                        partial.resize(i + 1, Default::default());
-                    }
-                    if let Some(id) = call["id"].as_str() {
-                        partial[i].0 = id.to_string();
-                    }
-                    if let Some(name) = call["function"]["name"].as_str() {
-                        partial[i].1.push_str(name);
-                    }
-                    match &call["function"]["arguments"] {
-                        Value::String(s) => partial[i].2.push_str(s),
-                        Value::Null => {}
-                        other => partial[i].2.push_str(&other.to_string()),
-                    }
-                }
+/// Reads a streamed completion from the bytes of the provider's event stream,
+/// however the network cut them, handing every text fragment to `sink`.
+async fn read_events<S, E>(bytes: S, sink: &(dyn Fn(&str) + Sync)) -> Result<Completion, EventStreamError<E>>
+where
+    S: Stream<Item = Result<Bytes, E>>,
+{
+    let mut out = Completion::default();
+    let mut partial: Vec<(String, String, String)> = Vec::new(); // id, name, arguments by index
+    // A last event without its closing blank line still counts.
+    let closed = bytes.chain(futures::stream::once(async { Ok(Bytes::from_static(b"\n\n")) }));
+    let mut events = std::pin::pin!(closed.eventsource());
+    while let Some(event) = events.next().await {
+        let data = event?.data;
+        if data.trim() == "[DONE]" {
+            break;
+        }
+        let Ok(v) = serde_json::from_str::<Value>(&data) else { continue };
+        let delta = &v["choices"][0]["delta"];
+        if let Some(text) = delta["content"].as_str().filter(|t| !t.is_empty()) {
+            out.content.push_str(text);
+            sink(text);
+        }
+        for (pos, call) in delta["tool_calls"].as_array().into_iter().flatten().enumerate() {
+            let i = call["index"].as_u64().map(|i| i as usize).unwrap_or(pos);
+            if partial.len() <= i {
+                partial.resize(i + 1, Default::default());
+            }
+            if let Some(id) = call["id"].as_str() {
+                partial[i].0 = id.to_string();
+            }
+            if let Some(name) = call["function"]["name"].as_str() {
+                partial[i].1.push_str(name);
+            }
+            match &call["function"]["arguments"] {
+                Value::String(s) => partial[i].2.push_str(s),
+                Value::Null => {}
+                other => partial[i].2.push_str(&other.to_string()),
             }
         }
-        out.tool_calls = partial
-            .into_iter()
-            .enumerate()
-            .filter(|(_, (_, name, _))| !name.is_empty())
-            .map(|(i, (id, name, arguments))| RequestedCall {
-                id: if id.is_empty() { format!("call_{i}") } else { id },
-                name,
-                arguments,
-            })
-            .collect();
-        Ok(out)
     }
+    out.tool_calls = partial
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (_, name, _))| !name.is_empty())
+        .map(|(i, (id, name, arguments))| RequestedCall {
+            id: if id.is_empty() { format!("call_{i}") } else { id },
+            name,
+            arguments,
+        })
+        .collect();
+    Ok(out)
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -334,5 +364,45 @@ mod tests {
             assert!(preset(name).is_some(), "{name}");
         }
         assert!(preset("ollama").unwrap().key_env.is_none());
+    }
+
+    #[test]
+    fn streamed_replies_decode_the_same_however_the_bytes_are_cut() {
+        // Multi-byte characters (2, 3 and 4 bytes of UTF-8) and CRLF line endings.
+        let wire = concat!(
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Grüße aus \"}}]}\r\n\r\n",
+            ": keep-alive\r\n\r\n",
+            "data: {\"choices\":[{\"delta\":{\"content\":\"東京 🎉\"}}]}\r\n\r\n",
+            "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"function\":{\"name\":\"add_task\",\"arguments\":\"{\\\"title\\\":\"}}]}}]}\r\n\r\n",
+            "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Café ☕\\\"}\"}}]}}]}\r\n\r\n",
+            "data: [DONE]\r\n\r\n",
+            "data: {\"choices\":[{\"delta\":{\"content\":\"after the end\"}}]}\r\n\r\n",
+        )
+        .as_bytes();
+        let decode = |chunks: Vec<&[u8]>| {
+            let deltas = std::sync::Mutex::new(Vec::new());
+            let sink = |t: &str| deltas.lock().unwrap().push(t.to_string());
+            let bytes = futures::stream::iter(
+                chunks.into_iter().map(|c| Ok::<_, std::convert::Infallible>(Bytes::copy_from_slice(c))),
+            );
+            let completion = futures::executor::block_on(read_events(bytes, &sink)).unwrap();
+            (completion, deltas.into_inner().unwrap())
+        };
+        let expected = (
+            Completion {
+                content: "Grüße aus 東京 🎉".into(),
+                tool_calls: vec![RequestedCall {
+                    id: "c1".into(),
+                    name: "add_task".into(),
+                    arguments: "{\"title\":\"Café ☕\"}".into(),
+                }],
+            },
+            vec!["Grüße aus ".to_string(), "東京 🎉".to_string()],
+        );
+        assert_eq!(decode(vec![wire]), expected);
+        for cut in 1..wire.len() {
+            assert_eq!(decode(vec![&wire[..cut], &wire[cut..]]), expected, "cut at byte {cut}");
+        }
+        assert_eq!(decode(wire.chunks(1).collect()), expected, "one byte at a time");
     }
 }

@@ -11,11 +11,15 @@ use todo_store::{Store, StoreError};
 /// A tool's name, purpose and JSON Schema of its arguments.
 #[derive(Debug, Clone)]
 pub struct ToolDef {
+    /// The name the model (or MCP client) calls it by.
     pub name: &'static str,
+    /// What it does, for the model.
     pub description: &'static str,
+    /// The JSON Schema of its arguments.
     pub parameters: Value,
 }
 
+/// Why a tool call did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum ToolError {
     /// Bad arguments, an unknown task or tool: told to the model so it can explain.
@@ -36,6 +40,7 @@ fn priority_schema() -> Value {
     json!({"type": "string", "enum": ["low", "medium", "high", "urgent"]})
 }
 
+/// Every task tool, as offered to the model and listed by the MCP server.
 pub fn catalogue() -> Vec<ToolDef> {
     vec![
         ToolDef {
@@ -188,10 +193,12 @@ pub struct TaskTools {
 }
 
 impl TaskTools {
+    /// The tools acting on `user_id`'s tasks only.
     pub fn new(store: Store, user_id: impl Into<String>) -> TaskTools {
         TaskTools { store, user_id: user_id.into() }
     }
 
+    /// The user every call acts for.
     pub fn user_id(&self) -> &str {
         &self.user_id
     }

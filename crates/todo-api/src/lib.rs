@@ -7,7 +7,7 @@ pub mod app;
 pub mod config;
 pub mod error;
 pub mod extract;
-pub use todo_probe as healthcheck;
+pub use todo_service::healthcheck;
 pub mod mcp;
 pub mod metrics;
 pub mod routes;

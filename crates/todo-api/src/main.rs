@@ -30,7 +30,7 @@ enum Command {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Healthcheck(probe)) = cli.command {
-        return probe.run();
+        return probe.run().await;
     }
     let cfg = match config_or_exit("todo-api", cli.api.resolve()) {
         Ok(cfg) => cfg,

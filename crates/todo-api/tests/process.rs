@@ -137,8 +137,10 @@ fn healthcheck_subcommand_and_sigterm() {
         command().args(["healthcheck", "--url", &format!("http://127.0.0.1:{}/nope", server.port)]).output().unwrap();
     assert_eq!(not_found.status.code(), Some(1));
 
-    let ready =
-        todo_api::healthcheck::probe(&format!("http://127.0.0.1:{}/readyz", server.port), Duration::from_secs(5));
+    let ready = tokio::runtime::Runtime::new().unwrap().block_on(todo_api::healthcheck::probe(
+        &format!("http://127.0.0.1:{}/readyz", server.port),
+        Duration::from_secs(5),
+    ));
     assert_eq!(ready, Ok(200));
 
     // An oversized client request id is neither echoed nor logged.

@@ -23,10 +23,10 @@ pub struct HealthcheckArgs<const DEFAULT_PORT: u16> {
 }
 
 impl<const DEFAULT_PORT: u16> HealthcheckArgs<DEFAULT_PORT> {
-    /// Asks the server's health endpoint and returns the exit code a container healthcheck expects (0 healthy, 1 not).
-    pub fn run(&self) -> ExitCode {
+    /// Probes the server and gives the exit code: 0 for a 2xx answer, else 1.
+    pub async fn run(&self) -> ExitCode {
         let url = self.url.clone().unwrap_or_else(|| format!("http://127.0.0.1:{}/healthz", self.port));
-        ExitCode::from(todo_probe::run(&url, Duration::from_secs(self.timeout_secs)) as u8)
+        ExitCode::from(crate::healthcheck::run(&url, Duration::from_secs(self.timeout_secs)).await)
     }
 }
 

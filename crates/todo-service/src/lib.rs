@@ -9,6 +9,7 @@ mod allocator;
 mod binary;
 mod client_addr;
 pub mod config_doc;
+pub mod healthcheck;
 mod metrics;
 mod serve;
 mod telemetry;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Router, middleware};
 use tower::ServiceBuilder;
 use tower_http::CompressionLevel;
@@ -18,10 +18,9 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::assets;
 use crate::config::WebConfig;
-use crate::handlers::{self, PageError};
+use crate::page::{self, PageError};
 use crate::state::WebState;
-
-pub use todo_service::REQUEST_ID;
+use crate::{auth, chat, ops, tasks};
 
 /// No inline script or style anywhere: everything comes from /assets.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -31,24 +30,13 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 pub fn router(state: WebState) -> Router {
     let timeout = state.config.request_timeout;
     let routes = Router::new()
-        .route("/", get(handlers::index))
-        .route("/sign-in", get(handlers::sign_in_page).post(handlers::sign_in))
-        .route("/sign-up", get(handlers::sign_up_page).post(handlers::sign_up))
-        .route("/sign-out", post(handlers::sign_out))
-        .route("/sign-out-everywhere", post(handlers::sign_out_everywhere))
-        .route("/tasks", get(handlers::tasks_page).post(handlers::create_task))
-        .route("/tasks/{id}", post(handlers::update_task))
-        .route("/tasks/{id}/toggle", post(handlers::toggle_task))
-        .route("/tasks/{id}/delete", get(handlers::confirm_delete).post(handlers::delete_task))
-        .route("/chat", post(handlers::chat))
-        .route("/chat/stream", post(handlers::chat_stream))
-        .route("/conversations/{id}/delete", post(handlers::delete_conversation))
+        .merge(auth::routes())
+        .merge(tasks::routes())
+        .merge(chat::routes())
+        .merge(ops::routes())
         .route("/assets/{file}", get(assets::serve))
-        .route("/favicon.ico", get(|| async { handlers::redirect(&assets::url("icon.svg")) }))
-        .route("/healthz", get(handlers::healthz))
-        .route("/readyz", get(handlers::readyz))
-        .route("/metrics", get(handlers::metrics))
-        .fallback(handlers::not_found)
+        .route("/favicon.ico", get(|| async { page::redirect(&assets::url("icon.svg")) }))
+        .fallback(page::not_found)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(middleware::from_fn_with_state(state.metrics.http.clone(), todo_service::track_requests))
         .with_state(state);
@@ -92,6 +80,7 @@ pub struct Application {
 }
 
 impl Application {
+    /// Binds the listener and builds the router for `cfg`.
     pub async fn build(cfg: WebConfig) -> anyhow::Result<Application> {
         let state = WebState::new(&cfg);
         let router = router(state.clone());
@@ -106,10 +95,13 @@ impl Application {
         })
     }
 
+    /// Where it listens (with the port the system chose for port 0).
+    #[allow(clippy::expect_used, reason = "a bound TCP listener always has a local address")]
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("bound listener has an address")
     }
 
+    /// The state its requests share.
     pub fn state(&self) -> &WebState {
         &self.state
     }

@@ -7,11 +7,14 @@ use clap::{Args, ValueEnum};
 
 pub use todo_service::{AppEnv, LogFormat};
 
+/// `COOKIE_SECURE`: when the cookies carry the `Secure` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CookieSecure {
     /// Secure when the request came over https (`X-Forwarded-Proto: https` from the Ingress).
     Auto,
+    /// Always Secure.
     True,
+    /// Never Secure (plain-http development only).
     False,
 }
 
@@ -61,17 +64,23 @@ pub struct WebArgs {
     pub trusted_proxies: String,
     // --- connections (header-read and keep-alive timeouts, connection cap) ---
     #[command(flatten)]
+    #[allow(missing_docs, reason = "a doc comment on a flattened clap field would become --help text")]
     pub connections: todo_service::ConnectionArgs,
 }
 
+/// Why the configuration was refused at start.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// BACKEND_URL is not a plain http(s) origin.
     #[error("BACKEND_URL must be an http:// or https:// URL without a trailing path, got {0:?}")]
     BackendUrl(String),
+    /// A timeout of zero seconds (the variable's name).
     #[error("{0} must be at least 1 second")]
     ZeroTimeout(&'static str),
+    /// TRUSTED_PROXIES does not parse.
     #[error("TRUSTED_PROXIES: {0}")]
     TrustedProxies(String),
+    /// The connection limits are out of range.
     #[error("{0}")]
     Connections(String),
 }
@@ -79,20 +88,30 @@ pub enum ConfigError {
 /// Validated configuration.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
+    /// Where to listen.
     pub addr: SocketAddr,
-    /// Without a trailing slash.
+    /// The API's origin, without a trailing slash.
     pub backend_url: String,
+    /// Development or production.
     pub app_env: AppEnv,
+    /// How log lines are written.
     pub log_format: LogFormat,
+    /// When cookies are Secure.
     pub cookie_secure: CookieSecure,
+    /// The longest a page request may take (a streamed chat turn included).
     pub request_timeout: Duration,
+    /// The longest an ordinary API call may take.
     pub backend_timeout: Duration,
+    /// How long in-flight requests may finish after SIGTERM.
     pub shutdown_timeout: Duration,
+    /// The proxies whose X-Forwarded-For names the browser.
     pub trusted_proxies: todo_service::TrustedProxies,
+    /// Header-read and keep-alive timeouts and the connection cap.
     pub connections: todo_service::ConnectionLimits,
 }
 
 impl WebArgs {
+    /// Checks the flags and turns them into the configuration the service runs with.
     pub fn resolve(&self) -> Result<WebConfig, ConfigError> {
         let url = self.backend_url.trim().trim_end_matches('/').to_string();
         let valid = reqwest::Url::parse(&url)

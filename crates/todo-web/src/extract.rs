@@ -4,23 +4,23 @@
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 
-use crate::handlers::PageError;
+use crate::page::PageError;
 
 /// A path parameter. One that does not parse (`/tasks/abc`, an id out of range)
 /// names no page: 404.
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(PageError))]
-pub struct PagePath<T>(pub T);
+pub(crate) struct PagePath<T>(pub(crate) T);
 
 /// A query string; one that cannot be read is a 400 page.
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(PageError))]
-pub struct PageQuery<T>(pub T);
+pub(crate) struct PageQuery<T>(pub(crate) T);
 
 /// A urlencoded form; one that cannot be read is a 400 page.
 #[derive(FromRequest)]
 #[from_request(via(axum::Form), rejection(PageError))]
-pub struct PageForm<T>(pub T);
+pub(crate) struct PageForm<T>(pub(crate) T);
 
 impl From<PathRejection> for PageError {
     fn from(e: PathRejection) -> Self {

@@ -3,16 +3,20 @@
 //! wrappers around [`router`] / [`Application`].
 #![forbid(unsafe_code)]
 
-pub mod api;
-pub mod app;
-pub mod assets;
+mod api;
+mod app;
+mod assets;
+mod auth;
+mod chat;
 pub mod config;
-pub mod extract;
-pub mod handlers;
+mod extract;
+mod layout;
 pub mod metrics;
-pub mod session;
-pub mod state;
-pub mod views;
+mod ops;
+mod page;
+mod session;
+mod state;
+mod tasks;
 
 pub use app::{Application, router};
 pub use config::{ConfigError, WebArgs, WebConfig};
@@ -21,6 +25,7 @@ pub use todo_service::shutdown_signal;
 
 /// Logging for the web binary (see [`todo_service::init_logging`]).
 pub mod telemetry {
+    /// Starts logging in `format`, at info level unless RUST_LOG says otherwise.
     pub fn init(format: todo_service::LogFormat) {
         todo_service::init_logging(format, "info,tower_http=info");
     }

@@ -1,3 +1,4 @@
+//! The `todo-web` binary: the web frontend, or its `healthcheck` probe.
 #![forbid(unsafe_code)]
 use std::process::ExitCode;
 
@@ -27,7 +28,7 @@ enum Command {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Healthcheck(probe)) = cli.command {
-        return probe.run();
+        return probe.run().await;
     }
     let cfg = match config_or_exit("todo-web", cli.web.resolve()) {
         Ok(cfg) => cfg,

@@ -15,13 +15,15 @@ struct BackendLabels {
     outcome: String,
 }
 
+/// The web service's metrics: HTTP requests by route and API calls by outcome.
 pub struct Metrics {
     registry: Registry,
-    pub http: Arc<HttpMetrics>,
+    pub(crate) http: Arc<HttpMetrics>,
     backend: Family<BackendLabels, Counter>,
 }
 
 impl Metrics {
+    /// Metrics in a registry of their own, served at the web's /metrics.
     pub fn new() -> Metrics {
         let mut registry = Registry::default();
         let http = HttpMetrics::register(&mut registry);
@@ -38,13 +40,13 @@ impl Metrics {
         Metrics { registry: Registry::default(), http, backend }
     }
 
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         let _ = encode(&mut out, &self.registry);
         out
     }
 
-    pub fn backend_call(&self, outcome: &str) {
+    pub(crate) fn backend_call(&self, outcome: &str) {
         self.backend.get_or_create(&BackendLabels { outcome: outcome.to_string() }).inc();
     }
 }

@@ -11,9 +11,10 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use cookie::time::Duration;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -29,7 +30,7 @@ pub const CSRF_FIELD: &str = "csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 const CSRF_LABEL: &[u8] = b"todo-web csrf v1";
 /// Matches the API's default token lifetime (7 days).
-const SESSION_MAX_AGE_SECS: u64 = 7 * 24 * 3600;
+const SESSION_MAX_AGE_SECS: i64 = 7 * 24 * 3600;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Session {
@@ -53,6 +54,7 @@ impl Session {
     }
 }
 
+#[allow(clippy::expect_used, reason = "HMAC-SHA256 takes a key of any length")]
 fn hmac_of(key: &str) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
     mac.update(CSRF_LABEL);
@@ -69,18 +71,6 @@ fn csrf_matches(secret: &str, candidate: &str) -> bool {
         Ok(bytes) => hmac_of(secret).verify_slice(&bytes).is_ok(),
         Err(_) => false,
     }
-}
-
-/// Reads one cookie from the request headers.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 /// Everything a handler needs to know about the request besides its body.
@@ -164,23 +154,33 @@ impl Ctx {
         }
     }
 
-    fn attrs(&self, max_age: u64, same_site: &str) -> String {
-        let secure = if self.secure { "; Secure" } else { "" };
-        format!("; Path=/; Max-Age={max_age}; HttpOnly; SameSite={same_site}{secure}")
+    /// Every cookie of ours: the whole site, out of scripts' reach, sent on
+    /// top-level navigation from elsewhere (Lax), and only over https when the
+    /// request came that way (or COOKIE_SECURE says so).
+    fn cookie(&self, name: &'static str, value: String, max_age_secs: i64) -> Cookie<'static> {
+        Cookie::build((name, value))
+            .path("/")
+            .max_age(Duration::seconds(max_age_secs))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .build()
     }
 
-    pub fn session_cookie(&self, session: &Session) -> HeaderValue {
-        let v = format!("{SESSION_COOKIE}={}{}", session.encode(), self.attrs(SESSION_MAX_AGE_SECS, "Lax"));
-        HeaderValue::from_str(&v).expect("cookie is ASCII")
+    /// The cookie that signs this browser in with `session`.
+    pub(crate) fn session_cookie(&self, session: &Session) -> CookieJar {
+        CookieJar::new().add(self.cookie(SESSION_COOKIE, session.encode(), SESSION_MAX_AGE_SECS))
     }
 
-    pub fn clear_session_cookie(&self) -> HeaderValue {
-        HeaderValue::from_str(&format!("{SESSION_COOKIE}={}", self.attrs(0, "Lax"))).expect("cookie is ASCII")
+    /// The cookie that signs this browser out.
+    pub(crate) fn clear_session_cookie(&self) -> CookieJar {
+        CookieJar::new().add(self.cookie(SESSION_COOKIE, String::new(), 0))
     }
 
-    pub fn pre_session_cookie(&self) -> Option<HeaderValue> {
-        let v = self.new_pre_session.as_ref()?;
-        HeaderValue::from_str(&format!("{PRE_SESSION_COOKIE}={v}{}", self.attrs(SESSION_MAX_AGE_SECS, "Lax"))).ok()
+    /// The pre-session cookie minted for this response, if one was.
+    pub(crate) fn pre_session_cookie(&self) -> Option<CookieJar> {
+        let v = self.new_pre_session.clone()?;
+        Some(CookieJar::new().add(self.cookie(PRE_SESSION_COOKIE, v, SESSION_MAX_AGE_SECS)))
     }
 }
 
@@ -189,6 +189,8 @@ impl FromRequestParts<WebState> for Ctx {
 
     async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
         let h = &parts.headers;
+        let jar = CookieJar::from_headers(h);
+        let cookie = |name: &str| jar.get(name).map(Cookie::value);
         let forwarded_https = h
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
@@ -199,13 +201,13 @@ impl FromRequestParts<WebState> for Ctx {
             CookieSecure::False => false,
             CookieSecure::Auto => forwarded_https || parts.uri.scheme_str() == Some("https"),
         };
-        let utc_offset_minutes = cookie(h, TZ_COOKIE)
+        let utc_offset_minutes = cookie(TZ_COOKIE)
             .and_then(|v| v.parse::<i32>().ok())
             .filter(|m| (-14 * 60..=14 * 60).contains(m))
             .unwrap_or(0);
         Ok(Ctx {
-            session: cookie(h, SESSION_COOKIE).and_then(Session::decode),
-            pre_session: cookie(h, PRE_SESSION_COOKIE).filter(|v| v.len() >= 32).map(str::to_string),
+            session: cookie(SESSION_COOKIE).and_then(Session::decode),
+            pre_session: cookie(PRE_SESSION_COOKIE).filter(|v| v.len() >= 32).map(str::to_string),
             new_pre_session: None,
             secure,
             request_id: h.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string),
@@ -221,6 +223,8 @@ impl FromRequestParts<WebState> for Ctx {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]
@@ -242,9 +246,56 @@ mod tests {
 
     #[test]
     fn cookies_are_found_by_name() {
-        let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; todo_session=xyz; b=2"));
-        assert_eq!(cookie(&h, "todo_session"), Some("xyz"));
-        assert_eq!(cookie(&h, "c"), None);
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(axum::http::header::COOKIE, axum::http::HeaderValue::from_static("a=1; todo_session=xyz; b=2"));
+        let jar = CookieJar::from_headers(&h);
+        assert_eq!(jar.get("todo_session").map(Cookie::value), Some("xyz"));
+        assert!(jar.get("c").is_none());
+    }
+
+    /// The `Set-Cookie` headers a response carries for `jar`: the name and
+    /// value, and the attributes in any order.
+    fn set_cookies(jar: CookieJar) -> Vec<(String, BTreeSet<String>)> {
+        use axum::response::IntoResponse;
+        let res = jar.into_response();
+        res.headers()
+            .get_all(axum::http::header::SET_COOKIE)
+            .iter()
+            .map(|v| {
+                let mut parts = v.to_str().unwrap().split(';').map(|p| p.trim().to_string());
+                (parts.next().unwrap(), parts.collect())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cookies_keep_their_attributes() {
+        let session = Session { user_id: "u1".into(), token: "tok".into(), name: "Ada".into() };
+        for secure in [false, true] {
+            let mut ctx = Ctx::blank();
+            ctx.secure = secure;
+            let attrs = |max_age: i64| {
+                let mut a: BTreeSet<String> =
+                    ["Path=/", "HttpOnly", "SameSite=Lax"].into_iter().map(String::from).collect();
+                a.insert(format!("Max-Age={max_age}"));
+                if secure {
+                    a.insert("Secure".into());
+                }
+                a
+            };
+            let week = 7 * 24 * 3600;
+            assert_eq!(
+                set_cookies(ctx.session_cookie(&session)),
+                vec![(format!("todo_session={}", session.encode()), attrs(week))]
+            );
+            assert_eq!(set_cookies(ctx.clear_session_cookie()), vec![("todo_session=".to_string(), attrs(0))]);
+            assert!(ctx.pre_session_cookie().is_none(), "no pre-session cookie unless one was minted");
+            ctx.ensure_pre_session();
+            let minted = ctx.new_pre_session.clone().unwrap();
+            assert_eq!(
+                set_cookies(ctx.pre_session_cookie().unwrap()),
+                vec![(format!("todo_csrf={minted}"), attrs(week))]
+            );
+        }
     }
 }

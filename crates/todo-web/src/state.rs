@@ -1,3 +1,5 @@
+//! What every request shares.
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -9,13 +11,14 @@ use crate::metrics::Metrics;
 /// shutdown flag. Cheap to clone.
 #[derive(Clone)]
 pub struct WebState {
-    pub config: Arc<WebConfig>,
-    pub backend: Backend,
-    pub metrics: Arc<Metrics>,
+    pub(crate) config: Arc<WebConfig>,
+    pub(crate) backend: Backend,
+    pub(crate) metrics: Arc<Metrics>,
     shutting_down: Arc<AtomicBool>,
 }
 
 impl WebState {
+    /// The state of a web service with its own metrics registry.
     pub fn new(cfg: &WebConfig) -> WebState {
         WebState::with_metrics(cfg, Metrics::new())
     }
@@ -27,11 +30,11 @@ impl WebState {
         WebState { config: Arc::new(cfg.clone()), backend, metrics, shutting_down: Arc::new(AtomicBool::new(false)) }
     }
 
-    pub fn begin_shutdown(&self) {
+    pub(crate) fn begin_shutdown(&self) {
         self.shutting_down.store(true, Ordering::SeqCst);
     }
 
-    pub fn is_shutting_down(&self) -> bool {
+    pub(crate) fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::SeqCst)
     }
 }

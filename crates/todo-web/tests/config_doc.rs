@@ -1,5 +1,6 @@
 //! crates/todo-web/README.md's configuration table says what `todo-web --help`
 //! says: every variable with its default, and no variable that does not exist.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap here is the test failing")]
 
 use clap::{CommandFactory, Parser};
 use todo_service::config_doc::{Defaults, table_problems};

@@ -1,4 +1,5 @@
 //! The real `todo-web` binary: what its logs say about requests.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap here is the test failing")]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -18,6 +19,7 @@ impl Drop for Web {
     }
 }
 
+#[allow(clippy::zombie_processes, reason = "Web's Drop kills and waits for the child")]
 fn start(backend: &str) -> Web {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_todo-web"));
     for var in ["BACKEND_URL", "APP_ENV", "PORT", "HOST", "RUST_LOG", "LOG_FORMAT"] {

@@ -1,5 +1,6 @@
 //! The web service against the real API: pages, forms, CSRF, cookies, failures,
 //! security headers, escaping and assets.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap here is the test failing")]
 
 mod common;
 
@@ -241,6 +242,7 @@ async fn session_cookie_is_httponly_lax_and_secure_over_https() {
         assert!(cookie.contains("; HttpOnly"), "{cookie}");
         assert!(cookie.contains("; SameSite=Lax"), "{cookie}");
         assert!(cookie.contains("; Path=/"), "{cookie}");
+        assert!(cookie.contains("; Max-Age=604800"), "{cookie}");
         assert_eq!(cookie.contains("; Secure"), https, "{cookie}");
         let value = cookie.split(';').next().unwrap();
         assert!(!value.contains("eyJhbGciOi"), "the token is not stored in the clear: {value}");

@@ -1,0 +1,277 @@
+//! Tasks: the task page (list, filters, add and edit forms, with the chat
+//! panel beside it), toggling and deleting.
+
+mod list_query;
+pub(crate) mod views;
+
+pub(crate) use list_query::{ListQuery, back_to};
+pub(crate) use views::TasksView;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use chrono::{FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::api::BackendError;
+use crate::chat::ChatView;
+use crate::extract::{PageForm, PagePath, PageQuery};
+use crate::layout::FormErrors;
+use crate::page::{CsrfOnly, PageError, PageResult, errors_from, html, redirect, session, signed_in_post};
+use crate::session::Ctx;
+use crate::state::WebState;
+use list_query::PAGE_SIZE;
+use views::TaskForm;
+
+pub(crate) fn routes() -> Router<WebState> {
+    Router::new()
+        .route("/tasks", get(tasks_page).post(create_task))
+        .route("/tasks/{id}", post(update_task))
+        .route("/tasks/{id}/toggle", post(toggle_task))
+        .route("/tasks/{id}/delete", get(confirm_delete).post(delete_task))
+}
+
+/// A due date means the end of that day.
+const END_OF_DAY: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 59) {
+    Some(t) => t,
+    None => NaiveTime::MIN,
+};
+
+fn offset_of(ctx: &Ctx) -> FixedOffset {
+    FixedOffset::east_opt(ctx.utc_offset_minutes * 60).unwrap_or(Utc.fix())
+}
+
+/// Loads everything the task page shows.
+pub(crate) async fn load_view(state: &WebState, ctx: &Ctx, query: ListQuery) -> Result<TasksView, PageError> {
+    let caller = ctx.caller();
+    let mut params: Vec<(&str, String)> = vec![
+        ("limit", PAGE_SIZE.to_string()),
+        ("offset", query.offset().to_string()),
+        ("utc_offset", ctx.utc_offset_minutes.to_string()),
+    ];
+    params.push(("status", query.status().to_string()));
+    for (k, v) in [("q", &query.q), ("priority", &query.priority), ("tag", &query.tag), ("sort", &query.sort)] {
+        if !v.trim().is_empty() {
+            params.push((k, v.trim().to_string()));
+        }
+    }
+    let current = query.conversation();
+    let messages = async {
+        match current {
+            Some(id) => state.backend.messages(&caller, id).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (list, conversations, messages) =
+        tokio::join!(state.backend.list_tasks(&caller, &params), state.backend.conversations(&caller), messages);
+    let (tasks, total, filter_error) = match list {
+        Ok((tasks, total)) => (tasks, total, None),
+        Err(e @ BackendError::Invalid { .. }) => (Vec::new(), 0, Some(e.to_string())),
+        Err(e) => return Err(e.into()),
+    };
+    let conversations = conversations?;
+    let (current, messages) = match messages {
+        Ok(Some(m)) => (current, m),
+        Ok(None) | Err(BackendError::NotFound) | Err(BackendError::Invalid { .. }) => (None, Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let view = TasksView {
+        query,
+        tasks,
+        total,
+        add: TaskForm { priority: "medium".into(), ..Default::default() },
+        add_errors: FormErrors::default(),
+        edit: None,
+        chat: ChatView { conversations, current, messages, draft: String::new(), error: None },
+        now: Utc::now(),
+        offset: offset_of(ctx),
+        filter_error,
+    };
+    Ok(view)
+}
+
+pub(crate) async fn tasks_page(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    PageQuery(query): PageQuery<ListQuery>,
+) -> PageResult {
+    session(&ctx)?;
+    let editing = query.editing();
+    let mut view = load_view(&state, &ctx, query).await?;
+    if let Some(task) = editing.and_then(|id| view.tasks.iter().find(|t| t.id == id)) {
+        view.edit = Some((task.id, TaskForm::from_task(task, view.offset), FormErrors::default()));
+    }
+    Ok(html(StatusCode::OK, views::tasks_page(&ctx, &view)))
+}
+
+/// The API body of a task form; `None` fields are omitted (create) or cleared (edit).
+fn task_body(f: &TaskForm, offset: FixedOffset, errors: &mut FormErrors, for_edit: bool) -> Value {
+    let mut body = Map::new();
+    body.insert("title".into(), json!(f.title.trim()));
+    let desc = f.description.trim();
+    if !desc.is_empty() {
+        body.insert("description".into(), json!(desc));
+    } else if for_edit {
+        body.insert("description".into(), Value::Null);
+    }
+    if !f.priority.is_empty() {
+        body.insert("priority".into(), json!(f.priority));
+    }
+    let tags: Vec<&str> = f.tags.split(',').map(str::trim).filter(|t| !t.is_empty()).collect();
+    if !tags.is_empty() || for_edit {
+        body.insert("tags".into(), json!(tags));
+    }
+    let due = f.due_date.trim();
+    if due.is_empty() {
+        if for_edit {
+            body.insert("due_at".into(), Value::Null);
+        }
+    } else {
+        match NaiveDate::parse_from_str(due, "%Y-%m-%d") {
+            Ok(d) => {
+                let local = d.and_time(END_OF_DAY);
+                match offset.from_local_datetime(&local).single() {
+                    Some(t) => {
+                        body.insert("due_at".into(), json!(t.with_timezone(&Utc).to_rfc3339()));
+                    }
+                    None => errors.push("due_date", "is not a valid date"),
+                }
+            }
+            Err(_) => errors.push("due_date", "must be a date like 2026-12-31"),
+        }
+    }
+    Value::Object(body)
+}
+
+pub(crate) async fn create_task(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<TaskForm>,
+) -> PageResult {
+    signed_in_post(&ctx, &form.csrf)?;
+    let mut errors = FormErrors::default();
+    let body = task_body(&form, offset_of(&ctx), &mut errors, false);
+    if errors.is_empty() {
+        match state.backend.create_task(&ctx.caller(), &body).await {
+            // Back to the first page: in the default order (newest first) that is
+            // where the new task is, whichever page the form was on.
+            Ok(_) => {
+                return Ok(redirect(&back_to(&form.back, |q| {
+                    q.notice = "added".into();
+                    q.page.clear();
+                })));
+            }
+            Err(e @ BackendError::Invalid { .. }) => errors = errors_from(&e),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut view = load_view(&state, &ctx, ListQuery::from_back(&form.back)).await?;
+    view.add = form;
+    view.add_errors = errors;
+    Ok(html(StatusCode::UNPROCESSABLE_ENTITY, views::tasks_page(&ctx, &view)))
+}
+
+pub(crate) async fn update_task(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    PagePath(id): PagePath<i64>,
+    PageForm(form): PageForm<TaskForm>,
+) -> PageResult {
+    signed_in_post(&ctx, &form.csrf)?;
+    let mut errors = FormErrors::default();
+    let body = task_body(&form, offset_of(&ctx), &mut errors, true);
+    if errors.is_empty() {
+        match state.backend.patch_task(&ctx.caller(), id, &body).await {
+            Ok(_) => return Ok(redirect(&back_to(&form.back, |q| q.notice = "saved".into()))),
+            // Nothing to keep the typed edits for: back to the list, which says why.
+            Err(BackendError::NotFound) => {
+                return Ok(redirect(&back_to(&form.back, |q| q.notice = "not-found".into())));
+            }
+            Err(e @ BackendError::Invalid { .. }) => errors = errors_from(&e),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut view = load_view(&state, &ctx, ListQuery::from_back(&form.back)).await?;
+    view.edit = Some((id, form, errors));
+    Ok(html(StatusCode::UNPROCESSABLE_ENTITY, views::tasks_page(&ctx, &view)))
+}
+
+pub(crate) async fn toggle_task(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    PagePath(id): PagePath<i64>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> PageResult {
+    signed_in_post(&ctx, &form.csrf)?;
+    let notice = match state.backend.toggle_task(&ctx.caller(), id).await {
+        Ok(_) => "toggled",
+        Err(BackendError::NotFound) => "not-found",
+        Err(e) => return Err(e.into()),
+    };
+    Ok(redirect(&back_to(&form.back, |q| q.notice = notice.into())))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct BackQuery {
+    back: String,
+}
+
+pub(crate) async fn confirm_delete(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<BackQuery>,
+) -> PageResult {
+    session(&ctx)?;
+    let task = state.backend.get_task(&ctx.caller(), id).await?;
+    let back = ListQuery::from_back(&q.back).query_string();
+    Ok(html(StatusCode::OK, views::confirm_delete(&ctx, &task, &back)))
+}
+
+pub(crate) async fn delete_task(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    PagePath(id): PagePath<i64>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> PageResult {
+    signed_in_post(&ctx, &form.csrf)?;
+    // Another tab or device may have deleted it first; say so rather than
+    // claim this request deleted it.
+    let notice = match state.backend.delete_task(&ctx.caller(), id).await {
+        Ok(()) => "deleted",
+        Err(BackendError::NotFound) => "not-found",
+        Err(e) => return Err(e.into()),
+    };
+    Ok(redirect(&back_to(&form.back, |q| q.notice = notice.into())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_forms_become_api_bodies() {
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let form = TaskForm {
+            title: " Buy milk ".into(),
+            tags: "home, errands,,".into(),
+            due_date: "2026-12-01".into(),
+            priority: "high".into(),
+            ..Default::default()
+        };
+        let mut errors = FormErrors::default();
+        let body = task_body(&form, utc, &mut errors, false);
+        assert!(errors.is_empty());
+        assert_eq!(
+            body,
+            json!({"title": "Buy milk", "priority": "high", "tags": ["home", "errands"], "due_at": "2026-12-01T23:59:59+00:00"})
+        );
+        let edit = task_body(&TaskForm { title: "x".into(), ..Default::default() }, utc, &mut errors, true);
+        assert_eq!(edit, json!({"title": "x", "description": null, "tags": [], "due_at": null}));
+        task_body(&TaskForm { due_date: "tomorrow".into(), ..Default::default() }, utc, &mut errors, false);
+        assert!(errors.get("due_date").is_some());
+    }
+}

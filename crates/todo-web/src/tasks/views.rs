@@ -1,0 +1,390 @@
+//! The task page and the delete confirmation.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveTime, Utc};
+use maud::{Markup, html};
+use todo_domain::{Priority, Task};
+
+use super::list_query::{ListQuery, PAGE_SIZE, notice_text};
+use crate::chat::{ChatView, chat_panel};
+use crate::layout::{FormErrors, csrf_input, described, error_for, invalid, layout};
+use crate::session::Ctx;
+
+pub(crate) fn confirm_delete(ctx: &Ctx, task: &Task, back: &str) -> Markup {
+    let body = html! {
+        section.error-card aria-labelledby="confirm-heading" {
+            h1 #confirm-heading { "Delete this task?" }
+            p { "“" strong { (task.title) } "” will be deleted. This cannot be undone." }
+            form #confirm-delete-form method="post" action=(format!("/tasks/{}/delete", task.id)) {
+                (csrf_input(ctx))
+                input type="hidden" name="back" value=(back);
+                button.btn.btn-danger #confirm-delete type="submit" { "Delete task" }
+                " "
+                a.btn #cancel-delete href=(format!("/tasks?{back}")) { "Cancel" }
+            }
+        }
+    };
+    layout("Delete task", ctx, body)
+}
+
+/// Values of a task form, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub(crate) struct TaskForm {
+    pub(crate) csrf: String,
+    pub(crate) back: String,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) priority: String,
+    pub(crate) tags: String,
+    pub(crate) due_date: String,
+}
+
+impl TaskForm {
+    pub(crate) fn from_task(t: &Task, offset: FixedOffset) -> TaskForm {
+        TaskForm {
+            title: t.title.clone(),
+            description: t.description.clone().unwrap_or_default(),
+            priority: t.priority.as_str().into(),
+            tags: t.tags.join(", "),
+            due_date: t.due_at.map(|d| d.with_timezone(&offset).format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+}
+
+pub(crate) struct TasksView {
+    pub(crate) query: ListQuery,
+    pub(crate) tasks: Vec<Task>,
+    pub(crate) total: i64,
+    pub(crate) add: TaskForm,
+    pub(crate) add_errors: FormErrors,
+    pub(crate) edit: Option<(i64, TaskForm, FormErrors)>,
+    pub(crate) chat: ChatView,
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) offset: FixedOffset,
+    /// The API rejected the filters (e.g. a tag with spaces).
+    pub(crate) filter_error: Option<String>,
+}
+
+pub(crate) fn tasks_page(ctx: &Ctx, v: &TasksView) -> Markup {
+    let body = html! {
+        div.workspace {
+            section #task-panel .panel aria-labelledby="tasks-heading" {
+                (task_panel(ctx, v))
+            }
+            section #chat .panel .chat aria-labelledby="chat-heading" {
+                (chat_panel(ctx, v))
+            }
+        }
+    };
+    layout("Your tasks", ctx, body)
+}
+
+fn priority_label(p: &str) -> &'static str {
+    match p {
+        "low" => "Low",
+        "high" => "High",
+        "urgent" => "Urgent",
+        _ => "Medium",
+    }
+}
+
+fn task_panel(ctx: &Ctx, v: &TasksView) -> Markup {
+    let q = &v.query;
+    let back = q.query_string();
+    html! {
+        div.panel-head {
+            h1 #tasks-heading { "Your tasks" }
+            p.count #task-count { (v.total) " " (if v.total == 1 { "task" } else { "tasks" }) @if q.filtered() { " match" } }
+        }
+        div #status .status role="status" aria-live="polite" {
+            @if let Some(n) = notice_text(&q.notice) { (n) }
+        }
+        (add_form(ctx, &v.add, &v.add_errors, &back))
+        nav.tabs aria-label="Filter by status" {
+            @for (value, label) in [("all", "All"), ("pending", "Pending"), ("completed", "Completed")] {
+                a.tab id=(format!("tab-{value}")) href=(q.href_with(|q| { q.status = value.into(); q.page.clear(); }))
+                    aria-current=[(q.status() == value).then_some("page")] { (label) }
+            }
+        }
+        form #filters .filters method="get" action="/tasks" role="search" aria-label="Search and filter tasks" {
+            @if q.status() != "all" { input type="hidden" name="status" value=(q.status()); }
+            @if !q.c.is_empty() { input type="hidden" name="c" value=(q.c); }
+            div.field.grow {
+                label for="filter-q" { "Search" }
+                input #filter-q type="search" name="q" value=(q.q) placeholder="Title or description" maxlength="200";
+            }
+            div.field {
+                label for="filter-priority" { "Priority" }
+                select #filter-priority name="priority" {
+                    option value="" selected[q.priority.is_empty()] { "Any" }
+                    @for p in Priority::ALL {
+                        option value=(p.as_str()) selected[q.priority == p.as_str()] { (priority_label(p.as_str())) }
+                    }
+                }
+            }
+            div.field {
+                label for="filter-tag" { "Tag" }
+                input #filter-tag type="text" name="tag" value=(q.tag) list="tag-options" placeholder="Any" maxlength="32";
+                datalist #tag-options {
+                    @for t in all_tags(&v.tasks) { option value=(t) {} }
+                }
+            }
+            div.field {
+                label for="filter-sort" { "Sort by" }
+                select #filter-sort name="sort" {
+                    @for (value, label) in [("created", "Newest"), ("due", "Due date"), ("priority", "Priority"), ("title", "Title"), ("updated", "Recently changed")] {
+                        option value=(value) selected[q.sort == value || (q.sort.is_empty() && value == "created")] { (label) }
+                    }
+                }
+            }
+            div.field.filter-actions {
+                button.btn #apply-filters type="submit" { "Apply" }
+                @if q.filtered() || !q.sort.is_empty() {
+                    a.btn.btn-ghost #clear-filters href=(q.href_with(|q| { *q = ListQuery { c: q.c.clone(), ..Default::default() }; })) { "Clear" }
+                }
+            }
+        }
+        @if let Some(e) = &v.filter_error { p.form-error #filter-error role="alert" { (e) } }
+        @if v.tasks.is_empty() && v.total > 0 {
+            div.empty #empty-state {
+                p.empty-title { "This page is past the end of the list." }
+                p { a #page-last href=(q.href_with(|q| q.page = last_page(v.total).to_string())) { "Go to the last page" } "." }
+            }
+        } @else if v.tasks.is_empty() {
+            div.empty #empty-state {
+                @if q.filtered() {
+                    p.empty-title { "No tasks match these filters." }
+                    p { "Try another search, or " a href=(q.href_with(|q| { *q = ListQuery { c: q.c.clone(), ..Default::default() }; })) { "clear the filters" } "." }
+                } @else {
+                    p.empty-title { "No tasks yet." }
+                    p { "Add your first task with the form above, or ask the assistant: “add a task to buy milk tomorrow”." }
+                }
+            }
+        } @else {
+            ul #task-list .task-list aria-label="Tasks" {
+                @for t in &v.tasks { (task_row(ctx, v, t, &back)) }
+            }
+            @if (v.tasks.len() as i64) < v.total {
+                (pager(q, v.tasks.len(), v.total))
+            }
+        }
+    }
+}
+
+/// The number of the last page of a list of `total` tasks (1 when empty).
+fn last_page(total: i64) -> u64 {
+    (total.max(0) as u64).div_ceil(u64::from(PAGE_SIZE)).max(1)
+}
+
+/// "Showing 101–200 of 250" with links to the previous and next pages.
+fn pager(q: &ListQuery, shown: usize, total: i64) -> Markup {
+    let first = q.offset() + 1;
+    let last = q.offset() + shown as u64;
+    let pages = last_page(total);
+    let page = u64::from(q.page());
+    html! {
+        nav.pager #pager aria-label="Pages of tasks" {
+            @if page > 1 {
+                a.btn.btn-ghost #page-prev rel="prev" href=(q.href_with(|q| q.page = (page - 1).to_string())) { span aria-hidden="true" { "← " } "Previous" }
+            }
+            p.more #page-status { "Showing " (first) "–" (last) " of " (total) " (page " (page) " of " (pages) ")" }
+            @if page < pages {
+                a.btn.btn-ghost #page-next rel="next" href=(q.href_with(|q| q.page = (page + 1).to_string())) { "Next" span aria-hidden="true" { " →" } }
+            }
+        }
+    }
+}
+
+fn all_tags(tasks: &[Task]) -> Vec<&str> {
+    let mut tags: Vec<&str> = tasks.iter().flat_map(|t| t.tags.iter().map(String::as_str)).collect();
+    tags.sort_unstable();
+    tags.dedup();
+    tags
+}
+
+fn priority_select(id: &str, value: &str) -> Markup {
+    let value = if value.is_empty() { "medium" } else { value };
+    html! {
+        select id=(id) name="priority" {
+            @for p in Priority::ALL {
+                option value=(p.as_str()) selected[value == p.as_str()] { (priority_label(p.as_str())) }
+            }
+        }
+    }
+}
+
+/// The fields shared by the add and edit forms; `prefix` makes the ids unique.
+fn task_fields(prefix: &str, f: &TaskForm, e: &FormErrors) -> Markup {
+    let id = |name: &str| format!("{prefix}-{name}");
+    html! {
+        div.field.field-title {
+            label for=(id("title")) { "Title" }
+            input id=(id("title")) name="title" type="text" value=(f.title) required maxlength="200"
+                aria-invalid=[invalid(e.get("title"))] aria-describedby=[described(&id("title"), e.get("title"))];
+            (error_for(&id("title"), e.get("title")))
+        }
+        div.field.field-description {
+            label for=(id("description")) { "Description " span.optional { "(optional)" } }
+            textarea id=(id("description")) name="description" rows="2" maxlength="1000"
+                aria-invalid=[invalid(e.get("description"))] aria-describedby=[described(&id("description"), e.get("description"))] { (f.description) }
+            (error_for(&id("description"), e.get("description")))
+        }
+        div.field-row {
+            div.field {
+                label for=(id("priority")) { "Priority" }
+                (priority_select(&id("priority"), &f.priority))
+                (error_for(&id("priority"), e.get("priority")))
+            }
+            div.field {
+                label for=(id("tags")) { "Tags " span.optional { "(comma-separated)" } }
+                input id=(id("tags")) name="tags" type="text" value=(f.tags) placeholder="home, errands"
+                    aria-invalid=[invalid(e.get("tags"))] aria-describedby=[described(&id("tags"), e.get("tags"))];
+                (error_for(&id("tags"), e.get("tags")))
+            }
+            div.field {
+                label for=(id("due")) { "Due date" }
+                input id=(id("due")) name="due_date" type="date" value=(f.due_date)
+                    aria-invalid=[invalid(e.get("due_date"))] aria-describedby=[described(&id("due"), e.get("due_date"))];
+                (error_for(&id("due"), e.get("due_date")))
+            }
+        }
+    }
+}
+
+fn add_form(ctx: &Ctx, f: &TaskForm, e: &FormErrors, back: &str) -> Markup {
+    html! {
+        form #add-task .card.add-task method="post" action="/tasks" data-enhance aria-labelledby="add-heading" {
+            h2 #add-heading .sr-only { "Add a task" }
+            (csrf_input(ctx))
+            input type="hidden" name="back" value=(back);
+            @if let Some(g) = &e.general { p.form-error role="alert" { (g) } }
+            (task_fields("new", f, e))
+            button.btn.btn-primary #add-task-submit type="submit" { "Add task" }
+        }
+    }
+}
+
+fn due_info(t: &Task, now: DateTime<Utc>, offset: FixedOffset) -> Option<(String, bool, bool)> {
+    let due = t.due_at?;
+    let local = due.with_timezone(&offset);
+    let today = now.with_timezone(&offset).date_naive();
+    let overdue = !t.completed && due < now;
+    let is_today = !t.completed && local.date_naive() == today;
+    const LAST_MINUTE: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 0) {
+        Some(t) => t,
+        None => NaiveTime::MIN,
+    };
+    let end_of_day = local.time() >= LAST_MINUTE;
+    let mut text = if local.year() == today.year() {
+        local.format("%a %-d %b").to_string()
+    } else {
+        local.format("%a %-d %b %Y").to_string()
+    };
+    if !end_of_day {
+        text.push_str(&local.format(", %H:%M").to_string());
+    }
+    Some((text, overdue, is_today && !overdue))
+}
+
+fn task_row(ctx: &Ctx, v: &TasksView, t: &Task, back: &str) -> Markup {
+    let due = due_info(t, v.now, v.offset);
+    let overdue = due.as_ref().is_some_and(|d| d.1);
+    let today = due.as_ref().is_some_and(|d| d.2);
+    let editing = v.edit.as_ref().filter(|(id, _, _)| *id == t.id);
+    let prefix = format!("edit-{}", t.id);
+    html! {
+        li.task id=(format!("task-{}", t.id)) data-testid=(format!("task-{}", t.id)) data-task-id=(t.id)
+            .done[t.completed] .overdue[overdue] .due-today[today] {
+            form.toggle method="post" action=(format!("/tasks/{}/toggle", t.id)) data-enhance {
+                (csrf_input(ctx))
+                input type="hidden" name="back" value=(back);
+                button.check id=(format!("toggle-{}", t.id)) type="submit" aria-pressed=(if t.completed { "true" } else { "false" })
+                    aria-label=(format!("{} “{}” as {}", "Mark", t.title, if t.completed { "not done" } else { "done" })) {
+                    span.box aria-hidden="true" { @if t.completed { "✓" } }
+                }
+            }
+            div.task-body {
+                p.task-title { (t.title) }
+                @if let Some(d) = &t.description { p.task-desc { (d) } }
+                div.task-meta {
+                    span class=(format!("badge prio prio-{}", t.priority.as_str())) { (priority_label(t.priority.as_str())) " priority" }
+                    @if let Some((text, _, _)) = &due {
+                        span.badge.due {
+                            @if overdue { strong { "Overdue" } " · " } @else if today { strong { "Due today" } " · " } @else { "Due " }
+                            time datetime=(t.due_at.map(|d| d.to_rfc3339()).unwrap_or_default()) { (text) }
+                        }
+                    }
+                    @if t.completed { span.badge.done-badge { "Done" } }
+                    @for tag in &t.tags {
+                        a.tag href=(v.query.href_with(|q| q.tag = tag.clone())) aria-label=(format!("Show tasks tagged {tag}")) { "#" (tag) }
+                    }
+                }
+            }
+            div.task-actions {
+                @if editing.is_none() {
+                    a.btn.btn-ghost.btn-small id=(format!("edit-toggle-{}", t.id)) href=(v.query.edit_href(t.id)) data-edit=(t.id) {
+                        "Edit" span.sr-only { " “" (t.title) "”" }
+                    }
+                }
+                a.btn.btn-ghost.btn-small.btn-danger-text id=(format!("delete-{}", t.id))
+                    href=(format!("/tasks/{}/delete?back={}", t.id, urlencode(back))) data-confirm-delete=(t.title) {
+                    "Delete" span.sr-only { " “" (t.title) "”" }
+                }
+            }
+            @if let Some((_, values, errors)) = editing {
+                form.edit-form id=(format!("edit-form-{}", t.id)) method="post" action=(format!("/tasks/{}", t.id)) data-enhance
+                    aria-label=(format!("Edit “{}”", t.title)) {
+                    (csrf_input(ctx))
+                    input type="hidden" name="back" value=(back);
+                    @if let Some(g) = &errors.general { p.form-error role="alert" { (g) } }
+                    (task_fields(&prefix, values, errors))
+                    div.edit-actions {
+                        button.btn.btn-primary id=(format!("save-{}", t.id)) type="submit" { "Save changes" }
+                        a.btn.btn-ghost id=(format!("cancel-edit-{}", t.id)) href=(v.query.href_with(|_| {})) { "Cancel" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_dates_know_today_and_overdue() {
+        let now = DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z").unwrap().with_timezone(&Utc);
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let task = |due: &str, completed: bool| Task {
+            id: 1,
+            user_id: "u".into(),
+            title: "t".into(),
+            description: None,
+            completed,
+            priority: Priority::Medium,
+            tags: vec![],
+            due_at: Some(DateTime::parse_from_rfc3339(due).unwrap().with_timezone(&Utc)),
+            created_at: now,
+            updated_at: now,
+            completed_at: None,
+        };
+        let (text, overdue, today) = due_info(&task("2026-11-26T23:59:59Z", false), now, utc).unwrap();
+        assert_eq!((text.as_str(), overdue, today), ("Thu 26 Nov", false, true));
+        let (text, overdue, _) = due_info(&task("2026-11-25T09:30:00Z", false), now, utc).unwrap();
+        assert_eq!((text.as_str(), overdue), ("Wed 25 Nov, 09:30", true));
+        let (_, overdue, today) = due_info(&task("2026-11-25T09:30:00Z", true), now, utc).unwrap();
+        assert!(!overdue && !today, "done tasks never stand out");
+        // Local offset: 23:59 UTC on the 26th is already the 27th in UTC+2.
+        let plus2 = FixedOffset::east_opt(2 * 3600).unwrap();
+        let (text, _, today) = due_info(&task("2026-11-26T23:59:59Z", false), now, plus2).unwrap();
+        assert_eq!((text.as_str(), today), ("Fri 27 Nov, 01:59", false));
+        let (text, _, _) = due_info(&task("2027-01-02T23:59:59Z", false), now, utc).unwrap();
+        assert_eq!(text, "Sat 2 Jan 2027");
+    }
+}
