@@ -112,3 +112,21 @@ pub(super) fn priority_exact(s: &str) -> Option<&'static str> {
     };
     Some(p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priorities() {
+        assert_eq!(priority_exact("high"), Some("high"));
+        assert_eq!(priority_exact("High priority"), Some("high"));
+        assert_eq!(priority_exact("urgent"), Some("urgent"));
+        assert_eq!(priority_exact("a low priority"), Some("low"));
+        assert_eq!(priority_exact("not important"), Some("low"));
+        assert_eq!(priority_exact("call mom"), None);
+        assert_eq!(find_priority("buy milk, not important").map(|x| x.0), Some("low"));
+        assert_eq!(find_priority("pay rent, it's important").map(|x| (x.0, x.1)), Some(("high", 8)));
+        assert_eq!(find_priority("buy milk with low priority").map(|x| (x.0, x.1)), Some(("low", 8)));
+    }
+}

@@ -133,3 +133,24 @@ pub(super) fn target_or_ask(t: &str, question: &str, make: impl FnOnce(Target) -
         None => Intent::Clarify(format!("{question} Name it by number (\"task 3\") or by its title.")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(parse_target("task 3"), Some(Target::Id(3)));
+        assert_eq!(parse_target("task #3"), Some(Target::Id(3)));
+        assert_eq!(parse_target("#12"), Some(Target::Id(12)));
+        assert_eq!(parse_target("number 4"), Some(Target::Id(4)));
+        assert_eq!(parse_target("task number three"), Some(Target::Id(3)));
+        assert_eq!(parse_target("7"), Some(Target::Id(7)));
+        assert_eq!(parse_target("the meeting task"), Some(Target::Title("meeting".into())));
+        assert_eq!(parse_target("the task called buy milk"), Some(Target::Title("buy milk".into())));
+        assert_eq!(parse_target("'buy milk'"), Some(Target::Title("buy milk".into())));
+        assert_eq!(parse_target("the groceries one"), Some(Target::Title("groceries".into())));
+        assert_eq!(parse_target("it"), None);
+        assert_eq!(parse_target(""), None);
+    }
+}

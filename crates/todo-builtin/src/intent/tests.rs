@@ -1,162 +1,217 @@
-//! Parser tests.
+//! The phrase -> intent table: `tests/fixtures/intents.txt`, one case a line, every failing line
+//! reported at once.
+//!
+//! Each case is `"<phrase>" => <intent>`: the phrase as a JSON string (so quotes, leading spaces
+//! and the empty message can be written), then the intent in the notation [`render`] produces.
+//! Lines starting with `#` and blank lines are comments. A bare `help` or `clarify` accepts any
+//! opening or question; everything else must match exactly.
 
-use super::priority::{find_priority, priority_exact};
-use super::target::parse_target;
-use super::*;
+use chrono::NaiveDate;
+
+use super::{DueFilter, Intent, ListQuery, Target, parse};
 use crate::dates::Due;
 
+const FIXTURE_PATH: &str = "tests/fixtures/intents.txt";
+const FIXTURE: &str = include_str!("../../tests/fixtures/intents.txt");
+
+/// The day relative dates in the fixture are read against (a Wednesday).
 fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 6, 10).unwrap()
+    NaiveDate::from_ymd_opt(2026, 6, 10).expect("a valid date")
 }
 
-fn p(s: &str) -> Intent {
-    parse(s, today())
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serializes")
 }
 
-fn add(title: &str) -> Intent {
-    Intent::Add(NewTask { title: title.into(), ..Default::default() })
-}
-
-#[test]
-fn targets() {
-    assert_eq!(parse_target("task 3"), Some(Target::Id(3)));
-    assert_eq!(parse_target("task #3"), Some(Target::Id(3)));
-    assert_eq!(parse_target("#12"), Some(Target::Id(12)));
-    assert_eq!(parse_target("number 4"), Some(Target::Id(4)));
-    assert_eq!(parse_target("task number three"), Some(Target::Id(3)));
-    assert_eq!(parse_target("7"), Some(Target::Id(7)));
-    assert_eq!(parse_target("the meeting task"), Some(Target::Title("meeting".into())));
-    assert_eq!(parse_target("the task called buy milk"), Some(Target::Title("buy milk".into())));
-    assert_eq!(parse_target("'buy milk'"), Some(Target::Title("buy milk".into())));
-    assert_eq!(parse_target("the groceries one"), Some(Target::Title("groceries".into())));
-    assert_eq!(parse_target("it"), None);
-    assert_eq!(parse_target(""), None);
-}
-
-#[test]
-fn adds() {
-    assert_eq!(p("Add a task to buy groceries"), add("Buy groceries"));
-    assert_eq!(p("I need to remember to pay bills"), add("Pay bills"));
-    assert_eq!(p("add buy milk to my list"), add("Buy milk"));
-    assert_eq!(p("remind me to water the plants."), add("Water the plants"));
-    assert_eq!(p("Create a new task: call the plumber"), add("Call the plumber"));
-    assert_eq!(p("please add \"Renew passport\""), add("Renew passport"));
-    assert_eq!(p("I want to learn Rust"), add("Learn Rust"));
-    assert_eq!(p("remember to delete old emails"), add("Delete old emails"));
-    match p("Add an urgent task to call the bank tomorrow #finance") {
-        Intent::Add(t) => {
-            assert_eq!(t.title, "Call the bank");
-            assert_eq!(t.priority, Some("urgent"));
-            assert_eq!(t.tags, vec!["finance".to_string()]);
-            assert_eq!(t.due.map(|d| d.date), NaiveDate::from_ymd_opt(2026, 6, 11));
-        }
-        other => panic!("{other:?}"),
+fn target(t: &Target) -> String {
+    match t {
+        Target::Id(id) => format!("#{id}"),
+        Target::Title(words) => quoted(words),
     }
-    match p("add buy milk with high priority by friday") {
-        Intent::Add(t) => {
-            assert_eq!(t.title, "Buy milk");
-            assert_eq!(t.priority, Some("high"));
-        }
-        other => panic!("{other:?}"),
+}
+
+fn due(d: &Due) -> String {
+    match d.time {
+        Some(t) => format!("{}T{}", d.date, t.format("%H:%M")),
+        None => d.date.to_string(),
     }
-    assert!(matches!(p("add a task"), Intent::Clarify(_)));
+}
+
+fn list(q: &ListQuery) -> String {
+    let mut s = format!("list status={}", q.status.as_str());
+    if let Some(d) = q.due {
+        let d = match d {
+            DueFilter::Overdue => "overdue",
+            DueFilter::Today => "today",
+            DueFilter::Tomorrow => "tomorrow",
+            DueFilter::Week => "week",
+        };
+        s.push_str(&format!(" due={d}"));
+    }
+    if let Some(p) = q.priority {
+        s.push_str(&format!(" priority={p}"));
+    }
+    if let Some(t) = &q.tag {
+        s.push_str(&format!(" #{t}"));
+    }
+    if let Some(text) = &q.q {
+        s.push_str(&format!(" q={}", quoted(text)));
+    }
+    s
+}
+
+/// One line of the fixture's notation for an intent, every field included:
+/// `help "Hi! "`, `clarify "..."`, `add "Title" description="..." priority=high due=2026-06-11 #tag`,
+/// `list status=pending due=overdue priority=high #tag q="words"`, `complete #3`,
+/// `reopen "title words"`, `delete #2`, `update #1 title="..." description="..." priority=low
+/// due=2026-06-11T09:30`, `tags #3 +added -removed`.
+fn render(intent: &Intent) -> String {
+    match intent {
+        Intent::Help { opening } => format!("help {}", quoted(opening)),
+        Intent::Clarify(question) => format!("clarify {}", quoted(question)),
+        Intent::Add(task) => {
+            let mut s = format!("add {}", quoted(&task.title));
+            if let Some(d) = &task.description {
+                s.push_str(&format!(" description={}", quoted(d)));
+            }
+            if let Some(p) = task.priority {
+                s.push_str(&format!(" priority={p}"));
+            }
+            if let Some(d) = &task.due {
+                s.push_str(&format!(" due={}", due(d)));
+            }
+            for tag in &task.tags {
+                s.push_str(&format!(" #{tag}"));
+            }
+            s
+        }
+        Intent::List(q) => list(q),
+        Intent::Complete(t) => format!("complete {}", target(t)),
+        Intent::Reopen(t) => format!("reopen {}", target(t)),
+        Intent::Delete(t) => format!("delete {}", target(t)),
+        Intent::Update(t, c) => {
+            let mut s = format!("update {}", target(t));
+            if let Some(title) = &c.title {
+                s.push_str(&format!(" title={}", quoted(title)));
+            }
+            if let Some(d) = &c.description {
+                s.push_str(&format!(" description={}", quoted(d)));
+            }
+            if let Some(p) = c.priority {
+                s.push_str(&format!(" priority={p}"));
+            }
+            if let Some(d) = &c.due {
+                s.push_str(&format!(" due={}", due(d)));
+            }
+            s
+        }
+        Intent::Tags { target: t, add, remove } => {
+            let mut s = format!("tags {}", target(t));
+            for tag in add {
+                s.push_str(&format!(" +{tag}"));
+            }
+            for tag in remove {
+                s.push_str(&format!(" -{tag}"));
+            }
+            s
+        }
+    }
+}
+
+/// Whether `got` satisfies `expected`: equal, or `expected` is a bare `help` / `clarify`.
+fn matches(expected: &str, got: &str) -> bool {
+    match expected {
+        "help" | "clarify" => got.split(' ').next() == Some(expected),
+        _ => expected == got,
+    }
+}
+
+/// One case: its line number, the phrase and the expected notation.
+struct Case {
+    line: usize,
+    phrase: String,
+    expected: String,
+}
+
+/// Reads the fixture; a line that is neither a comment nor a case is an error, not skipped.
+fn cases(text: &str) -> Result<Vec<Case>, String> {
+    let mut cases = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = |why: &str| format!("{FIXTURE_PATH}:{}: {why}: {raw}", i + 1);
+        let mut stream = serde_json::Deserializer::from_str(line).into_iter::<String>();
+        let phrase = match stream.next() {
+            Some(Ok(phrase)) => phrase,
+            _ => return Err(bad("expected a phrase as a JSON string")),
+        };
+        let rest = line[stream.byte_offset()..].trim_start();
+        let Some(expected) = rest.strip_prefix("=>") else {
+            return Err(bad("expected `=>` after the phrase"));
+        };
+        let expected = expected.trim();
+        if expected.is_empty() {
+            return Err(bad("expected an intent after `=>`"));
+        }
+        cases.push(Case { line: i + 1, phrase, expected: expected.to_string() });
+    }
+    Ok(cases)
+}
+
+/// Every case that fails, as `file:line: "phrase"` with what was expected and what came out.
+fn failures(cases: &[Case]) -> Vec<String> {
+    cases
+        .iter()
+        .filter_map(|c| {
+            let got = render(&parse(&c.phrase, today()));
+            (!matches(&c.expected, &got)).then(|| {
+                format!(
+                    "{FIXTURE_PATH}:{}: {}\n    expected: {}\n    got:      {got}",
+                    c.line,
+                    quoted(&c.phrase),
+                    c.expected
+                )
+            })
+        })
+        .collect()
 }
 
 #[test]
-fn commands() {
-    assert_eq!(p("Mark task 3 as complete"), Intent::Complete(Target::Id(3)));
-    assert_eq!(p("I finished the groceries task"), Intent::Complete(Target::Title("groceries".into())));
-    assert_eq!(p("task 5 is done"), Intent::Complete(Target::Id(5)));
-    assert_eq!(p("done with #4"), Intent::Complete(Target::Id(4)));
-    assert_eq!(p("Delete the meeting task"), Intent::Delete(Target::Title("meeting".into())));
-    assert_eq!(p("remove task 2 from my list"), Intent::Delete(Target::Id(2)));
-    assert_eq!(p("I need to delete task 3"), Intent::Delete(Target::Id(3)));
-    assert_eq!(p("mark task 2 as not done"), Intent::Reopen(Target::Id(2)));
-    assert!(matches!(p("delete everything"), Intent::Clarify(_)));
-    assert_eq!(
-        p("Change task 1 to 'Call mom tonight'"),
-        Intent::Update(Target::Id(1), Changes { title: Some("Call mom tonight".into()), ..Default::default() })
-    );
-    assert_eq!(
-        p("rename the groceries task to buy food"),
-        Intent::Update(
-            Target::Title("groceries".into()),
-            Changes { title: Some("Buy food".into()), ..Default::default() }
-        )
-    );
-    let prio = |t: Target, p: &'static str| Intent::Update(t, Changes { priority: Some(p), ..Default::default() });
-    assert_eq!(p("set task 2 priority to high"), prio(Target::Id(2), "high"));
-    assert_eq!(p("set the priority of task 2 to low"), prio(Target::Id(2), "low"));
-    assert_eq!(p("make task 2 urgent"), prio(Target::Id(2), "urgent"));
-    assert_eq!(p("mark task 2 as high priority"), prio(Target::Id(2), "high"));
-    assert_eq!(p("change task 2 to high priority"), prio(Target::Id(2), "high"));
-    let due = |t: Target, y, m, d| {
-        Intent::Update(
-            t,
-            Changes { due: Some(Due::on(NaiveDate::from_ymd_opt(y, m, d).unwrap())), ..Default::default() },
-        )
-    };
-    assert_eq!(p("move task 4 to tomorrow"), due(Target::Id(4), 2026, 6, 11));
-    assert_eq!(p("postpone the report task to next monday"), due(Target::Title("report".into()), 2026, 6, 15));
-    assert_eq!(p("set task 4 due friday"), due(Target::Id(4), 2026, 6, 12));
-    assert_eq!(p("change the due date of task 4 to Dec 3"), due(Target::Id(4), 2026, 12, 3));
-    assert_eq!(
-        p("add tag #work to task 3"),
-        Intent::Tags { target: Target::Id(3), add: vec!["work".into()], remove: vec![] }
-    );
-    assert_eq!(
-        p("remove the tag home from task 3"),
-        Intent::Tags { target: Target::Id(3), add: vec![], remove: vec!["home".into()] }
-    );
-    assert_eq!(
-        p("tag task 3 with urgent-stuff"),
-        Intent::Tags { target: Target::Id(3), add: vec!["urgent-stuff".into()], remove: vec![] }
+fn phrases_parse_to_the_intents_in_the_fixture() {
+    let cases = cases(FIXTURE).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!cases.is_empty(), "{FIXTURE_PATH} has no cases");
+    let failed = failures(&cases);
+    assert!(
+        failed.is_empty(),
+        "{} of {} phrases parsed differently:\n{}",
+        failed.len(),
+        cases.len(),
+        failed.join("\n")
     );
 }
 
 #[test]
-fn lists() {
-    let l = |status, due, priority, q: Option<&str>, tag: Option<&str>| {
-        Intent::List(ListQuery { status, due, priority, q: q.map(Into::into), tag: tag.map(Into::into) })
-    };
-    assert_eq!(p("Show me all my tasks"), l(Status::All, None, None, None, None));
-    assert_eq!(p("What's pending?"), l(Status::Pending, None, None, None, None));
-    assert_eq!(p("What have I completed?"), l(Status::Completed, None, None, None, None));
-    assert_eq!(p("show completed tasks"), l(Status::Completed, None, None, None, None));
-    assert_eq!(p("list my tasks"), l(Status::All, None, None, None, None));
-    assert_eq!(p("what do I need to do?"), l(Status::Pending, None, None, None, None));
-    assert_eq!(p("show overdue tasks"), l(Status::All, Some(DueFilter::Overdue), None, None, None));
-    assert_eq!(p("what's due today?"), l(Status::All, Some(DueFilter::Today), None, None, None));
-    assert_eq!(p("show high priority tasks"), l(Status::All, None, Some("high"), None, None));
-    assert_eq!(p("show pending urgent tasks"), l(Status::Pending, None, Some("urgent"), None, None));
-    assert_eq!(p("show tasks about groceries"), l(Status::All, None, None, Some("groceries"), None));
-    assert_eq!(p("search dentist"), l(Status::All, None, None, Some("dentist"), None));
-    assert_eq!(p("find tasks tagged work"), l(Status::All, None, None, None, Some("work")));
-    assert_eq!(p("show #home tasks"), l(Status::All, None, None, None, Some("home")));
-    assert_eq!(p("completed tasks"), l(Status::Completed, None, None, None, None));
-    assert_eq!(p("pending"), l(Status::Pending, None, None, None, None));
+fn every_failing_line_is_reported() {
+    let fixture = "# a comment\n\
+                   \"add a task to buy milk\" => add \"Buy milk\"\n\
+                   \"delete task 3\" => delete #4\n\
+                   \n\
+                   \"hello\" => clarify\n\
+                   \"mark task 2 as done\" => complete #2\n";
+    let cases = cases(fixture).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(cases.len(), 4);
+    let failed = failures(&cases);
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(failed[0].starts_with(&format!("{FIXTURE_PATH}:3: \"delete task 3\"")), "{}", failed[0]);
+    assert!(failed[0].contains("expected: delete #4") && failed[0].contains("got:      delete #3"), "{}", failed[0]);
+    assert!(failed[1].contains(":5: \"hello\"") && failed[1].contains("got:      help \"Hi! \""), "{}", failed[1]);
 }
 
 #[test]
-fn help_and_nonsense() {
-    assert!(matches!(p("hello"), Intent::Help { .. }));
-    assert!(matches!(p("thanks!"), Intent::Help { .. }));
-    assert!(matches!(p("asdf qwerty"), Intent::Help { .. }));
-    assert!(matches!(p("what is the meaning of life?"), Intent::Help { .. }));
-    assert!(matches!(p(""), Intent::Help { .. }));
-    assert!(matches!(p("   ?!  "), Intent::Help { .. }));
-    assert!(matches!(p("help"), Intent::Help { .. }));
-}
-
-#[test]
-fn priorities() {
-    assert_eq!(priority_exact("high"), Some("high"));
-    assert_eq!(priority_exact("High priority"), Some("high"));
-    assert_eq!(priority_exact("urgent"), Some("urgent"));
-    assert_eq!(priority_exact("a low priority"), Some("low"));
-    assert_eq!(priority_exact("not important"), Some("low"));
-    assert_eq!(priority_exact("call mom"), None);
-    assert_eq!(find_priority("buy milk, not important").map(|x| x.0), Some("low"));
-    assert_eq!(find_priority("pay rent, it's important").map(|x| (x.0, x.1)), Some(("high", 8)));
-    assert_eq!(find_priority("buy milk with low priority").map(|x| (x.0, x.1)), Some(("low", 8)));
+fn malformed_lines_are_errors() {
+    for line in ["add a task", "\"add a task\"", "\"add a task\" add \"A task\"", "\"add a task\" =>  "] {
+        assert!(cases(line).is_err(), "{line:?} was accepted");
+    }
 }
