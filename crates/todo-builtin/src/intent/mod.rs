@@ -42,24 +42,35 @@ pub enum Target {
     Title(String),
 }
 
+/// A task to add, as read from the message.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewTask {
+    /// The cleaned-up title ("a task to buy milk" -> "Buy milk").
     pub title: String,
+    /// From "with description ...", "notes: ...".
     pub description: Option<String>,
+    /// "low", "medium", "high" or "urgent".
     pub priority: Option<&'static str>,
+    /// Lowercased, without the `#`, in the order given.
     pub tags: Vec<String>,
+    /// The due date (and time) read from the message.
     pub due: Option<Due>,
 }
 
+/// Which tasks a list asks for, by completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Status {
+    /// Open and completed.
     #[default]
     All,
+    /// Not completed.
     Pending,
+    /// Completed.
     Completed,
 }
 
 impl Status {
+    /// The `status` argument of `list_tasks`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::All => "all",
@@ -69,28 +80,44 @@ impl Status {
     }
 }
 
+/// The due-date window a list asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DueFilter {
+    /// Past its due date.
     Overdue,
+    /// Due today.
     Today,
+    /// Due tomorrow (the tool has no such window: the week is asked for and filtered).
     Tomorrow,
+    /// Due in the next 7 days.
     Week,
 }
 
+/// A list or search request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListQuery {
+    /// By completion.
     pub status: Status,
+    /// Only this priority.
     pub priority: Option<&'static str>,
+    /// Only tasks with this tag (lowercased, without the `#`).
     pub tag: Option<String>,
+    /// Words to search for (the `q` argument of `list_tasks`).
     pub q: Option<String>,
+    /// Only tasks due in this window.
     pub due: Option<DueFilter>,
 }
 
+/// What an update changes; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
+    /// The new title.
     pub title: Option<String>,
+    /// The new description.
     pub description: Option<String>,
+    /// The new priority.
     pub priority: Option<&'static str>,
+    /// The new due date.
     pub due: Option<Due>,
 }
 
@@ -100,23 +127,35 @@ impl Changes {
     }
 }
 
+/// What one message asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intent {
     /// Greeting, thanks, help or something not understood: no tool calls.
     Help {
+        /// Said before the help text ("Hi! ", "You're welcome! ", or nothing).
         opening: &'static str,
     },
     /// A question back to the user (missing or unreadable part); no tool calls.
     Clarify(String),
+    /// Add a task.
     Add(NewTask),
+    /// List or search tasks.
     List(ListQuery),
+    /// Mark a task as done.
     Complete(Target),
+    /// Mark a task as not done (answered with where to do it: the tools cannot).
     Reopen(Target),
+    /// Delete one task.
     Delete(Target),
+    /// Change a task's title, description, priority or due date.
     Update(Target, Changes),
+    /// Add tags to a task and remove others.
     Tags {
+        /// The task.
         target: Target,
+        /// Tags to add.
         add: Vec<String>,
+        /// Tags to remove.
         remove: Vec<String>,
     },
 }
