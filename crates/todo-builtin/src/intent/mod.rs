@@ -1,0 +1,237 @@
+//! Turns one English message into an [`Intent`]. Pure: no tools are called here.
+//!
+//! This module holds the intent types and the dispatcher ([`parse`]); each command has its own
+//! module (`add`, `list`, `complete`, `update`, `tags`, `delete`), with what they share in
+//! `target` (how a command names its task), `priority` (priority phrases) and `words` (the
+//! politeness, greeting and help word lists the dispatcher strips or answers).
+
+mod add;
+mod complete;
+mod delete;
+mod list;
+mod priority;
+mod tags;
+mod target;
+mod update;
+mod words;
+
+#[cfg(test)]
+mod tests;
+
+use chrono::NaiveDate;
+
+use crate::dates::Due;
+use crate::text::{
+    normalize, strip_prefix_any, strip_prefixes_repeatedly, strip_suffix_any, strip_suffixes_repeatedly, trim_punct,
+};
+
+use self::add::{ADD, parse_add};
+use self::complete::{parse_complete, parse_mark};
+use self::delete::parse_delete;
+use self::list::parse_list;
+use self::tags::parse_tags;
+use self::update::parse_update;
+use self::words::{GREETINGS, HELP, NEED, POLITE, THANKS, WANT};
+
+/// How a command names its task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// "task 3", "#3", "number three"
+    Id(i64),
+    /// Words to search titles for: "the meeting task" -> "meeting".
+    Title(String),
+}
+
+/// A task to add, as read from the message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewTask {
+    /// The cleaned-up title ("a task to buy milk" -> "Buy milk").
+    pub title: String,
+    /// From "with description ...", "notes: ...".
+    pub description: Option<String>,
+    /// "low", "medium", "high" or "urgent".
+    pub priority: Option<&'static str>,
+    /// Lowercased, without the `#`, in the order given.
+    pub tags: Vec<String>,
+    /// The due date (and time) read from the message.
+    pub due: Option<Due>,
+}
+
+/// Which tasks a list asks for, by completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Status {
+    /// Open and completed.
+    #[default]
+    All,
+    /// Not completed.
+    Pending,
+    /// Completed.
+    Completed,
+}
+
+impl Status {
+    /// The `status` argument of `list_tasks`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::All => "all",
+            Status::Pending => "pending",
+            Status::Completed => "completed",
+        }
+    }
+}
+
+/// The due-date window a list asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueFilter {
+    /// Past its due date.
+    Overdue,
+    /// Due today.
+    Today,
+    /// Due tomorrow (the tool has no such window: the week is asked for and filtered).
+    Tomorrow,
+    /// Due in the next 7 days.
+    Week,
+}
+
+/// A list or search request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// By completion.
+    pub status: Status,
+    /// Only this priority.
+    pub priority: Option<&'static str>,
+    /// Only tasks with this tag (lowercased, without the `#`).
+    pub tag: Option<String>,
+    /// Words to search for (the `q` argument of `list_tasks`).
+    pub q: Option<String>,
+    /// Only tasks due in this window.
+    pub due: Option<DueFilter>,
+}
+
+/// What an update changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// The new title.
+    pub title: Option<String>,
+    /// The new description.
+    pub description: Option<String>,
+    /// The new priority.
+    pub priority: Option<&'static str>,
+    /// The new due date.
+    pub due: Option<Due>,
+}
+
+impl Changes {
+    fn is_empty(&self) -> bool {
+        *self == Changes::default()
+    }
+}
+
+/// What one message asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    /// Greeting, thanks, help or something not understood: no tool calls.
+    Help {
+        /// Said before the help text ("Hi! ", "You're welcome! ", or nothing).
+        opening: &'static str,
+    },
+    /// A question back to the user (missing or unreadable part); no tool calls.
+    Clarify(String),
+    /// Add a task.
+    Add(NewTask),
+    /// List or search tasks.
+    List(ListQuery),
+    /// Mark a task as done.
+    Complete(Target),
+    /// Mark a task as not done (answered with where to do it: the tools cannot).
+    Reopen(Target),
+    /// Delete one task.
+    Delete(Target),
+    /// Change a task's title, description, priority or due date.
+    Update(Target, Changes),
+    /// Add tags to a task and remove others.
+    Tags {
+        /// The task.
+        target: Target,
+        /// Tags to add.
+        add: Vec<String>,
+        /// Tags to remove.
+        remove: Vec<String>,
+    },
+}
+
+/// Parses one message.
+pub fn parse(message: &str, today: NaiveDate) -> Intent {
+    let norm = normalize(message);
+    let s = trim_punct(&norm);
+    let low = s.to_ascii_lowercase();
+    if s.is_empty() {
+        return Intent::Help { opening: "" };
+    }
+    if THANKS.contains(&low.as_str()) || strip_suffix_any(&low, THANKS).is_some_and(|r| r.is_empty()) {
+        return Intent::Help { opening: "You're welcome! " };
+    }
+    if GREETINGS.contains(&low.as_str()) {
+        return Intent::Help { opening: "Hi! " };
+    }
+    if HELP.iter().any(|h| low.starts_with(h) && trim_punct(&low[h.len()..]).is_empty()) {
+        return Intent::Help { opening: "" };
+    }
+    let s = strip_prefixes_repeatedly(s, POLITE);
+    let s = strip_suffixes_repeatedly(s, &["please", "pls", "thanks", "thank you", "for me", "now"]);
+    let s = trim_punct(s);
+    let (wanted, s) = match strip_prefix_any(s, WANT) {
+        Some((_, rest)) => (true, strip_prefixes_repeatedly(rest, POLITE)),
+        None => (false, s),
+    };
+    if s.is_empty() {
+        return Intent::Help { opening: "" };
+    }
+    if let Some(intent) = parse_command(s, today) {
+        return intent;
+    }
+    if wanted {
+        return parse_add(s, today);
+    }
+    Intent::Help { opening: "Sorry, I didn't understand that. " }
+}
+
+fn parse_command(s: &str, today: NaiveDate) -> Option<Intent> {
+    if let Some(intent) = parse_tags(s) {
+        return Some(intent);
+    }
+    if let Some((_, rest)) = strip_prefix_any(s, ADD) {
+        // "add tag ..." was handled above; "add 'x'", "add a task to x".
+        return Some(parse_add(rest, today));
+    }
+    if let Some((_, rest)) = strip_prefix_any(s, NEED) {
+        // "I need to delete task 3" is a command; "I need to call mom" is a new task.
+        if let Some(intent) = parse_action(rest, today)
+            && matches!(
+                &intent,
+                Intent::Complete(Target::Id(_)) | Intent::Delete(Target::Id(_)) | Intent::Update(Target::Id(_), _)
+            )
+        {
+            return Some(intent);
+        }
+        return Some(parse_add(rest, today));
+    }
+    if let Some(intent) = parse_action(s, today) {
+        return Some(intent);
+    }
+    parse_list(s)
+}
+
+/// Complete, delete and update commands.
+fn parse_action(s: &str, today: NaiveDate) -> Option<Intent> {
+    if let Some(i) = parse_mark(s, today) {
+        return Some(i);
+    }
+    if let Some(i) = parse_complete(s) {
+        return Some(i);
+    }
+    if let Some(i) = parse_delete(s) {
+        return Some(i);
+    }
+    parse_update(s, today)
+}
