@@ -96,4 +96,12 @@ ensure_podman_runtime() {
     mkdir -p "$(dirname "$dropin")"
     printf '[network]\nnetwork_backend = "netavark"\n' >"$dropin"
   fi
+  # The bridge podman's CNI backend made before the switch keeps podman's
+  # default subnet (10.88.0.0/16) and its route, so netavark's own bridge for
+  # that subnet gets no traffic. Nothing can use it once netavark is the
+  # backend; remove it only then, and only while it is down.
+  if [[ "$(podman info --format '{{.Host.NetworkBackend}}' 2>/dev/null)" == netavark ]] \
+    && ip -br link show cni-podman0 2>/dev/null | grep -q DOWN; then
+    ip link delete cni-podman0 2>/dev/null || true
+  fi
 }
