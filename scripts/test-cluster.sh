@@ -198,6 +198,29 @@ measure "dev: backend create->Ready (s)" "$(max_ready "$DEV_NS" backend)" "plan 
 measure "dev: frontend create->Ready (s)" "$(max_ready "$DEV_NS" frontend)" "plan < 45"
 measure "dev: postgresql create->Ready (s)" "$(max_ready "$DEV_NS" postgresql)"
 
+# What the kernel says about each running app container (what admission checked
+# on paper): the chart's UID, no capabilities, no_new_privs, a seccomp filter and
+# a read-only root filesystem.
+check_processes() { # NS
+  local ns=$1 pod comp uid cid pid st
+  while read -r pod comp uid cid; do
+    cid=${cid#containerd://}
+    pid=$(ctrd tasks ls | awk -v c="$cid" '$1 == c { print $2 }')
+    [[ -n $pid && -r /proc/$pid/status ]] || fail "no process for $pod ($cid)"
+    st=$(cat "/proc/$pid/status")
+    grep -Eq "^Uid:[[:space:]]+${uid}[[:space:]]+${uid}[[:space:]]" <<<"$st" || fail "$pod runs as $(grep ^Uid <<<"$st"), expected $uid"
+    grep -Eq '^CapEff:[[:space:]]+0+$' <<<"$st" || fail "$pod has capabilities: $(grep ^CapEff <<<"$st")"
+    grep -Eq '^NoNewPrivs:[[:space:]]+1$' <<<"$st" || fail "$pod may gain privileges"
+    grep -Eq '^Seccomp:[[:space:]]+2$' <<<"$st" || fail "$pod has no seccomp filter"
+    awk '$5 == "/" { split($6, o, ","); if (o[1] != "ro") exit 1 }' "/proc/$pid/mountinfo" || fail "$pod's root filesystem is writable"
+  done < <(kc -n "$ns" get pods -l "app.kubernetes.io/instance=$RELEASE" -o json | jq -r '.items[]
+    | select(.metadata.labels["app.kubernetes.io/component"] != "test")
+    | [.metadata.name, .metadata.labels["app.kubernetes.io/component"], (.spec.securityContext.runAsUser | tostring),
+       .status.containerStatuses[0].containerID] | join(" ")')
+  pass "$ns: every app process runs as its runAsUser with no capabilities, no_new_privs, seccomp, read-only root"
+}
+check_processes "$DEV_NS"
+
 # ---------------------------------------------------------------- 4. admission
 log "admission: a pod violating restricted is rejected"
 bad_pod() {

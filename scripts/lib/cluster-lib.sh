@@ -109,7 +109,7 @@ _cl_configs() {
 # The add-ons' images: each binary in a scratch image, built by podman, saved,
 # imported into the cluster's containerd and removed from podman again.
 _cl_image_tar() { # name tag binary [user]
-  local name=$1 tag=$2 bin=$3 user=${4:-} tar=$CLUSTER_CACHE/images/$1-$2.tar ctx
+  local name=$1 tag=$2 bin=$3 user=${4:-} tar=$CLUSTER_CACHE/images/${1//\//_}-$2.tar ctx
   [[ -s $tar ]] && { echo "$tar"; return 0; }
   mkdir -p "$CLUSTER_CACHE/images"
   ctx=$(mktemp -d); cp "$CLUSTER_BIN/$bin" "$ctx/"
@@ -161,9 +161,11 @@ _cl_net_up() {
   iptables -F "$CLUSTER_FWD_CHAIN"
   iptables -A "$CLUSTER_FWD_CHAIN" -i "$CLUSTER_BRIDGE" ! -o "$CLUSTER_BRIDGE" -j DROP
   iptables -C FORWARD -j "$CLUSTER_FWD_CHAIN" 2>/dev/null || iptables -I FORWARD 1 -j "$CLUSTER_FWD_CHAIN"
-  # Service addresses never leave through the default route either (an address
-  # without endpoints is rejected by kube-proxy; one it does not know ends here).
-  ip route replace blackhole "$CLUSTER_SVC_CIDR"
+  # Service addresses never leave through the default route either: the host's
+  # packets to them are DNATed by kube-proxy after this route was chosen, and
+  # an address kube-proxy does not know dies on the bridge (no blackhole route:
+  # it would refuse the connection before kube-proxy's rules see it).
+  ip route replace "$CLUSTER_SVC_CIDR" dev "$CLUSTER_BRIDGE" src "$CLUSTER_NODE_IP"
 }
 
 _cl_net_down() {
@@ -197,7 +199,7 @@ _cl_net_down() {
   done
   while iptables -D FORWARD -j "$CLUSTER_FWD_CHAIN" 2>/dev/null; do :; done
   iptables -F "$CLUSTER_FWD_CHAIN" 2>/dev/null && iptables -X "$CLUSTER_FWD_CHAIN" 2>/dev/null || true
-  ip route del blackhole "$CLUSTER_SVC_CIDR" 2>/dev/null || true
+  ip route del "$CLUSTER_SVC_CIDR" dev "$CLUSTER_BRIDGE" 2>/dev/null || true
   # The policy agent removes its table on SIGTERM; if it was killed, this does.
   if command -v nft >/dev/null && nft list table inet kube-network-policies >/dev/null 2>&1; then
     nft delete table inet kube-network-policies
