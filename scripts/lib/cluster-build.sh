@@ -80,23 +80,26 @@ _cb_kubernetes() {
 
 # CoreDNS and metrics-server in the same module graph as Kubernetes (their k8s.io
 # libraries resolved to Kubernetes' own), so Go's build cache shares every package
-# the graphs agree on. If that graph does not compile, each is built on its own.
+# the graphs agree on. CoreDNS with only the plugins the cluster uses
+# (cluster/build/coredns-main.go). If that graph does not compile, each is built
+# in a graph of its own.
 _cb_addons() {
   local d=$CLUSTER_CACHE/build/addons
-  mkdir -p "$d"
+  mkdir -p "$d/coredns"
+  cp "$_cb_here/cluster/build/coredns-main.go" "$d/coredns/main.go"
   { _cb_k8s_gomod "$d" addons
     printf '\nrequire (\n\tgithub.com/coredns/coredns %s\n\tsigs.k8s.io/metrics-server %s\n)\n' \
       "$COREDNS_VERSION" "$METRICS_SERVER_VERSION"; } >"$d/go.mod.new" && mv "$d/go.mod.new" "$d/go.mod"
-  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "github.com/coredns/coredns"\n\t_ "sigs.k8s.io/metrics-server/cmd/metrics-server"\n)\n' >"$d/tools.go"
-  if _cb_go "$d" build -trimpath -ldflags="-s -w" -o "$CLUSTER_BIN/" \
-       github.com/coredns/coredns sigs.k8s.io/metrics-server/cmd/metrics-server; then
+  if _cb_go "$d" build -trimpath -ldflags="-s -w" -o "$CLUSTER_BIN/" ./coredns sigs.k8s.io/metrics-server/cmd/metrics-server; then
     echo "shared" >"$CLUSTER_CACHE/stamps/addons-graph"
     return 0
   fi
   warn "CoreDNS/metrics-server do not build in Kubernetes' module graph; building each on its own"
   echo "separate" >"$CLUSTER_CACHE/stamps/addons-graph"
-  _CB_GOFLAGS="-modcacherw -buildvcs=false" GOBIN=$CLUSTER_BIN _cb_go "$TODO_TOOL_CACHE" install -trimpath \
-    -ldflags="-s -w" "github.com/coredns/coredns@$COREDNS_VERSION" || return 1
+  local sd=$CLUSTER_CACHE/build/coredns-alone
+  mkdir -p "$sd"; cp "$_cb_here/cluster/build/coredns-main.go" "$sd/main.go"
+  printf 'module todoapp/coredns\n\ngo 1.26.0\n\nrequire github.com/coredns/coredns %s\n' "$COREDNS_VERSION" >"$sd/go.mod"
+  _cb_go "$sd" build -trimpath -ldflags="-s -w" -o "$CLUSTER_BIN/coredns" . || return 1
   _CB_GOFLAGS="-modcacherw -buildvcs=false" GOBIN=$CLUSTER_BIN _cb_go "$TODO_TOOL_CACHE" install -trimpath -ldflags="-s -w" \
     "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION"
 }
