@@ -110,10 +110,12 @@ measure "cold build: CoreDNS+metrics-server graph" "$(cat "$CLUSTER_CACHE/stamps
 VERSION=$(cargo_version)
 TAG2=$VERSION-upgrade
 REG=ghcr.io/todo-app
+# The chart's PostgreSQL image with the tag values-dev.yaml gives it (the local stand-in).
 PG_REF=$("$HELM" show values "$REPO_ROOT/helm/todo-app" | python3 -c '
 import sys, yaml
-v = yaml.safe_load(sys.stdin)["postgresql"]["image"]
-print(v["repository"] + ":" + v["tag"])' 2>/dev/null) || PG_REF=docker.io/library/postgres:16-bookworm
+repo = yaml.safe_load(sys.stdin)["postgresql"]["image"]["repository"]
+tag = yaml.safe_load(open(sys.argv[1]))["postgresql"]["image"]["tag"]
+print(repo + ":" + tag)' "$_CL_DATA/values-dev.yaml") || die "cannot read the PostgreSQL image"
 log "images: $REG/{todo-api,todo-web}:$VERSION, $PG_REF"
 for name in todo-api todo-web; do
   podman image exists "$REG/$name:$VERSION" || "$REPO_ROOT/scripts/build-images.sh" --engine podman --quiet "$name" \

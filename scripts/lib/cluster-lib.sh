@@ -331,6 +331,9 @@ cluster_up() {
   _cl_start kube-controller-manager; _cl_start kube-scheduler; _cl_start kubelet; _cl_start kube-proxy
   _cl_wait "node $CLUSTER_NODE Ready" 180 _cl_node_ready
   CLUSTER_NODE_READY_S=$(elapsed "$t0")
+  # kube-proxy inserts its FORWARD jumps in front; the no-egress rule goes first again.
+  _cl_wait "kube-proxy's FORWARD rules" 60 iptables -C FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD
+  iptables -D FORWARD -j "$CLUSTER_FWD_CHAIN" && iptables -I FORWARD 1 -j "$CLUSTER_FWD_CHAIN"
   log "node Ready at $CLUSTER_NODE_READY_S s"
   _cl_addons
   echo "$CLUSTER_NODE_READY_S $(elapsed "$t0")" >"$CLUSTER_RUN/up-times"
