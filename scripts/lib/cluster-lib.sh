@@ -145,6 +145,7 @@ _cl_net_up() {
     done
     [[ -d /var/lib/kubelet ]] && _cl_state "existed /var/lib/kubelet"
     [[ -d /run/containerd ]] && _cl_state "existed /run/containerd"
+    nft list tables 2>/dev/null | while read -r _ fam name; do _cl_state "nft-table-before $fam $name"; done
   fi
   if ! ip link show "$CLUSTER_BRIDGE" >/dev/null 2>&1; then
     ip -4 route | grep -q "^$CLUSTER_NET\." && die "$CLUSTER_POD_CIDR is already routed here; set CLUSTER_NET"
@@ -180,7 +181,7 @@ _cl_net_down() {
     done
     ((${#mine[@]})) || continue
     for c in "${mine[@]}"; do
-      iptables-save -t "$t" | grep -E "^-A [A-Z]+ .*-j $c( |\$)" | while read -r r; do
+      { iptables-save -t "$t" | grep -E "^-A [A-Z]+ .*-j $c( |\$)" || true; } | while read -r r; do
         # shellcheck disable=SC2086 # the saved rule is a word list
         iptables -t "$t" ${r/-A/-D} 2>/dev/null || true
       done
@@ -190,7 +191,7 @@ _cl_net_down() {
   done
   ip6tables-save 2>/dev/null | grep -q ':KUBE-' && for t in filter nat mangle; do
     for c in $(ip6tables-save -t "$t" 2>/dev/null | sed -n 's/^:\(KUBE-[^ ]*\) .*/\1/p'); do
-      ip6tables-save -t "$t" | grep -E "^-A [A-Z]+ .*-j $c( |\$)" | while read -r r; do
+      { ip6tables-save -t "$t" | grep -E "^-A [A-Z]+ .*-j $c( |\$)" || true; } | while read -r r; do
         # shellcheck disable=SC2086
         ip6tables -t "$t" ${r/-A/-D} 2>/dev/null || true; done
       ip6tables -t "$t" -F "$c" 2>/dev/null || true
@@ -205,6 +206,14 @@ _cl_net_down() {
     nft delete table inet kube-network-policies
   fi
   grep -qx "bridge $CLUSTER_BRIDGE" "$CLUSTER_ROOT/host-state" 2>/dev/null && ip link del "$CLUSTER_BRIDGE" 2>/dev/null || true
+  # iptables-nft made tables (ip mangle, ip6 filter, ...) for the kubelet's
+  # chains: the ones that were not there before and hold no rule now go too.
+  local fam name
+  nft list tables 2>/dev/null | while read -r _ fam name; do
+    grep -qx "nft-table-before $fam $name" "$CLUSTER_ROOT/host-state" 2>/dev/null && continue
+    grep -q '^[[:space:]]*\(meta\|ip\|iif\|oif\|counter\|jump\|tcp\|udp\|ct\|xt\)' < <(nft list table "$fam" "$name" 2>/dev/null) && continue
+    nft delete table "$fam" "$name" 2>/dev/null || true
+  done
 }
 
 # Sysctls back to their value before `up`, each only if it still has the value
