@@ -102,7 +102,6 @@ fi
 for g in "${CLUSTER_GROUPS[@]}"; do
   measure "cold build: $g (s)" "$(cat "$CLUSTER_CACHE/stamps/$g")"
 done
-measure "cold build: CoreDNS+metrics-server graph" "$(cat "$CLUSTER_CACHE/stamps/addons-graph" 2>/dev/null || echo -)"
 # kubectl and helm use the kubeconfig's context by name, like an operator's.
 [[ $(kc config current-context) == "$CTX" ]] || die "kubeconfig context is not $CTX"
 
@@ -256,14 +255,14 @@ route_of() {
     *) echo "other($ct)" ;;
   esac
 }
-check_routes() { # HOST PORT SCHEME WHAT
-  local host=$1 port=$2 scheme=$3 what=$4 p want got
-  for p in "/api/nope:api" "/api:api" "/mcp/nope:api" "/apix:web" "/apix/y:web" "/mcpx:web" "/nope:web"; do
+check_routes() { # HOST PORT SCHEME WHAT [EXTRA PATH:WANT...]
+  local host=$1 port=$2 scheme=$3 what=$4 p want got; shift 4
+  for p in "/api/nope:api" "/mcp/nope:api" "/apix:web" "/apix/y:web" "/nope:web" "$@"; do
     want=${p##*:}; p=${p%:*}
     got=$(route_of "$host" "$port" "$scheme" "$p")
     [[ $got == "$want" ]] || fail "$what: $p reached '$got', expected '$want'"
   done
-  pass "$what: /api, /api/..., /mcp/... -> API; /apix, /apix/y, /mcpx, /nope -> frontend"
+  pass "$what: /api/..., /mcp/... $* -> as expected; /apix, /apix/y, /nope -> frontend"
 }
 log "routing through the Ingress (Traefik's Ingress provider)"
 check_routes "$DEV_HOST" 80 http "Ingress"
@@ -481,7 +480,8 @@ env "${STG_ENV[@]}" IMAGE_TAG="$TAG2" SMOKE=0 \
   || { cat "$WORK/gw.log" >&2; fail "deploy.sh staging with the HTTPRoute failed"; }
 _cl_wait "HTTPRoute Accepted" 60 bash -c "kubectl -n $STG_NS get httproute $RELEASE -o json | jq -e '.status.parents[0].conditions[] | select(.type == \"Accepted\" and .status == \"True\")'"
 _cl_wait "the HTTPRoute serving" 30 bash -c "[[ \$(curl -s -o /dev/null -w '%{http_code}' --resolve $GW_HOST:80:$CLUSTER_INGRESS_IP http://$GW_HOST/api/nope) == 404 ]]"
-check_routes "$GW_HOST" 80 http "HTTPRoute"
+# The Gateway API matches by path segment: /api itself is the API's, /mcpx is not.
+check_routes "$GW_HOST" 80 http "HTTPRoute" "/api:api" "/mcpx:web"
 SMOKE_RESOLVE="$GW_HOST:80:$CLUSTER_INGRESS_IP" "$REPO_ROOT/scripts/smoke-test.sh" "http://$GW_HOST" >&2 \
   || fail "smoke test through the HTTPRoute failed"
 

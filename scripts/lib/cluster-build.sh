@@ -4,7 +4,7 @@
 #
 #   source scripts/lib/common.sh scripts/lib/cluster-build.sh
 #   cluster_build            # everything missing; CLUSTER_BIN has the binaries afterwards
-#   cluster_build kubernetes # one group (pause etcd kubernetes addons knp traefik gateway-crds)
+#   cluster_build kubernetes # one group (pause etcd kubernetes coredns metrics-server knp traefik gateway-crds)
 #
 # A finished group leaves a stamp ($CLUSTER_CACHE/stamps/<group>, its build seconds),
 # so a warm machine only checks stamps; an interrupted build resumes from Go's own
@@ -20,7 +20,7 @@ source "$_cb_here/cluster-versions.sh"
 
 CLUSTER_BIN=$CLUSTER_CACHE/bin
 CLUSTER_BUILD_NICE=${CLUSTER_BUILD_NICE:-15}
-CLUSTER_GROUPS=(pause etcd kubernetes addons knp traefik gateway-crds)
+CLUSTER_GROUPS=(pause etcd kubernetes coredns metrics-server knp traefik gateway-crds)
 
 _cb_go() {
   (cd "$1" && shift && env GOMODCACHE="$TODO_TOOL_CACHE/gomod" GOFLAGS="${_CB_GOFLAGS:--mod=mod -modcacherw -buildvcs=false}" \
@@ -78,30 +78,25 @@ _cb_kubernetes() {
   _cb_go "$d" build -trimpath -ldflags="$(_cb_k8s_ldflags)" -o "$CLUSTER_BIN/" "${pkgs[@]}"
 }
 
-# CoreDNS and metrics-server in the same module graph as Kubernetes (their k8s.io
-# libraries resolved to Kubernetes' own), so Go's build cache shares every package
-# the graphs agree on. CoreDNS with only the plugins the cluster uses
-# (cluster/build/coredns-main.go). If that graph does not compile, each is built
-# in a graph of its own.
-_cb_addons() {
-  local d=$CLUSTER_CACHE/build/addons
+# CoreDNS in the same module graph as Kubernetes (its k8s.io libraries resolved
+# to Kubernetes' own), so Go's build cache shares every package the graphs agree
+# on, and with only the plugins the cluster uses (cluster/build/coredns-main.go).
+_cb_coredns() {
+  local d=$CLUSTER_CACHE/build/coredns
   mkdir -p "$d/coredns"
   cp "$_cb_here/cluster/build/coredns-main.go" "$d/coredns/main.go"
-  { _cb_k8s_gomod "$d" addons
-    printf '\nrequire (\n\tgithub.com/coredns/coredns %s\n\tsigs.k8s.io/metrics-server %s\n)\n' \
-      "$COREDNS_VERSION" "$METRICS_SERVER_VERSION"; } >"$d/go.mod.new" && mv "$d/go.mod.new" "$d/go.mod"
-  if _cb_go "$d" build -trimpath -ldflags="-s -w" -o "$CLUSTER_BIN/" ./coredns sigs.k8s.io/metrics-server/cmd/metrics-server; then
-    echo "shared" >"$CLUSTER_CACHE/stamps/addons-graph"
-    return 0
-  fi
-  warn "CoreDNS/metrics-server do not build in Kubernetes' module graph; building each on its own"
-  echo "separate" >"$CLUSTER_CACHE/stamps/addons-graph"
-  local sd=$CLUSTER_CACHE/build/coredns-alone
-  mkdir -p "$sd"; cp "$_cb_here/cluster/build/coredns-main.go" "$sd/main.go"
-  printf 'module todoapp/coredns\n\ngo 1.26.0\n\nrequire github.com/coredns/coredns %s\n' "$COREDNS_VERSION" >"$sd/go.mod"
-  _cb_go "$sd" build -trimpath -ldflags="-s -w" -o "$CLUSTER_BIN/coredns" . || return 1
-  _CB_GOFLAGS="-modcacherw -buildvcs=false" GOBIN=$CLUSTER_BIN _cb_go "$TODO_TOOL_CACHE" install -trimpath -ldflags="-s -w" \
-    "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION"
+  { _cb_k8s_gomod "$d" coredns
+    printf '\nrequire github.com/coredns/coredns %s\n' "$COREDNS_VERSION"; } >"$d/go.mod.new" && mv "$d/go.mod.new" "$d/go.mod"
+  _cb_go "$d" build -trimpath -ldflags="-s -w" -o "$CLUSTER_BIN/" ./coredns
+}
+
+# metrics-server in its own module graph, as published: built against
+# Kubernetes' libraries it compiles, but panics at start ("unable to get openapi
+# models ... PodMetrics"): its generated OpenAPI code predates the model names
+# k8s.io/apiserver v0.37 looks up.
+_cb_metrics-server() {
+  _CB_GOFLAGS="-modcacherw -buildvcs=false" GOBIN=$CLUSTER_BIN _cb_go "$TODO_TOOL_CACHE" install -trimpath \
+    -ldflags="-s -w" "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION"
 }
 
 # kube-network-policies with the patch in cluster/build/knp: this kernel lacks
