@@ -318,6 +318,14 @@ blocked np-backend "$FRONTEND_SVC" 3000 || fail "backend-labelled pod was not bl
 pass "backend's policy: database reachable, frontend blocked (egress)"
 # Control: the same probe reaches an unpoliced target, so "blocked" above is the policy.
 tcp np-other "kube-dns.kube-system.svc.cluster.local" 53 || fail "control: unlabelled pod cannot reach CoreDNS over TCP"
+# Pod traffic never leaves the machine (the cluster's FORWARD rule), even from
+# an unpoliced pod: the default gateway, one hop outside, is unreachable.
+gw=$(ip -4 route show default | awk '{ print $3; exit }')
+if [[ -n $gw ]]; then
+  blocked np-other "$gw" 53 || fail "a pod reached $gw:53 outside the machine"
+  kc -n "$DEV_NS" exec np-other -- getent hosts deb.debian.org >/dev/null 2>&1 && fail "a pod resolved an outside name"
+  pass "no pod traffic leaves the machine (gateway $gw unreachable, outside names unresolved)"
+fi
 kc -n "$DEV_NS" delete pod np-other np-frontend np-backend --wait=false >/dev/null
 
 # ---------------------------------------------------------------- 7. staging install
