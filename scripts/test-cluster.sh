@@ -502,7 +502,7 @@ _cl_wait "CPU metrics for the backend's HPA" 90 bash -c \
 cat >"$WORK/signin.json" <<EOF
 {"email":"$LOAD_EMAIL","password":"$LOAD_PASS"}
 EOF
-load_start "$WORK/hpa.json" --rate 6 --seconds 240 --path-post /api/auth/sign-in --body-file "$WORK/signin.json"
+load_start "$WORK/hpa.json" --rate 12 --workers 6 --seconds 240 --path-post /api/auth/sign-in --body-file "$WORK/signin.json"
 t=$(now) scaled=""
 end=$((SECONDS + 180))
 while ((SECONDS < end)); do
