@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Deploy todo-app to staging or production with helm/todo-app/values-ENV.yaml
-# (layered on values-deployed.yaml, which both environments share).
+# (layered on values-deployed.yaml, which both environments share), or a
+# development install with values.yaml alone.
 #
 #   scripts/deploy.sh ENV [--dry-run] [-- HELM_ARGS...]
 #
-#   ENV         staging | production
+#   ENV         staging | production | development (values.yaml only: in-cluster
+#               PostgreSQL, generated secrets, plain HTTP; no existingSecret)
 #   --dry-run   render with the same inputs (helm template) and stop
 #   HELM_ARGS   extra helm arguments, e.g. -f my-overrides.yaml
 #
@@ -12,7 +14,8 @@
 #   KUBE_CONTEXT     kubectl context to deploy to (never the current one implicitly)
 #   HOST             public host name, e.g. todo.example.com
 # Optional:
-#   NAMESPACE        default todo-app (production) / todo-app-staging (staging)
+#   NAMESPACE        default todo-app (production) / todo-app-staging (staging) /
+#                    todo-app-dev (development)
 #   RELEASE          default todo-app
 #   EXISTING_SECRET  Secret with DATABASE_URL, BETTER_AUTH_SECRET, OPENAI_API_KEY
 #                    (default todo-app-secrets); see docs/deployment.md
@@ -25,8 +28,9 @@
 #                    "DATABASE_URL BETTER_AUTH_SECRET OPENAI_API_KEY"; drop OPENAI_API_KEY
 #                    with llm.provider=builtin or ollama)
 #   KUBE_VERSION     Kubernetes version for --dry-run rendering (default 1.37.0)
-#   SMOKE            1 = run scripts/smoke-test.sh https://HOST afterwards
-#                    (default 1 for staging, 0 for production: it creates a user)
+#   SMOKE            1 = run scripts/smoke-test.sh https://HOST (http:// for
+#                    development) afterwards (default 1 for staging and
+#                    development, 0 for production: it creates a user)
 #
 # The upgrade is atomic: if the pods do not become ready within the timeout,
 # Helm rolls back to the previous release. `helm test` runs afterwards.
@@ -43,8 +47,9 @@ ENV=$1; shift
 case "$ENV" in
   staging) NAMESPACE=${NAMESPACE:-todo-app-staging}; SMOKE=${SMOKE:-1} ;;
   production) NAMESPACE=${NAMESPACE:-todo-app}; SMOKE=${SMOKE:-0} ;;
+  development) NAMESPACE=${NAMESPACE:-todo-app-dev}; SMOKE=${SMOKE:-1} ;;
   -h|--help) usage; exit 0 ;;
-  *) die "ENV must be staging or production (got '$ENV')" ;;
+  *) die "ENV must be staging, production or development (got '$ENV')" ;;
 esac
 DRY_RUN=0
 HELM_ARGS=()
@@ -58,6 +63,7 @@ while [ $# -gt 0 ]; do
 done
 
 RELEASE=${RELEASE:-todo-app}
+SCHEME=$([ "$ENV" = development ] && echo http || echo https)
 EXISTING_SECRET=${EXISTING_SECRET:-todo-app-secrets}
 IMAGE_REGISTRY=${IMAGE_REGISTRY:-ghcr.io/todo-app}
 IMAGE_REGISTRY=${IMAGE_REGISTRY%/}
@@ -89,11 +95,14 @@ echo "  todo-api@$BACKEND_DIGEST"
 echo "  todo-web@$FRONTEND_DIGEST"
 
 # The environment's small file layers on what staging and production share.
-VALUES=(
+VALUES=()
+[ "$ENV" = development ] || VALUES+=(
   -f "$CHART/values-deployed.yaml"
   -f "$CHART/values-$ENV.yaml"
-  --set-string "ingress.host=$HOST"
   --set-string "secrets.existingSecret=$EXISTING_SECRET"
+)
+VALUES+=(
+  --set-string "ingress.host=$HOST"
   --set-string "backend.image.repository=$IMAGE_REGISTRY/todo-api"
   --set-string "backend.image.tag=$IMAGE_TAG"
   --set-string "backend.image.digest=$BACKEND_DIGEST"
@@ -119,6 +128,7 @@ log "preflight ($KUBE_CONTEXT, namespace $NAMESPACE)"
 }
 "${K[@]}" label namespace "$NAMESPACE" --overwrite \
   pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted >/dev/null
+if [ "$ENV" != development ]; then
 # shellcheck disable=SC2016 # a Go template, not shell
 keys=$("${K[@]}" -n "$NAMESPACE" get secret "$EXISTING_SECRET" -o go-template='{{range $k, $v := .data}}{{$k}} {{end}}' 2>/dev/null) \
   || die "Secret $NAMESPACE/$EXISTING_SECRET not found. Create it first, e.g.:
@@ -131,6 +141,7 @@ for k in ${REQUIRED_SECRET_KEYS:-DATABASE_URL BETTER_AUTH_SECRET OPENAI_API_KEY}
   [[ " $keys " == *" $k "* ]] || die "Secret $EXISTING_SECRET has no key $k (it has: $keys)"
 done
 echo "  Secret $EXISTING_SECRET has the keys the backend needs"
+fi
 
 log "helm upgrade --install $RELEASE ($ENV)"
 T0=$EPOCHREALTIME
@@ -147,7 +158,7 @@ log "helm test"
 
 if [ "$SMOKE" = 1 ]; then
   log "smoke test"
-  SMOKE_INSECURE=$([ "$ENV" = staging ] && echo 1 || echo 0) "$ROOT/scripts/smoke-test.sh" "https://$HOST"
+  SMOKE_INSECURE=$([ "$ENV" = staging ] && echo 1 || echo 0) "$ROOT/scripts/smoke-test.sh" "$SCHEME://$HOST"
 fi
 "$HELM" history "$RELEASE" --kube-context "$KUBE_CONTEXT" --namespace "$NAMESPACE" --max 5
-echo "deployed $ENV: https://$HOST"
+echo "deployed $ENV: $SCHEME://$HOST"

@@ -15,7 +15,7 @@
 # Steps: GET /healthz and /readyz; POST /api/auth/sign-up; an unauthenticated
 # request is refused (401); POST and GET /api/{user_id}/tasks; POST
 # /api/{user_id}/chat "add a task to buy milk" and the new task appears in the
-# list. It creates one throw-away user (smoke-<timestamp>-<random>@example.com).
+# list; POST /mcp initialize (the MCP server answers with its serverInfo). It creates one throw-away user (smoke-<timestamp>-<random>@example.com).
 # Needs curl and jq (or python3).
 set -euo pipefail
 
@@ -49,7 +49,9 @@ print(v if not isinstance(v, (dict, list)) else json.dumps(v))' "$1" "$2"
 # request METHOD PATH [JSON] [TOKEN] -> sets STATUS and BODY (STATUS 000: no connection)
 request() {
   local method=$1 path=$2 data=${3:-} token=${4:-} out
-  local args=(-X "$method" -H 'Accept: application/json' -w '\n%{http_code}')
+  local accept='application/json'
+  [ "$path" = /mcp ] && accept='application/json, text/event-stream'
+  local args=(-X "$method" -H "Accept: $accept" -w '\n%{http_code}')
   [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data "$data")
   [ -n "$token" ] && args+=(-H "Authorization: Bearer $token")
   if ! out=$("${CURL[@]}" "${args[@]}" "$BASE$path" 2>&1); then
@@ -115,6 +117,12 @@ ok "\"${reply:0:60}\""
 step "the assistant's task is in the list"
 request GET "/api/$user_id/tasks" "" "$token"; expect 200
 grep -qi "milk" <<<"$BODY" || die "no 'milk' task after the chat: ${BODY:0:500}"
+ok
+
+step "POST /mcp initialize"
+request POST /mcp '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"smoke-test","version":"1"}}}' "$token"
+expect 200
+grep -q '"serverInfo"' <<<"$BODY" || die "MCP initialize answered without serverInfo: ${BODY:0:300}"
 ok
 
 printf 'PASS: %s in %s s\n' "$BASE" "$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')"

@@ -566,11 +566,14 @@ def test_ingress_routes_api_and_mcp_to_backend_and_root_to_frontend():
         p["path"]: (p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]["name"])
         for p in rule["http"]["paths"]
     }
+    # "/api/" with its slash: Traefik matches a Prefix "/api" as a string prefix
+    # (/apix would reach the API); scripts/test-cluster.sh checks it on Traefik.
     assert routes == {
-        "/api": ("Prefix", f"{FULL}-backend", "http"),
+        "/api/": ("Prefix", f"{FULL}-backend", "http"),
         "/mcp": ("Prefix", f"{FULL}-backend", "http"),
         "/": ("Prefix", f"{FULL}-frontend", "http"),
     }
+    assert len(rule["http"]["paths"]) == 3
     assert not any("rewrite" in k for k in (ing["metadata"].get("annotations") or {}))
     assert "tls" not in ing["spec"]
 
