@@ -27,7 +27,7 @@ if ! command -v cargo >/dev/null 2>&1; then
   [[ -x "$HOME/.cargo/bin/cargo" ]] || die "cargo not found: install Rust with rustup (https://rustup.rs)"
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
-ensure_cmds "chromium:chromium" "curl:curl" "runuser:util-linux" "psql:postgresql-client" "node:nodejs" "npm:npm"
+ensure_cmds "chromium:chromium" "curl:curl" "runuser:util-linux" "psql:postgresql-client" "node:nodejs" "npm:npm" "python3:python3"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 ((node_major >= 20)) || die "Node.js $(node --version) is too old: the tests need 20 or newer (node:test --test-concurrency)"
 CHROMIUM="${CHROMIUM_PATH:-$(command -v chromium)}"
@@ -49,8 +49,9 @@ fi
 # ---- binaries
 log "cargo build -p todo-api -p todo-web --bins"
 cargo build --locked -p todo-api -p todo-web --bins || die "cargo build failed"
-API_BIN="$REPO_ROOT/target/debug/todo-api"
-WEB_BIN="$REPO_ROOT/target/debug/todo-web"
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+API_BIN="$target_dir/debug/todo-api"
+WEB_BIN="$target_dir/debug/todo-web"
 
 # ---- cleanup of everything started below
 API_PID=""; WEB_PID=""

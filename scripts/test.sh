@@ -21,6 +21,9 @@ if ! command -v cargo >/dev/null 2>&1; then
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+# Builds are cached outside the repository, so a fresh clone (CI's) reuses the
+# compiled dependencies of the last run instead of building them all again.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/todo-app/target}"
 ensure_cmds "curl:curl" "runuser:util-linux"
 
 # The official MCP Python SDK, for the MCP server's interoperability test, and
