@@ -1,15 +1,12 @@
 //! Tokens from an external issuer (Better Auth's JWT plugin and the like), checked
 //! against a JWKS served over HTTP by a stand-in identity provider.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
-
-mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::common::{Db, NO_SECRET, expect_problem, spawn_with};
 use axum::routing::get;
 use axum::{Json, Router};
-use common::{Db, NO_SECRET, expect_problem, spawn_with};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -205,14 +202,14 @@ async fn own_and_external_tokens_work_side_by_side() {
 async fn jwks_needs_an_issuer_and_an_audience_unless_told_to_accept_any() {
     let idp = provider(vec![jwk("k1", KEY1_X)]).await;
     let jwks = format!("--auth-jwks-url={}", idp.url);
-    let url = common::fresh_database(Db::Sqlite).await;
+    let url = crate::common::fresh_database(Db::Sqlite).await;
     for (flags, missing) in [
         (vec![NO_SECRET, &jwks], "AUTH_JWKS_ISSUER and AUTH_JWKS_AUDIENCE"),
         (vec![&jwks], "AUTH_JWKS_ISSUER and AUTH_JWKS_AUDIENCE"),
         (vec![NO_SECRET, &jwks, CHECKED[0]], "AUTH_JWKS_AUDIENCE"),
         (vec![NO_SECRET, &jwks, CHECKED[1]], "AUTH_JWKS_ISSUER"),
     ] {
-        let err = common::args(&url, &flags).resolve().err().expect("refused").to_string();
+        let err = crate::common::args(&url, &flags).resolve().err().expect("refused").to_string();
         assert!(err.starts_with("configuration error: AUTH_JWKS_URL needs"), "{err}");
         assert!(err.contains(missing) && err.contains("AUTH_JWKS_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true"), "{err}");
     }

@@ -1,10 +1,7 @@
 //! The MCP server at /mcp: JSON-RPC over the streamable HTTP transport, spoken
 //! by hand with reqwest, and by the official MCP Python SDK (tests/mcp_client.py).
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::{Db, TestApp, User, expect_problem, spawn, spawn_with};
+use crate::common::{Db, TestApp, User, expect_problem, spawn, spawn_with};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
@@ -264,7 +261,7 @@ async fn host_names_are_checked_and_configurable() {
 #[test]
 fn bad_allowed_hosts_stop_the_start() {
     for bad in ["https://todo.example.com", "todo.example.com/mcp", "*,todo.example.com"] {
-        let err = common::args("sqlite://x.db", &[&format!("--mcp-allowed-hosts={bad}")]).resolve().err();
+        let err = crate::common::args("sqlite://x.db", &[&format!("--mcp-allowed-hosts={bad}")]).resolve().err();
         let err = err.unwrap_or_else(|| panic!("{bad} should be refused")).to_string();
         assert!(err.contains("MCP_ALLOWED_HOSTS"), "{bad}: {err}");
     }

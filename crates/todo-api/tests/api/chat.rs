@@ -1,19 +1,16 @@
 //! The assistant end to end: chat turns against a scripted OpenAI-compatible
 //! server at the HTTP boundary (and the built-in interpreter), checking what the
 //! provider was sent and what the database holds afterwards.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
-
-mod common;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::{Db, TestApp, User, expect_problem, fields, spawn_on, spawn_with};
 use axum::http::{HeaderMap, StatusCode as AxStatus};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{Db, TestApp, User, expect_problem, fields, spawn_on, spawn_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -262,7 +259,7 @@ async fn resume_after_restart_and_isolation(db: Db) {
     let llm = ScriptedLlm::start().await;
     let flags = llm.flags();
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    let url = common::fresh_database(db).await;
+    let url = crate::common::fresh_database(db).await;
     let first = spawn_on(db, &url, &flags).await;
     let alice = first.sign_up("alice-chat@example.com").await;
     llm.push(calls(&[("c1", "add_task", r#"{"title": "Alice's secret plan"}"#)]));
@@ -465,7 +462,7 @@ async fn streamed_reply_arrives_as_events() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn builtin_assistant_is_the_default_and_uses_the_same_tools() {
-    let app = common::spawn(Db::Sqlite).await;
+    let app = crate::common::spawn(Db::Sqlite).await;
     let u = app.sign_up("builtin@example.com").await;
     let body: Value = chat(&app, &u, json!({"message": "add a task to buy milk"})).await.json().await.unwrap();
     assert!(body["response"].as_str().unwrap().to_lowercase().contains("built-in"));
@@ -490,7 +487,7 @@ async fn builtin_assistant_is_the_default_and_uses_the_same_tools() {
 /// JSON Schema (and so the OpenAPI document) counts `3.0` as the integer 3: a
 /// client or generator may send it that way. Found by the schemathesis run.
 async fn conversation_id_is_any_json_integer(db: Db) {
-    let app = common::spawn(db).await;
+    let app = crate::common::spawn(db).await;
     let u = app.sign_up("integral@example.com").await;
     let first: Value = chat(&app, &u, json!({"message": "hi"})).await.json().await.unwrap();
     let id = first["conversation_id"].as_i64().unwrap();

@@ -2,11 +2,8 @@
 //! conversation and chat turns per minute; 429 with Retry-After and a clear
 //! message; exact under concurrency on two replicas sharing one database; the
 //! assistant's and MCP's add_task respect the task quota.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::{Db, TestApp, User, expect_problem, spawn_on, spawn_with};
+use crate::common::{Db, TestApp, User, expect_problem, spawn_on, spawn_with};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

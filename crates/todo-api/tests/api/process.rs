@@ -1,8 +1,5 @@
 //! The real `todo-api` binary: help, configuration refusals, the healthcheck
 //! subcommand and SIGTERM handling.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
-
-mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -125,7 +122,7 @@ fn sigterm(child: &Child) {
 
 #[test]
 fn healthcheck_subcommand_and_sigterm() {
-    let dir = common::temp_dir("todo-api-proc");
+    let dir = crate::common::temp_dir("todo-api-proc");
     let mut server = start_server(&dir);
     let url = format!("http://127.0.0.1:{}/healthz", server.port);
 
@@ -210,7 +207,7 @@ fn sigterm_lets_in_flight_requests_finish() {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         url
     });
-    let dir = common::temp_dir("todo-api-drain");
+    let dir = crate::common::temp_dir("todo-api-drain");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = command()
         .env("PORT", port.to_string())

@@ -2,9 +2,6 @@
 //! answers 503 (never 500, never hangs), readiness fails, and it recovers by
 //! itself with nothing that was acknowledged lost. The test runs its own
 //! PostgreSQL cluster so it can stop and start it.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Db, spawn_on};
+use crate::common::{Db, spawn_on};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

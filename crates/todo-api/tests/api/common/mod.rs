@@ -246,33 +246,31 @@ pub fn temp_dir(prefix: &str) -> PathBuf {
 }
 
 /// Declares one test per database for an `async fn(Db)` that starts its own servers.
-#[macro_export]
 macro_rules! for_both_databases {
     ($($case:ident),+ $(,)?) => {
         $(
             mod $case {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() { super::$case(super::common::Db::Sqlite).await }
+                async fn sqlite() { super::$case($crate::common::Db::Sqlite).await }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() { super::$case(super::common::Db::Postgres).await }
+                async fn postgres() { super::$case($crate::common::Db::Postgres).await }
             }
         )+
     };
 }
 
 /// Declares one test per database for an `async fn(TestApp)`.
-#[macro_export]
 macro_rules! on_both_databases {
     ($($case:ident),+ $(,)?) => {
         $(
             mod $case {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    super::$case(super::common::spawn(super::common::Db::Sqlite).await).await
+                    super::$case($crate::common::spawn($crate::common::Db::Sqlite).await).await
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    super::$case(super::common::spawn(super::common::Db::Postgres).await).await
+                    super::$case($crate::common::spawn($crate::common::Db::Postgres).await).await
                 }
             }
         )+

@@ -2,14 +2,11 @@
 //! chats: its directory is created 0700 and the database with its -wal and
 //! -shm files 0600, whatever the umask, and an upgrade tightens what an older
 //! version left readable to others. (SQLite only: PostgreSQL keeps its own files.)
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
-
-mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::{Db, spawn_on};
+use crate::common::{Db, spawn_on};
 use serde_json::json;
 
 fn mode(path: &Path) -> u32 {
@@ -19,7 +16,7 @@ fn mode(path: &Path) -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_database_and_its_directory_are_private_to_the_owner() {
-    let base = common::temp_dir("todo-sqlite-files");
+    let base = crate::common::temp_dir("todo-sqlite-files");
     let dir = base.join("nested").join("data");
     let db = dir.join("todo.db");
     let url = format!("sqlite://{}", db.display());

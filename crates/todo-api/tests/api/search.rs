@@ -1,10 +1,7 @@
 //! Search (`q`) ignores case beyond ASCII, and PostgreSQL and SQLite find
 //! exactly the same tasks: the same searches run against both, side by side.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::{Db, TestApp, spawn, spawn_on};
+use crate::common::{Db, TestApp, spawn, spawn_on};
 use reqwest::Method;
 use serde_json::json;
 use sqlx::Connection;

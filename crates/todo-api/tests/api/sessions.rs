@@ -1,11 +1,8 @@
 //! Sessions, on SQLite and PostgreSQL: signing out ends the token for good,
 //! signing out everywhere ends every session of the user, and a sign-out
 //! through one replica reaches another within its session cache's TTL.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::{Db, TestApp, User, claims_of, expect_problem, spawn_on, spawn_with};
+use crate::common::{Db, TestApp, User, claims_of, expect_problem, spawn_on, spawn_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 use todo_store::{Store, StoreConfig};
