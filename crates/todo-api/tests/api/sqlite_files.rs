@@ -6,7 +6,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::common::{Db, spawn_on};
+use crate::common::TestApp;
 use serde_json::json;
 
 fn mode(path: &Path) -> u32 {
@@ -21,7 +21,7 @@ async fn the_database_and_its_directory_are_private_to_the_owner() {
     let db = dir.join("todo.db");
     let url = format!("sqlite://{}", db.display());
 
-    let app = spawn_on(Db::Sqlite, &url, &[]).await;
+    let app = TestApp::builder().on_database(&url).start().await;
     let u = app.sign_up("files@example.com").await;
     app.create_task(&u, json!({"title": "Private"})).await;
     assert_eq!(mode(&base.join("nested")), 0o700, "created parent");
@@ -38,7 +38,7 @@ async fn the_database_and_its_directory_are_private_to_the_owner() {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         }
     }
-    let app = spawn_on(Db::Sqlite, &url, &[]).await;
+    let app = TestApp::builder().on_database(&url).start().await;
     assert_eq!(app.list(&u, "").await.0, 1, "the data is kept");
     for file in ["todo.db", "todo.db-wal", "todo.db-shm"] {
         assert_eq!(mode(&dir.join(file)), 0o600, "{file} after the upgrade");

@@ -42,7 +42,8 @@ fn titles(tasks: &[Value]) -> Vec<&str> {
 }
 
 async fn cached_lists_follow_every_change(cached: TestApp) {
-    let plain = crate::common::spawn_on(cached.db, &cached.database_url, &["--task-cache-mb=0"]).await;
+    let plain =
+        TestApp::builder().on_database(&cached.database_url).config(|a| a.database.task_cache_mb = 0).start().await;
     let u = cached.sign_up("cache@example.com").await;
     let other = cached.sign_up("other@example.com").await;
     let mut ids = Vec::new();
