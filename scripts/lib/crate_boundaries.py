@@ -47,6 +47,10 @@ RULES = {
         "the web frontend reaches data only through the REST API",
     ),
     "todo-probe": (None, "the health probe has no dependencies (it ships in every image)"),
+    "todo-test-support": (
+        {"todo-domain", "todo-store", "todo-auth", "todo-api", "todo-web", "todo-agent", "todo-builtin", "todo-service"},
+        "test support starts binaries; it knows no crate of the application (each test brings its own)",
+    ),
 }
 
 # (crate, dependency) -> the work that removes it
