@@ -2,25 +2,17 @@
 //! Ingress path layout, and sign-ins that survive a restart.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use serde_json::{Value, json};
 use todo_service::config_doc::{Defaults, table_problems};
+use todo_test_support::Process;
 
 #[path = "../src/cli.rs"]
 mod cli;
 
+/// The launcher, started; killed when dropped.
 struct Launched {
-    child: Child,
+    _process: Process,
     base: String,
-}
-
-impl Drop for Launched {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn launch(data_dir: &std::path::Path) -> Launched {
@@ -28,25 +20,17 @@ fn launch(data_dir: &std::path::Path) -> Launched {
 }
 
 fn launch_with(data_dir: &std::path::Path, extra: &[&str]) -> Launched {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_todo-app"));
-    for var in ["DATABASE_URL", "BETTER_AUTH_SECRET", "APP_ENV", "PORT", "HOST", "LLM_PROVIDER", "OPENAI_API_KEY"] {
-        cmd.env_remove(var);
-    }
-    let mut child = cmd
-        .args(["--port", "0", "--data-dir", data_dir.to_str().unwrap(), "--log-format", "json"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut cmd = todo_test_support::command(
+        env!("CARGO_BIN_EXE_todo-app"),
+        &["DATABASE_URL", "BETTER_AUTH_SECRET", "APP_ENV", "PORT", "HOST", "LLM_PROVIDER", "OPENAI_API_KEY"],
+    );
+    cmd.args(["--port", "0", "--data-dir", data_dir.to_str().unwrap(), "--log-format", "json"]).args(extra);
+    let mut process = Process::start(cmd);
     // Log lines (JSON) may come first, e.g. a warning about the data files.
-    let line =
-        lines.by_ref().map(|l| l.unwrap()).find(|l| !l.starts_with('{')).expect("the launcher prints where it listens");
+    let line = process.wait_for("the line saying where the launcher listens", |l| !l.starts_with('{'));
     assert!(line.starts_with("todo-app is running on http://127.0.0.1:"), "{line}");
     let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
-    std::thread::spawn(move || for _ in lines {});
-    Launched { child, base }
+    Launched { _process: process, base }
 }
 
 #[tokio::test]

@@ -46,6 +46,19 @@ RULES = {
         DATABASE | {"todo-store", "todo-api", "todo-agent", "todo-auth"},
         "the web frontend reaches data only through the REST API",
     ),
+    "todo-test-support": (
+        {
+            "todo-domain",
+            "todo-store",
+            "todo-auth",
+            "todo-api",
+            "todo-web",
+            "todo-agent",
+            "todo-builtin",
+            "todo-service",
+        },
+        "test support starts binaries; it knows no crate of the application (each test brings its own)",
+    ),
 }
 
 # (crate, dependency) -> the work that removes it

@@ -1,9 +1,6 @@
 //! Accounts and tokens, end to end over HTTP, on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::{Db, SECRET, TestApp, User, claims_of, expect_problem, fields, sign_claims};
+use crate::common::{Db, SECRET, TestApp, User, claims_of, expect_problem, fields, sign_claims};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use serde_json::{Value, json};

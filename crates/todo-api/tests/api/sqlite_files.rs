@@ -2,14 +2,11 @@
 //! chats: its directory is created 0700 and the database with its -wal and
 //! -shm files 0600, whatever the umask, and an upgrade tightens what an older
 //! version left readable to others. (SQLite only: PostgreSQL keeps its own files.)
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
-
-mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::{Db, spawn_on};
+use crate::common::TestApp;
 use serde_json::json;
 
 fn mode(path: &Path) -> u32 {
@@ -19,12 +16,12 @@ fn mode(path: &Path) -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_database_and_its_directory_are_private_to_the_owner() {
-    let base = common::temp_dir("todo-sqlite-files");
+    let base = crate::common::temp_dir("todo-sqlite-files");
     let dir = base.join("nested").join("data");
     let db = dir.join("todo.db");
     let url = format!("sqlite://{}", db.display());
 
-    let app = spawn_on(Db::Sqlite, &url, &[]).await;
+    let app = TestApp::builder().on_database(&url).start().await;
     let u = app.sign_up("files@example.com").await;
     app.create_task(&u, json!({"title": "Private"})).await;
     assert_eq!(mode(&base.join("nested")), 0o700, "created parent");
@@ -41,7 +38,7 @@ async fn the_database_and_its_directory_are_private_to_the_owner() {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         }
     }
-    let app = spawn_on(Db::Sqlite, &url, &[]).await;
+    let app = TestApp::builder().on_database(&url).start().await;
     assert_eq!(app.list(&u, "").await.0, 1, "the data is kept");
     for file in ["todo.db", "todo.db-wal", "todo.db-shm"] {
         assert_eq!(mode(&dir.join(file)), 0o600, "{file} after the upgrade");

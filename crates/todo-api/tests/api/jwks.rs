@@ -1,18 +1,16 @@
 //! Tokens from an external issuer (Better Auth's JWT plugin and the like), checked
 //! against a JWKS served over HTTP by a stand-in identity provider.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
-
-mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::common::{Db, TestApp, TestAppBuilder, expect_problem};
 use axum::routing::get;
 use axum::{Json, Router};
-use common::{Db, NO_SECRET, expect_problem, spawn_with};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use serde_json::{Value, json};
+use todo_api::ApiArgs;
 
 // Test-only Ed25519 keys, generated with `openssl genpkey -algorithm ed25519`.
 const KEY1_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKCyIe4HjyKv3ClLw29MC8n+hbPGMBek3HhMKKCOdEvQ\n-----END PRIVATE KEY-----\n";
@@ -57,6 +55,17 @@ const AUDIENCE: &str = "todo-app-api";
 /// The flags naming the issuer and audience that AUTH_JWKS_URL requires.
 const CHECKED: [&str; 2] = ["--auth-jwks-issuer=https://id.example.com", "--auth-jwks-audience=todo-app-api"];
 
+/// A server accepting the tokens of the identity provider at `jwks_url`, with
+/// the issuer and audience that AUTH_JWKS_URL requires.
+fn checked(db: Db, jwks_url: &str) -> TestAppBuilder {
+    let jwks_url = jwks_url.to_string();
+    TestApp::builder().database(db).config(|a: &mut ApiArgs| {
+        a.auth.auth_jwks_url = Some(jwks_url);
+        a.auth.auth_jwks_issuer = Some(ISSUER.to_string());
+        a.auth.auth_jwks_audience = Some(AUDIENCE.to_string());
+    })
+}
+
 fn ed_claims(sub: &str) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({"sub": sub, "iat": now, "exp": now + 600, "iss": ISSUER, "aud": AUDIENCE})
@@ -81,8 +90,7 @@ fn hs_token(secret: &str, sub: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jwks_only_accepts_external_tokens_and_refuses_hs256() {
     let idp = provider(vec![jwk("k1", KEY1_X)]).await;
-    let jwks = format!("--auth-jwks-url={}", idp.url);
-    let app = spawn_with(Db::Sqlite, &[NO_SECRET, &jwks, CHECKED[0], CHECKED[1]]).await;
+    let app = checked(Db::Sqlite, &idp.url).no_secret().start().await;
 
     let token = ed_token(KEY1_PEM, "k1", "external-user-1");
     let res = app
@@ -142,9 +150,7 @@ async fn jwks_only_accepts_external_tokens_and_refuses_hs256() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_kid_refetches_the_key_set_but_not_too_often() {
     let idp = provider(vec![jwk("k1", KEY1_X)]).await;
-    let jwks = format!("--auth-jwks-url={}", idp.url);
-    let app =
-        spawn_with(Db::Sqlite, &[NO_SECRET, &jwks, CHECKED[0], CHECKED[1], "--auth-jwks-min-refresh-secs=1"]).await;
+    let app = checked(Db::Sqlite, &idp.url).no_secret().config(|a| a.auth.auth_jwks_min_refresh_secs = 1).start().await;
     let get = |token: String| app.req(Method::GET, "/api/ext-2/tasks").bearer_auth(token).send();
 
     assert_eq!(get(ed_token(KEY1_PEM, "k1", "ext-2")).await.unwrap().status(), 200);
@@ -169,8 +175,7 @@ async fn unknown_kid_refetches_the_key_set_but_not_too_often() {
 async fn own_and_external_tokens_work_side_by_side() {
     for db in [Db::Sqlite, Db::Postgres] {
         let idp = provider(vec![jwk("k1", KEY1_X)]).await;
-        let jwks = format!("--auth-jwks-url={}", idp.url);
-        let app = spawn_with(db, &[&jwks, CHECKED[0], CHECKED[1]]).await;
+        let app = checked(db, &idp.url).start().await;
         let local = app.sign_up("local@example.com").await;
         assert_eq!(app.as_user(Method::GET, &local, "/api/{me}/tasks").send().await.unwrap().status(), 200);
         // External users need no local account nor session here, whatever
@@ -205,20 +210,31 @@ async fn own_and_external_tokens_work_side_by_side() {
 async fn jwks_needs_an_issuer_and_an_audience_unless_told_to_accept_any() {
     let idp = provider(vec![jwk("k1", KEY1_X)]).await;
     let jwks = format!("--auth-jwks-url={}", idp.url);
-    let url = common::fresh_database(Db::Sqlite).await;
-    for (flags, missing) in [
-        (vec![NO_SECRET, &jwks], "AUTH_JWKS_ISSUER and AUTH_JWKS_AUDIENCE"),
-        (vec![&jwks], "AUTH_JWKS_ISSUER and AUTH_JWKS_AUDIENCE"),
-        (vec![NO_SECRET, &jwks, CHECKED[0]], "AUTH_JWKS_AUDIENCE"),
-        (vec![NO_SECRET, &jwks, CHECKED[1]], "AUTH_JWKS_ISSUER"),
+    let url = crate::common::fresh_database(Db::Sqlite).await;
+    for (secret, flags, missing) in [
+        (false, vec![jwks.as_str()], "AUTH_JWKS_ISSUER and AUTH_JWKS_AUDIENCE"),
+        (true, vec![jwks.as_str()], "AUTH_JWKS_ISSUER and AUTH_JWKS_AUDIENCE"),
+        (false, vec![jwks.as_str(), CHECKED[0]], "AUTH_JWKS_AUDIENCE"),
+        (false, vec![jwks.as_str(), CHECKED[1]], "AUTH_JWKS_ISSUER"),
     ] {
-        let err = common::args(&url, &flags).resolve().err().expect("refused").to_string();
+        let mut args = crate::common::args(&url, &flags);
+        if !secret {
+            args.auth.better_auth_secret = None;
+        }
+        let err = args.resolve().err().expect("refused").to_string();
         assert!(err.starts_with("configuration error: AUTH_JWKS_URL needs"), "{err}");
         assert!(err.contains(missing) && err.contains("AUTH_JWKS_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true"), "{err}");
     }
 
     // Told to, it accepts the provider's tokens for any issuer and audience.
-    let app = spawn_with(Db::Sqlite, &[NO_SECRET, &jwks, "--auth-jwks-accept-any-issuer-and-audience=true"]).await;
+    let app = TestApp::builder()
+        .no_secret()
+        .config(|a| {
+            a.auth.auth_jwks_url = Some(idp.url.clone());
+            a.auth.auth_jwks_accept_any_issuer_and_audience = true;
+        })
+        .start()
+        .await;
     let mut claims = ed_claims("ext-5");
     claims["iss"] = json!("https://anyone.example.com");
     claims["aud"] = json!("any-app");
@@ -228,8 +244,7 @@ async fn jwks_needs_an_issuer_and_an_audience_unless_told_to_accept_any() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_identity_provider_is_503_not_500() {
-    let app =
-        spawn_with(Db::Sqlite, &[NO_SECRET, "--auth-jwks-url=http://127.0.0.1:9/jwks", CHECKED[0], CHECKED[1]]).await;
+    let app = checked(Db::Sqlite, "http://127.0.0.1:9/jwks").no_secret().start().await;
     let res =
         app.req(Method::GET, "/api/ext-4/tasks").bearer_auth(ed_token(KEY1_PEM, "k1", "ext-4")).send().await.unwrap();
     assert!(res.headers().contains_key("retry-after"));

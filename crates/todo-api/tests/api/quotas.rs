@@ -2,13 +2,11 @@
 //! conversation and chat turns per minute; 429 with Retry-After and a clear
 //! message; exact under concurrency on two replicas sharing one database; the
 //! assistant's and MCP's add_task respect the task quota.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::{Db, TestApp, User, expect_problem, spawn_on, spawn_with};
+use crate::common::{Db, TestApp, User, expect_problem};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use todo_api::ApiArgs;
 
 macro_rules! on_both {
     ($($case:ident),+ $(,)?) => {
@@ -30,10 +28,10 @@ on_both!(
     chat_turns_per_minute_hold_under_concurrency_on_two_replicas,
 );
 
-/// Two API servers on one fresh database, with the same flags.
-async fn two_replicas(db: Db, flags: &[&str]) -> (TestApp, TestApp) {
-    let a = spawn_with(db, flags).await;
-    let b = spawn_on(db, &a.database_url, flags).await;
+/// Two API servers on one fresh database, with the same configuration.
+async fn two_replicas(db: Db, config: impl Fn(&mut ApiArgs)) -> (TestApp, TestApp) {
+    let a = TestApp::builder().database(db).config(&config).start().await;
+    let b = TestApp::builder().on_database(&a.database_url).config(&config).start().await;
     (a, b)
 }
 
@@ -42,7 +40,7 @@ fn retry_after(res: &reqwest::Response) -> u64 {
 }
 
 async fn the_task_quota_holds_under_concurrency_on_two_replicas(db: Db) {
-    let (a, b) = two_replicas(db, &["--quota-tasks-per-user=10"]).await;
+    let (a, b) = two_replicas(db, |a| a.quotas.quota_tasks_per_user = 10).await;
     let u = a.sign_up("quota-tasks@example.com").await;
     let other = a.sign_up("quota-other@example.com").await;
     let creates = (0..50).map(|i| {
@@ -94,7 +92,14 @@ async fn mcp_add_task(app: &TestApp, user: &User, title: &str) -> Value {
 }
 
 async fn the_tools_respect_the_task_quota(db: Db) {
-    let app = spawn_with(db, &["--quota-tasks-per-user=2", "--llm-provider=builtin"]).await;
+    let app = TestApp::builder()
+        .database(db)
+        .config(|a| {
+            a.quotas.quota_tasks_per_user = 2;
+            a.llm.llm_provider = Some("builtin".into());
+        })
+        .start()
+        .await;
     let u = app.sign_up("quota-tools@example.com").await;
     app.create_task(&u, json!({"title": "first"})).await;
     assert_eq!(mcp_add_task(&app, &u, "second").await["isError"], false);
@@ -122,8 +127,15 @@ async fn chat(app: &TestApp, u: &User, body: Value) -> reqwest::Response {
 }
 
 async fn conversation_and_message_quotas(db: Db) {
-    let flags = ["--quota-conversations-per-user=2", "--quota-messages-per-conversation=4", "--llm-provider=builtin"];
-    let app = spawn_with(db, &flags).await;
+    let app = TestApp::builder()
+        .database(db)
+        .config(|a| {
+            a.quotas.quota_conversations_per_user = 2;
+            a.quotas.quota_messages_per_conversation = 4;
+            a.llm.llm_provider = Some("builtin".into());
+        })
+        .start()
+        .await;
     let u = app.sign_up("quota-chat@example.com").await;
     let res = chat(&app, &u, json!({"message": "what's pending?"})).await;
     assert_eq!(res.status(), 200);
@@ -160,7 +172,11 @@ async fn conversation_and_message_quotas(db: Db) {
 }
 
 async fn chat_turns_per_minute_hold_under_concurrency_on_two_replicas(db: Db) {
-    let (a, b) = two_replicas(db, &["--quota-chat-turns-per-minute=3", "--llm-provider=builtin"]).await;
+    let (a, b) = two_replicas(db, |a| {
+        a.quotas.quota_chat_turns_per_minute = 3;
+        a.llm.llm_provider = Some("builtin".into());
+    })
+    .await;
     let u = a.sign_up("quota-rate@example.com").await;
     let turns = (0..10).map(|i| {
         let app = if i % 2 == 0 { &a } else { &b };

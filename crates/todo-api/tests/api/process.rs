@@ -1,23 +1,20 @@
 //! The real `todo-api` binary: help, configuration refusals, the healthcheck
 //! subcommand and SIGTERM handling.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::{Read, Write};
+use std::process::Command;
 use std::time::Duration;
+
+use todo_test_support::Process;
 
 const BIN: &str = env!("CARGO_BIN_EXE_todo-api");
 
+/// The binary, with none of the developer's or CI's settings.
 fn command() -> Command {
-    let mut c = Command::new(BIN);
-    // Keep the developer's or CI's environment from leaking into these runs.
-    for var in ["DATABASE_URL", "BETTER_AUTH_SECRET", "APP_ENV", "PORT", "HOST", "AUTH_JWKS_URL", "FRONTEND_URL"] {
-        c.env_remove(var);
-        c.env_remove(format!("{var}_FILE"));
-    }
-    c
+    todo_test_support::command(
+        BIN,
+        &["DATABASE_URL", "BETTER_AUTH_SECRET", "APP_ENV", "PORT", "HOST", "AUTH_JWKS_URL", "FRONTEND_URL"],
+    )
 }
 
 #[test]
@@ -70,82 +67,42 @@ fn production_refuses_weak_configuration_with_one_line() {
     assert!(!err.contains("too-short") && !err.contains("hunter2"), "secrets leaked: {err}");
 }
 
-struct Server {
-    child: Child,
-    port: u16,
-    logs: std::sync::mpsc::Receiver<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the binary on a free port with an SQLite database and waits for its
-/// "listening" log line.
-fn start_server(dir: &std::path::Path) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = command()
-        .env("PORT", port.to_string())
+/// Starts the binary on a free port with an SQLite database in `dir` and waits
+/// for its "listening" log line; returns it and its port.
+fn start_server(dir: &std::path::Path) -> (Process, u16) {
+    let mut cmd = command();
+    cmd.env("PORT", "0")
         .env("HOST", "127.0.0.1")
         .env("DATA_DIR", dir)
         .env("BETTER_AUTH_SECRET", "a-secret-that-must-never-appear-in-logs-0123")
-        .env("LOG_FORMAT", "json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, logs) = std::sync::mpsc::channel();
-    for stream in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-    }
-    let server = Server { child, port, logs };
-    loop {
-        let line = server.logs.recv_timeout(Duration::from_secs(60)).expect("server starts and logs");
-        if line.contains("listening on") {
-            return server;
-        }
-    }
-}
-
-fn sigterm(child: &Child) {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
+        .env("LOG_FORMAT", "json");
+    let mut server = Process::start(cmd);
+    let port = server.listening_address().port();
+    (server, port)
 }
 
 #[test]
 fn healthcheck_subcommand_and_sigterm() {
-    let dir = common::temp_dir("todo-api-proc");
-    let mut server = start_server(&dir);
-    let url = format!("http://127.0.0.1:{}/healthz", server.port);
+    let dir = crate::common::temp_dir("todo-api-proc");
+    let (mut server, port) = start_server(&dir);
+    let url = format!("http://127.0.0.1:{port}/healthz");
 
     let ok = command().args(["healthcheck", "--url", &url]).output().unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    let via_port = command().arg("healthcheck").env("PORT", server.port.to_string()).output().unwrap();
+    let via_port = command().arg("healthcheck").env("PORT", port.to_string()).output().unwrap();
     assert!(via_port.status.success());
     let not_found =
-        command().args(["healthcheck", "--url", &format!("http://127.0.0.1:{}/nope", server.port)]).output().unwrap();
+        command().args(["healthcheck", "--url", &format!("http://127.0.0.1:{}/nope", port)]).output().unwrap();
     assert_eq!(not_found.status.code(), Some(1));
 
-    let ready = tokio::runtime::Runtime::new().unwrap().block_on(todo_api::healthcheck::probe(
-        &format!("http://127.0.0.1:{}/readyz", server.port),
-        Duration::from_secs(5),
-    ));
+    let ready = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(todo_api::healthcheck::probe(&format!("http://127.0.0.1:{}/readyz", port), Duration::from_secs(5)));
     assert_eq!(ready, Ok(200));
 
     // An oversized client request id is neither echoed nor logged.
     let long_id = "x".repeat(8000);
-    let mut conn = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(conn, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nx-request-id: {long_id}\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut answer = String::new();
@@ -153,7 +110,7 @@ fn healthcheck_subcommand_and_sigterm() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(!answer.contains(&long_id[..200]), "echoed: {answer:.300}");
     // Nor is a query string, which carries what users search for.
-    let mut conn = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         conn,
         "GET /api/someone/tasks?q=secret-search-words HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -161,10 +118,10 @@ fn healthcheck_subcommand_and_sigterm() {
     .unwrap();
     conn.read_to_string(&mut String::new()).unwrap();
 
-    sigterm(&server.child);
-    let status = wait_with_timeout(&mut server.child, Duration::from_secs(30)).expect("exits after SIGTERM");
+    server.terminate();
+    let status = server.wait_timeout(Duration::from_secs(30)).expect("exits after SIGTERM");
     assert_eq!(status.code(), Some(0), "clean exit after SIGTERM");
-    let logs: Vec<String> = server.logs.try_iter().collect();
+    let logs = server.remaining_lines();
     assert!(!logs.iter().any(|l| l.contains(&long_id[..200])), "the client's 8,000-character id was logged");
     assert!(logs.iter().any(|l| l.contains("/api/someone/tasks")), "the request is logged by its path");
     assert!(!logs.iter().any(|l| l.contains("secret-search-words")), "a query string was logged");
@@ -178,17 +135,6 @@ fn healthcheck_subcommand_and_sigterm() {
     }
     let unreachable = command().args(["healthcheck", "--url", &url]).output().unwrap();
     assert_eq!(unreachable.status.code(), Some(1));
-}
-
-fn wait_with_timeout(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let start = std::time::Instant::now();
-    while start.elapsed() < limit {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
 }
 
 /// A request in flight when SIGTERM arrives still gets its answer: a chat turn
@@ -212,22 +158,18 @@ fn sigterm_lets_in_flight_requests_finish() {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         url
     });
-    let dir = common::temp_dir("todo-api-drain");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = command()
-        .env("PORT", port.to_string())
+    let dir = crate::common::temp_dir("todo-api-drain");
+    let mut cmd = command();
+    cmd.env("PORT", "0")
         .env("HOST", "127.0.0.1")
         .env("DATA_DIR", &dir)
         .env("BETTER_AUTH_SECRET", "drain-secret-drain-secret-drain-secret")
         .env("LOG_FORMAT", "json")
         .env("LLM_PROVIDER", "openai-compatible")
         .env("LLM_BASE_URL", &provider)
-        .env("LLM_MODEL", "slow")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+        .env("LLM_MODEL", "slow");
+    let mut server = Process::start(cmd);
+    let base = format!("http://{}", server.listening_address());
     rt.block_on(async {
         let http = ::reqwest::Client::new();
         let mut ready = false;
@@ -256,12 +198,12 @@ fn sigterm_lets_in_flight_requests_finish() {
             async move { http.post(url).bearer_auth(token).json(&serde_json::json!({"message": "hi"})).send().await }
         });
         tokio::time::sleep(Duration::from_millis(400)).await;
-        sigterm(&child);
+        server.terminate();
         let res = turn.await.unwrap().expect("the in-flight request is answered");
         assert_eq!(res.status(), 200);
         let body: serde_json::Value = res.json().await.unwrap();
         assert_eq!(body["response"], "Slow but sure.");
     });
-    let status = wait_with_timeout(&mut child, Duration::from_secs(30)).expect("exits after draining");
+    let status = server.wait_timeout(Duration::from_secs(30)).expect("exits after draining");
     assert_eq!(status.code(), Some(0));
 }

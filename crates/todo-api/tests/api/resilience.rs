@@ -2,9 +2,6 @@
 //! answers 503 (never 500, never hangs), readiness fails, and it recovers by
 //! itself with nothing that was acknowledged lost. The test runs its own
 //! PostgreSQL cluster so it can stop and start it.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Db, spawn_on};
+use crate::common::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -116,7 +113,11 @@ async fn wait_for(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> b
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_outage_gives_503_and_recovers_without_restart() {
     let cluster = tokio::task::spawn_blocking(Cluster::create).await.unwrap();
-    let app = spawn_on(Db::Postgres, &cluster.url(), &["--database-acquire-timeout-ms=500"]).await;
+    let app = TestApp::builder()
+        .on_database(&cluster.url())
+        .config(|a| a.database.database_acquire_timeout_ms = 500)
+        .start()
+        .await;
     let user = app.sign_up("outage@example.com").await;
 
     let outcomes = Arc::new(Mutex::new(Outcomes::default()));

@@ -2,11 +2,8 @@
 //! PostgreSQL cannot store in `text`), other control characters and titles that
 //! show nothing are 422 naming the field, wherever the text comes in (REST
 //! bodies and query strings, the chat message, MCP tools), and nothing is written.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::{TestApp, User, expect_problem, fields};
+use crate::common::{TestApp, User, expect_problem, fields};
 use reqwest::Method;
 use serde_json::{Value, json};
 

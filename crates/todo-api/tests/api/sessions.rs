@@ -1,11 +1,8 @@
 //! Sessions, on SQLite and PostgreSQL: signing out ends the token for good,
 //! signing out everywhere ends every session of the user, and a sign-out
 //! through one replica reaches another within its session cache's TTL.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::{Db, TestApp, User, claims_of, expect_problem, spawn_on, spawn_with};
+use crate::common::{Db, TestApp, User, claims_of, expect_problem};
 use reqwest::Method;
 use serde_json::{Value, json};
 use todo_store::{Store, StoreConfig};
@@ -93,9 +90,9 @@ async fn until_refused(app: &TestApp, user: &User, attempts: u32) -> Option<u32>
 }
 
 async fn a_sign_out_reaches_another_replica_within_its_ttl(db: Db) {
-    let ttl = "--session-cache-ttl-ms=200";
-    let a = spawn_with(db, &[ttl]).await;
-    let b = spawn_on(db, &a.database_url, &[ttl]).await;
+    let ttl = |a: &mut todo_api::ApiArgs| a.auth.session_cache_ttl_ms = 200;
+    let a = TestApp::builder().database(db).config(ttl).start().await;
+    let b = TestApp::builder().on_database(&a.database_url).config(ttl).start().await;
     let user = a.sign_up("replicas@example.com").await;
     let other_device = a.sign_in(&user).await;
     // Both replicas have looked at both sessions, so both have them cached.
@@ -123,7 +120,7 @@ async fn a_sign_out_reaches_another_replica_within_its_ttl(db: Db) {
 /// ends all of a user's sessions but one.
 async fn all_sessions_but_one_can_be_ended(db: Db) {
     // No cache: the store's change is seen by the next request.
-    let app = spawn_with(db, &["--session-cache-ttl-ms=0"]).await;
+    let app = TestApp::builder().database(db).config(|a| a.auth.session_cache_ttl_ms = 0).start().await;
     let first = app.sign_up("password-change@example.com").await;
     let keeper = app.sign_in(&first).await;
     let third = app.sign_in(&first).await;
@@ -170,8 +167,8 @@ async fn session_checks(app: &TestApp) -> (u64, u64) {
 
 async fn token_checks_mostly_come_from_the_cache(db: Db) {
     const REQUESTS: u64 = 20;
-    for (ttl, cached) in [("--session-cache-ttl-ms=60000", true), ("--session-cache-ttl-ms=0", false)] {
-        let app = spawn_with(db, &[ttl]).await;
+    for (ttl, cached) in [(60_000, true), (0, false)] {
+        let app = TestApp::builder().database(db).config(|a| a.auth.session_cache_ttl_ms = ttl).start().await;
         let user = app.sign_up("cached@example.com").await;
         let before = session_checks(&app).await;
         for _ in 0..REQUESTS {

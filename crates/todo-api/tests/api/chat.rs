@@ -1,21 +1,19 @@
 //! The assistant end to end: chat turns against a scripted OpenAI-compatible
 //! server at the HTTP boundary (and the built-in interpreter), checking what the
 //! provider was sent and what the database holds afterwards.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
-
-mod common;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::{Db, TestApp, User, expect_problem, fields};
 use axum::http::{HeaderMap, StatusCode as AxStatus};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{Db, TestApp, User, expect_problem, fields, spawn_on, spawn_with};
 use reqwest::Method;
 use serde_json::{Value, json};
+use todo_api::ApiArgs;
 
 /// One scripted provider answer.
 enum Reply {
@@ -82,13 +80,12 @@ impl ScriptedLlm {
         self.requests.lock().unwrap().iter().map(|(_, b)| b.clone()).collect()
     }
 
-    fn flags(&self) -> Vec<String> {
-        vec![
-            "--llm-provider=openai-compatible".into(),
-            format!("--llm-base-url={}", self.url),
-            "--llm-model=scripted-model".into(),
-            "--openai-api-key=sk-test-key-must-stay-secret".into(),
-        ]
+    /// Points the assistant at this provider.
+    fn configure(&self, a: &mut ApiArgs) {
+        a.llm.llm_provider = Some("openai-compatible".into());
+        a.llm.llm_base_url = Some(self.url.clone());
+        a.llm.llm_model = Some("scripted-model".into());
+        a.llm.openai_api_key = Some("sk-test-key-must-stay-secret".into());
     }
 }
 
@@ -112,12 +109,9 @@ fn calls(list: &[(&str, &str, &str)]) -> Reply {
     )
 }
 
-async fn with_llm(db: Db, extra: &[&str]) -> (TestApp, ScriptedLlm) {
+async fn with_llm(db: Db, config: impl FnOnce(&mut ApiArgs)) -> (TestApp, ScriptedLlm) {
     let llm = ScriptedLlm::start().await;
-    let mut flags = llm.flags();
-    flags.extend(extra.iter().map(|s| s.to_string()));
-    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    (spawn_with(db, &flags).await, llm)
+    (TestApp::builder().database(db).config(|a| llm.configure(a)).config(config).start().await, llm)
 }
 
 async fn chat(app: &TestApp, user: &User, body: Value) -> reqwest::Response {
@@ -157,7 +151,7 @@ on_both!(
 );
 
 async fn plain_answer(db: Db) {
-    let (app, llm) = with_llm(db, &[]).await;
+    let (app, llm) = with_llm(db, |_| {}).await;
     let u = app.sign_up("plain@example.com").await;
     llm.push(text("Hello! How can I help with your tasks?"));
     let res = chat(&app, &u, json!({"message": "hi"})).await;
@@ -190,7 +184,7 @@ async fn plain_answer(db: Db) {
 }
 
 async fn one_tool_call(db: Db) {
-    let (app, llm) = with_llm(db, &[]).await;
+    let (app, llm) = with_llm(db, |_| {}).await;
     let u = app.sign_up("tool@example.com").await;
     llm.push(calls(&[("call_1", "add_task", r#"{"title": "Buy groceries", "priority": "high"}"#)]));
     llm.push(text("I've added 'Buy groceries' to your list."));
@@ -219,7 +213,7 @@ async fn one_tool_call(db: Db) {
 /// they are refused like the user's own input (the model is told), in its reply
 /// they are dropped, on PostgreSQL as on SQLite.
 async fn control_characters_from_the_model(db: Db) {
-    let (app, llm) = with_llm(db, &[]).await;
+    let (app, llm) = with_llm(db, |_| {}).await;
     let u = app.sign_up("model-nul@example.com").await;
     llm.push(calls(&[
         ("c1", "add_task", r#"{"title": "Buy\u0000milk"}"#),
@@ -242,7 +236,7 @@ async fn control_characters_from_the_model(db: Db) {
 }
 
 async fn multi_step_delete_by_title(db: Db) {
-    let (app, llm) = with_llm(db, &[]).await;
+    let (app, llm) = with_llm(db, |_| {}).await;
     let u = app.sign_up("multi@example.com").await;
     let meeting = app.create_task(&u, json!({"title": "Team meeting"})).await;
     app.create_task(&u, json!({"title": "Buy milk"})).await;
@@ -260,10 +254,8 @@ async fn multi_step_delete_by_title(db: Db) {
 
 async fn resume_after_restart_and_isolation(db: Db) {
     let llm = ScriptedLlm::start().await;
-    let flags = llm.flags();
-    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    let url = common::fresh_database(db).await;
-    let first = spawn_on(db, &url, &flags).await;
+    let url = crate::common::fresh_database(db).await;
+    let first = TestApp::builder().on_database(&url).config(|a| llm.configure(a)).start().await;
     let alice = first.sign_up("alice-chat@example.com").await;
     llm.push(calls(&[("c1", "add_task", r#"{"title": "Alice's secret plan"}"#)]));
     llm.push(text("Added."));
@@ -272,7 +264,7 @@ async fn resume_after_restart_and_isolation(db: Db) {
     first.stop().await;
 
     // A new process on the same database continues the conversation.
-    let second = spawn_on(db, &url, &flags).await;
+    let second = TestApp::builder().on_database(&url).config(|a| llm.configure(a)).start().await;
     llm.push(text("You asked me to remember your secret plan."));
     let res = chat(&second, &alice, json!({"conversation_id": conversation, "message": "what did I ask?"})).await;
     assert_eq!(res.status(), 200);
@@ -327,7 +319,7 @@ async fn resume_after_restart_and_isolation(db: Db) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_malformed_and_unknown_tool_calls() {
-    let (app, llm) = with_llm(Db::Sqlite, &[]).await;
+    let (app, llm) = with_llm(Db::Sqlite, |_| {}).await;
     let u = app.sign_up("parallel@example.com").await;
     llm.push(calls(&[
         ("p1", "add_task", r#"{"title": "Pay bills"}"#),
@@ -363,7 +355,7 @@ async fn parallel_malformed_and_unknown_tool_calls() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limit_then_success_is_retried() {
-    let (app, llm) = with_llm(Db::Sqlite, &[]).await;
+    let (app, llm) = with_llm(Db::Sqlite, |_| {}).await;
     let u = app.sign_up("retry@example.com").await;
     llm.push(Reply::Json(429, json!({"error": {"message": "Rate limit reached"}}), vec![("retry-after", "0")]));
     llm.push(Reply::Json(503, json!({"error": "overloaded"}), vec![]));
@@ -379,7 +371,7 @@ async fn rate_limit_then_success_is_retried() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_failure_is_502_and_the_next_turn_works() {
-    let (app, llm) = with_llm(Db::Sqlite, &["--llm-max-retries=1"]).await;
+    let (app, llm) = with_llm(Db::Sqlite, |a| a.llm.llm_max_retries = 1).await;
     let u = app.sign_up("fail@example.com").await;
     for _ in 0..2 {
         llm.push(Reply::Json(500, json!({"error": {"message": "upstream exploded"}}), vec![]));
@@ -403,7 +395,11 @@ async fn provider_failure_is_502_and_the_next_turn_works() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_timeout_is_504() {
-    let (app, llm) = with_llm(Db::Sqlite, &["--llm-timeout-secs=1", "--llm-max-retries=0"]).await;
+    let (app, llm) = with_llm(Db::Sqlite, |a| {
+        a.llm.llm_timeout_secs = 1;
+        a.llm.llm_max_retries = 0;
+    })
+    .await;
     let u = app.sign_up("slow@example.com").await;
     llm.push(Reply::Slow(Duration::from_secs(3), json!({"choices": [{"message": {"content": "late"}}]})));
     let res = chat(&app, &u, json!({"message": "hello"})).await;
@@ -412,7 +408,11 @@ async fn provider_timeout_is_504() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fallback_to_builtin_when_the_provider_fails() {
-    let (app, llm) = with_llm(Db::Sqlite, &["--llm-max-retries=0", "--llm-fallback=builtin"]).await;
+    let (app, llm) = with_llm(Db::Sqlite, |a| {
+        a.llm.llm_max_retries = 0;
+        a.llm.llm_fallback = "builtin".into();
+    })
+    .await;
     let u = app.sign_up("fallback@example.com").await;
     llm.push(Reply::Json(500, json!({}), vec![]));
     let body: Value = chat(&app, &u, json!({"message": "Add a task to buy groceries"})).await.json().await.unwrap();
@@ -422,7 +422,7 @@ async fn fallback_to_builtin_when_the_provider_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streamed_reply_arrives_as_events() {
-    let (app, llm) = with_llm(Db::Sqlite, &[]).await;
+    let (app, llm) = with_llm(Db::Sqlite, |_| {}).await;
     let u = app.sign_up("stream@example.com").await;
     llm.push(Reply::Stream(vec![
         json!({"choices": [{"index": 0, "delta": {"role": "assistant", "tool_calls": [{"index": 0, "id": "s1", "type": "function", "function": {"name": "add_task", "arguments": ""}}]}}]}),
@@ -465,7 +465,7 @@ async fn streamed_reply_arrives_as_events() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn builtin_assistant_is_the_default_and_uses_the_same_tools() {
-    let app = common::spawn(Db::Sqlite).await;
+    let app = crate::common::spawn(Db::Sqlite).await;
     let u = app.sign_up("builtin@example.com").await;
     let body: Value = chat(&app, &u, json!({"message": "add a task to buy milk"})).await.json().await.unwrap();
     assert!(body["response"].as_str().unwrap().to_lowercase().contains("built-in"));
@@ -490,7 +490,7 @@ async fn builtin_assistant_is_the_default_and_uses_the_same_tools() {
 /// JSON Schema (and so the OpenAPI document) counts `3.0` as the integer 3: a
 /// client or generator may send it that way. Found by the schemathesis run.
 async fn conversation_id_is_any_json_integer(db: Db) {
-    let app = common::spawn(db).await;
+    let app = crate::common::spawn(db).await;
     let u = app.sign_up("integral@example.com").await;
     let first: Value = chat(&app, &u, json!({"message": "hi"})).await.json().await.unwrap();
     let id = first["conversation_id"].as_i64().unwrap();

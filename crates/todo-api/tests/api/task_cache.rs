@@ -2,11 +2,8 @@
 //! PostgreSQL: two servers share one database, like two replicas, one with the
 //! cache (the default) and one without. After every kind of change, made through
 //! either of them, both must answer every list with the very same bytes.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::{TestApp, User};
+use crate::common::{TestApp, User};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -45,7 +42,8 @@ fn titles(tasks: &[Value]) -> Vec<&str> {
 }
 
 async fn cached_lists_follow_every_change(cached: TestApp) {
-    let plain = common::spawn_on(cached.db, &cached.database_url, &["--task-cache-mb=0"]).await;
+    let plain =
+        TestApp::builder().on_database(&cached.database_url).config(|a| a.database.task_cache_mb = 0).start().await;
     let u = cached.sign_up("cache@example.com").await;
     let other = cached.sign_up("other@example.com").await;
     let mut ids = Vec::new();
@@ -104,11 +102,11 @@ async fn cached_lists_follow_every_change(cached: TestApp) {
     // fix by hand) raises the revision too, through the database's trigger.
     let sql = "UPDATE tasks SET title = 'Changed by hand' WHERE id = $1";
     match cached.db {
-        common::Db::Postgres => {
+        crate::common::Db::Postgres => {
             let mut c = sqlx::PgConnection::connect(&cached.database_url).await.unwrap();
             sqlx::query(sql).bind(ids[0]).execute(&mut c).await.unwrap();
         }
-        common::Db::Sqlite => {
+        crate::common::Db::Sqlite => {
             let mut c = sqlx::SqliteConnection::connect(&cached.database_url).await.unwrap();
             sqlx::query(sql).bind(ids[0]).execute(&mut c).await.unwrap();
         }

@@ -1,10 +1,7 @@
 //! Search (`q`) ignores case beyond ASCII, and PostgreSQL and SQLite find
 //! exactly the same tasks: the same searches run against both, side by side.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::{Db, TestApp, spawn, spawn_on};
+use crate::common::{Db, TestApp, spawn};
 use reqwest::Method;
 use serde_json::json;
 use sqlx::Connection;
@@ -99,7 +96,7 @@ async fn rows_from_before_the_upgrade_are_found(db: Db) {
     let insert = "INSERT INTO tasks (user_id, title, description, created_at, updated_at) VALUES ($1, $2, $3, 1, 1)";
     run_sql(db, &url, insert, &[&u.id, "Écrire à Zoë, Straße 5", "ÜBER"]).await;
 
-    let app = spawn_on(db, &url, &[]).await;
+    let app = TestApp::builder().on_database(&url).start().await;
     // STRASSE finds Straße only through the folded columns (no LOWER() does that).
     for q in ["%C3%A9crire", "ZO%C3%8B", "%C3%BCber", "STRASSE"] {
         assert_eq!(app.list(&u, &format!("q={q}")).await, (1, vec!["Écrire à Zoë, Straße 5".to_string()]), "q={q}");
@@ -125,7 +122,7 @@ async fn rows_from_before_the_upgrade_are_found(db: Db) {
     assert_eq!(app.list(&u, "q=PAUSE").await.0, 1, "found by LOWER() while stale");
     assert_eq!(app.list(&u, "q=kaufen").await.0, 0, "the stale folded title is not searched");
     app.stop().await;
-    let app = spawn_on(db, &url, &[]).await;
+    let app = TestApp::builder().on_database(&url).start().await;
     assert_eq!(app.list(&u, "q=GROSSE").await, (1, vec!["Große Pause".to_string()]));
 }
 

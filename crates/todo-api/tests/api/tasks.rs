@@ -1,11 +1,8 @@
 //! The task endpoints over HTTP, on SQLite and PostgreSQL: the contract, every
 //! filter and sort, pagination, errors, and isolation between users.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
+use crate::common::{TestApp, expect_problem, fields};
 use chrono::{Duration, Utc};
-use common::{TestApp, expect_problem, fields};
 use reqwest::Method;
 use serde_json::{Value, json};
 

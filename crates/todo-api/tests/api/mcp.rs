@@ -1,10 +1,7 @@
 //! The MCP server at /mcp: JSON-RPC over the streamable HTTP transport, spoken
 //! by hand with reqwest, and by the official MCP Python SDK (tests/mcp_client.py).
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::{Db, TestApp, User, expect_problem, spawn, spawn_with};
+use crate::common::{Db, TestApp, User, expect_problem, spawn};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
@@ -240,7 +237,10 @@ async fn host_names_are_checked_and_configurable() {
     assert_eq!(with_host(&app, &user, "todo.example.com").await, StatusCode::FORBIDDEN);
 
     // An Ingress host name, configured.
-    let app = spawn_with(Db::Sqlite, &["--mcp-allowed-hosts=todo.example.com, todo-api:8000"]).await;
+    let app = TestApp::builder()
+        .config(|a| a.mcp.mcp_allowed_hosts = Some("todo.example.com, todo-api:8000".into()))
+        .start()
+        .await;
     let user = app.sign_up("mcp-hosts@example.com").await;
     assert_eq!(with_host(&app, &user, "todo.example.com").await, StatusCode::OK);
     assert_eq!(with_host(&app, &user, "TODO.example.com:443").await, StatusCode::OK);
@@ -250,13 +250,14 @@ async fn host_names_are_checked_and_configurable() {
     assert_eq!(with_host(&app, &user, "localhost").await, StatusCode::OK);
 
     // FRONTEND_URL's host is the Ingress host when the web app and /mcp share it.
-    let app = spawn_with(Db::Sqlite, &["--frontend-url=https://todo.example.com"]).await;
+    let app =
+        TestApp::builder().config(|a| a.server.frontend_url = Some("https://todo.example.com".into())).start().await;
     let user = app.sign_up("mcp-hosts@example.com").await;
     assert_eq!(with_host(&app, &user, "todo.example.com").await, StatusCode::OK);
     assert_eq!(with_host(&app, &user, "evil.example.com").await, StatusCode::FORBIDDEN);
 
     // `*` accepts any host (behind an Ingress that already filters them).
-    let app = spawn_with(Db::Sqlite, &["--mcp-allowed-hosts=*"]).await;
+    let app = TestApp::builder().config(|a| a.mcp.mcp_allowed_hosts = Some("*".into())).start().await;
     let user = app.sign_up("mcp-hosts@example.com").await;
     assert_eq!(with_host(&app, &user, "anything.example.net").await, StatusCode::OK);
 }
@@ -264,7 +265,7 @@ async fn host_names_are_checked_and_configurable() {
 #[test]
 fn bad_allowed_hosts_stop_the_start() {
     for bad in ["https://todo.example.com", "todo.example.com/mcp", "*,todo.example.com"] {
-        let err = common::args("sqlite://x.db", &[&format!("--mcp-allowed-hosts={bad}")]).resolve().err();
+        let err = crate::common::args("sqlite://x.db", &[&format!("--mcp-allowed-hosts={bad}")]).resolve().err();
         let err = err.unwrap_or_else(|| panic!("{bad} should be refused")).to_string();
         assert!(err.contains("MCP_ALLOWED_HOSTS"), "{bad}: {err}");
     }
@@ -384,11 +385,13 @@ async fn foreign_origins_are_refused_with_403_problem_json() {
         .unwrap();
     expect_problem(res, 403, "origin_not_allowed").await;
 
-    let app = spawn_with(
-        Db::Sqlite,
-        &["--mcp-allowed-hosts=mcp.example.com, todo-api:8000", "--frontend-url=https://todo.example.com"],
-    )
-    .await;
+    let app = TestApp::builder()
+        .config(|a| {
+            a.mcp.mcp_allowed_hosts = Some("mcp.example.com, todo-api:8000".into());
+            a.server.frontend_url = Some("https://todo.example.com".into());
+        })
+        .start()
+        .await;
     let user = app.sign_up("mcp-origins@example.com").await;
     for ok in
         ["https://todo.example.com", "https://mcp.example.com:8443", "http://todo-api:8000", "http://localhost:3000"]
@@ -400,7 +403,7 @@ async fn foreign_origins_are_refused_with_403_problem_json() {
         expect_problem(with_origin(&app, &user, foreign).await, 403, "origin_not_allowed").await;
     }
 
-    let app = spawn_with(Db::Sqlite, &["--mcp-allowed-hosts=*"]).await;
+    let app = TestApp::builder().config(|a| a.mcp.mcp_allowed_hosts = Some("*".into())).start().await;
     let user = app.sign_up("mcp-origins@example.com").await;
     assert_eq!(with_origin(&app, &user, "https://anything.example.net").await.status(), StatusCode::OK);
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
+use secrecy::SecretString;
 use serde_json::{Value, json};
 use sqlx::Connection;
 use todo_api::{ApiArgs, Application};
@@ -23,7 +24,6 @@ struct TestCli {
     api: ApiArgs,
 }
 
-pub const NO_SECRET: &str = "<no secret>";
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 /// A fresh database URL for one test.
@@ -48,8 +48,10 @@ pub async fn fresh_database(db: Db) -> String {
     }
 }
 
-/// Parses server flags the way the binary does, on top of test defaults.
-/// `NO_SECRET` among the extra flags leaves BETTER_AUTH_SECRET unset.
+/// Parses flags the way the binary does, after the test defaults (this
+/// database, a free loopback port, JSON logs, the test servers' `SECRET`): for
+/// the tests of flag parsing itself. Other tests configure with typed fields
+/// through [`TestApp::builder`].
 pub fn args(database_url: &str, extra: &[&str]) -> ApiArgs {
     let mut argv = vec![
         "todo-api".to_string(),
@@ -57,13 +59,19 @@ pub fn args(database_url: &str, extra: &[&str]) -> ApiArgs {
         "--port=0".into(),
         format!("--database-url={database_url}"),
         "--log-format=json".into(),
+        format!("--better-auth-secret={SECRET}"),
     ];
-    if !extra.contains(&NO_SECRET) {
-        argv.push(format!("--better-auth-secret={SECRET}"));
-    }
-    let extra: Vec<&str> = extra.iter().copied().filter(|a| *a != NO_SECRET).collect();
     argv.extend(extra.iter().map(|s| s.to_string()));
     TestCli::try_parse_from(argv).expect("valid test flags").api
+}
+
+/// The test defaults: the binary's defaults (from its flag definitions) but
+/// listening on a free loopback port, logging JSON, signing with `SECRET`.
+fn default_args() -> ApiArgs {
+    let argv = ["todo-api", "--host=127.0.0.1", "--port=0", "--log-format=json"];
+    let mut api = TestCli::try_parse_from(argv).expect("valid test flags").api;
+    api.auth.better_auth_secret = Some(SecretString::from(SECRET));
+    api
 }
 
 pub struct TestApp {
@@ -81,36 +89,74 @@ impl Drop for TestApp {
     }
 }
 
-pub async fn spawn(db: Db) -> TestApp {
-    spawn_with(db, &[]).await
+/// How to start a [`TestApp`]: which database, and the configuration as typed
+/// `ApiArgs` fields.
+pub struct TestAppBuilder {
+    db: Db,
+    database_url: Option<String>,
+    args: ApiArgs,
 }
 
-pub async fn spawn_with(db: Db, extra: &[&str]) -> TestApp {
-    let url = fresh_database(db).await;
-    spawn_on(db, &url, extra).await
-}
-
-/// Starts the app on an existing database (e.g. to restart on the same data).
-pub async fn spawn_on(db: Db, database_url: &str, extra: &[&str]) -> TestApp {
-    let cfg = args(database_url, extra).resolve().expect("valid test config");
-    let app = Application::build(cfg).await.expect("app starts");
-    let base = format!("http://{}", app.local_addr());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        app.serve(async move {
-            let _ = rx.await;
-        })
-        .await
-        .expect("server runs");
-    });
-    TestApp {
-        base,
-        db,
-        database_url: database_url.to_string(),
-        client: Client::builder().build().unwrap(),
-        server,
-        stop: Some(tx),
+impl TestAppBuilder {
+    /// A fresh database of this kind (the default: SQLite).
+    pub fn database(mut self, db: Db) -> Self {
+        self.db = db;
+        self.database_url = None;
+        self
     }
+
+    /// An existing database, e.g. another server's (`app.database_url`): a
+    /// second replica, or a restart on the same data.
+    pub fn on_database(mut self, database_url: &str) -> Self {
+        self.db = if database_url.starts_with("postgres") { Db::Postgres } else { Db::Sqlite };
+        self.database_url = Some(database_url.to_string());
+        self
+    }
+
+    /// Changes the configuration: `.config(|a| a.quotas.quota_tasks_per_user = 2)`.
+    pub fn config(mut self, change: impl FnOnce(&mut ApiArgs)) -> Self {
+        change(&mut self.args);
+        self
+    }
+
+    /// No BETTER_AUTH_SECRET (a random one, or none with AUTH_JWKS_URL).
+    pub fn no_secret(self) -> Self {
+        self.config(|a| a.auth.better_auth_secret = None)
+    }
+
+    /// Creates the database unless one was given, and starts the server.
+    pub async fn start(self) -> TestApp {
+        let url = match self.database_url {
+            Some(url) => url,
+            None => fresh_database(self.db).await,
+        };
+        let mut args = self.args;
+        args.database.database_url = Some(url.clone());
+        let cfg = args.resolve().expect("valid test config");
+        let app = Application::build(cfg).await.expect("app starts");
+        let base = format!("http://{}", app.local_addr());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.serve(async move {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        TestApp {
+            base,
+            db: self.db,
+            database_url: url,
+            client: Client::builder().build().unwrap(),
+            server,
+            stop: Some(tx),
+        }
+    }
+}
+
+/// The app with the test defaults on a fresh database.
+pub async fn spawn(db: Db) -> TestApp {
+    TestApp::builder().database(db).start().await
 }
 
 /// A signed-up user and their token.
@@ -122,6 +168,11 @@ pub struct User {
 }
 
 impl TestApp {
+    /// Starts configuring a test server: SQLite and the test defaults until told otherwise.
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder { db: Db::Sqlite, database_url: None, args: default_args() }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -246,33 +297,31 @@ pub fn temp_dir(prefix: &str) -> PathBuf {
 }
 
 /// Declares one test per database for an `async fn(Db)` that starts its own servers.
-#[macro_export]
 macro_rules! for_both_databases {
     ($($case:ident),+ $(,)?) => {
         $(
             mod $case {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() { super::$case(super::common::Db::Sqlite).await }
+                async fn sqlite() { super::$case($crate::common::Db::Sqlite).await }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() { super::$case(super::common::Db::Postgres).await }
+                async fn postgres() { super::$case($crate::common::Db::Postgres).await }
             }
         )+
     };
 }
 
 /// Declares one test per database for an `async fn(TestApp)`.
-#[macro_export]
 macro_rules! on_both_databases {
     ($($case:ident),+ $(,)?) => {
         $(
             mod $case {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    super::$case(super::common::spawn(super::common::Db::Sqlite).await).await
+                    super::$case($crate::common::spawn($crate::common::Db::Sqlite).await).await
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    super::$case(super::common::spawn(super::common::Db::Postgres).await).await
+                    super::$case($crate::common::spawn($crate::common::Db::Postgres).await).await
                 }
             }
         )+

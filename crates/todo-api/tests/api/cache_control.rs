@@ -2,11 +2,8 @@
 //! so no browser, proxy or CDN keeps a copy: the sign-up and sign-in responses,
 //! every authenticated response (success or error, JSON or event stream, REST
 //! or MCP), on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
@@ -35,7 +32,7 @@ async fn every_response_with_private_data_is_no_store(app: TestApp) {
     assert_eq!(res.status(), 200);
     assert_no_store(&res, "sign-in");
     let body: Value = res.json().await.unwrap();
-    let u = common::User {
+    let u = crate::common::User {
         id: body["user"]["id"].as_str().unwrap().into(),
         email: "cache@example.com".into(),
         token: body["token"].as_str().unwrap().into(),

@@ -2,15 +2,13 @@
 //! password hashing, end to end over HTTP on SQLite and PostgreSQL. Client
 //! addresses are given with X-Forwarded-For: the test client connects from
 //! loopback, which TRUSTED_PROXIES trusts by default.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
-
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Db, TestApp, expect_problem};
+use crate::common::{Db, TestApp, expect_problem};
 use reqwest::{Method, Response};
 use serde_json::json;
+use todo_api::ApiArgs;
 
 macro_rules! on_both {
     ($($case:ident),+ $(,)?) => {
@@ -18,11 +16,11 @@ macro_rules! on_both {
             mod $case {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn sqlite() {
-                    super::$case(super::common::Db::Sqlite).await
+                    super::$case(crate::common::Db::Sqlite).await
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn postgres() {
-                    super::$case(super::common::Db::Postgres).await
+                    super::$case(crate::common::Db::Postgres).await
                 }
             }
         )+
@@ -41,7 +39,14 @@ on_both!(
 /// Requests wait for a password-hashing slot as long as it takes, so that on a
 /// loaded machine the throttle tests see only the throttle's answers (the cap's
 /// 503 has its own test).
-const PATIENT: &str = "--password-hash-wait-ms=600000";
+fn patient(a: &mut ApiArgs) {
+    a.auth.password_hash_wait_ms = 600_000;
+}
+
+/// A server on `db`, patient, with these changes.
+async fn start(db: Db, config: impl FnOnce(&mut ApiArgs)) -> TestApp {
+    TestApp::builder().database(db).config(patient).config(config).start().await
+}
 
 fn sign_in(app: &TestApp, from: &str, email: &str, password: &str) -> impl Future<Output = Response> + use<> {
     let req = app
@@ -62,7 +67,11 @@ async fn parallel_guesses_cannot_outrun_the_limit(db: Db) {
     // A long first lock, so that the lock certainly holds for the whole burst
     // however slow the machine is (with the default 1 s, a burst spread over
     // more than a second is rightly allowed one more guess per lock period).
-    let app = common::spawn_with(db, &["--sign-in-max-failures=5", "--sign-in-lock-secs=600", PATIENT]).await;
+    let app = start(db, |a| {
+        a.auth.sign_in_max_failures = 5;
+        a.auth.sign_in_lock_secs = 600;
+    })
+    .await;
     app.sign_up("carol@example.com").await;
     let attacker = "198.51.100.1";
 
@@ -114,7 +123,7 @@ async fn parallel_guesses_cannot_outrun_the_limit(db: Db) {
 }
 
 async fn an_attackers_burst_does_not_lock_the_owner_out(db: Db) {
-    let app = common::spawn_with(db, &["--sign-in-lock-secs=600", PATIENT]).await;
+    let app = start(db, |a| a.auth.sign_in_lock_secs = 600).await;
     app.sign_up("erin@example.com").await;
     let burst: Vec<_> =
         (0..20).map(|i| tokio::spawn(sign_in(&app, "203.0.113.66", "erin@example.com", &format!("x{i}")))).collect();
@@ -133,8 +142,11 @@ async fn an_attackers_burst_does_not_lock_the_owner_out(db: Db) {
 }
 
 async fn one_address_trying_many_emails_is_throttled(db: Db) {
-    let app =
-        common::spawn_with(db, &["--sign-in-max-failures-per-address=10", "--sign-in-lock-secs=600", PATIENT]).await;
+    let app = start(db, |a| {
+        a.auth.sign_in_max_failures_per_address = 10;
+        a.auth.sign_in_lock_secs = 600;
+    })
+    .await;
     app.sign_up("frank@example.com").await;
     let stuffing: Vec<_> = (0..30)
         .map(|i| tokio::spawn(sign_in(&app, "2001:db8:bad::1", &format!("user{i}@example.com"), "password1")))
@@ -161,7 +173,11 @@ async fn one_address_trying_many_emails_is_throttled(db: Db) {
 }
 
 async fn forwarded_for_from_untrusted_peers_is_ignored(db: Db) {
-    let app = common::spawn_with(db, &["--trusted-proxies=", "--sign-in-lock-secs=600", PATIENT]).await;
+    let app = start(db, |a| {
+        a.server.trusted_proxies = String::new();
+        a.auth.sign_in_lock_secs = 600;
+    })
+    .await;
     app.sign_up("gina@example.com").await;
     // A new X-Forwarded-For on every guess does not buy new guesses.
     let mut checked = 0;
@@ -175,7 +191,7 @@ async fn forwarded_for_from_untrusted_peers_is_ignored(db: Db) {
 }
 
 async fn sign_ups_per_address_hold_under_concurrency(db: Db) {
-    let app = common::spawn_with(db, &["--sign-ups-per-address-per-hour=3", PATIENT]).await;
+    let app = start(db, |a| a.auth.sign_ups_per_address_per_hour = 3).await;
     let sign_up = |from: &str, email: String| {
         let req = app
             .req(Method::POST, "/api/auth/sign-up")
@@ -205,11 +221,15 @@ async fn sign_ups_per_address_hold_under_concurrency(db: Db) {
 async fn password_hashing_beyond_the_cap_is_503(db: Db) {
     // One hashing slot and no waiting for it: concurrent sign-ins beyond the
     // first are turned away with 503 instead of each holding 19 MiB.
-    let app = common::spawn_with(
-        db,
-        &["--password-hash-concurrency=1", "--password-hash-wait-ms=0", "--sign-in-max-failures-per-address=1000"],
-    )
-    .await;
+    let app = TestApp::builder()
+        .database(db)
+        .config(|a| {
+            a.auth.password_hash_concurrency = 1;
+            a.auth.password_hash_wait_ms = 0;
+            a.auth.sign_in_max_failures_per_address = 1000;
+        })
+        .start()
+        .await;
     let started = Instant::now();
     let mut busy = None;
     for round in 0..10 {

@@ -1,9 +1,6 @@
 //! Health, readiness, metrics, OpenAPI, CORS and behaviour under overload.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-mod common;
-
-use common::{Db, TestApp, spawn, spawn_with};
+use crate::common::{Db, TestApp, spawn};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -40,12 +37,14 @@ async fn health_readiness_and_metrics(app: TestApp) {
 /// 300 concurrent requests against a pool of 2 connections: every one is answered
 /// with a success or a 503 carrying Retry-After, and /healthz answers meanwhile.
 async fn overload_far_beyond_the_pool_never_stalls(seed: TestApp) {
-    let app = common::spawn_on(
-        seed.db,
-        &seed.database_url,
-        &["--database-max-connections=2", "--database-acquire-timeout-ms=300"],
-    )
-    .await;
+    let app = TestApp::builder()
+        .on_database(&seed.database_url)
+        .config(|a| {
+            a.database.database_max_connections = 2;
+            a.database.database_acquire_timeout_ms = 300;
+        })
+        .start()
+        .await;
     let u = app.sign_up("load@example.com").await;
     for i in 0..20 {
         app.create_task(&u, json!({"title": format!("task {i}")})).await;
@@ -263,7 +262,8 @@ async fn openapi_document_states_every_error_and_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cors_allows_only_the_frontend_origin() {
-    let app = spawn_with(Db::Sqlite, &["--frontend-url=https://todo.example.com"]).await;
+    let app =
+        TestApp::builder().config(|a| a.server.frontend_url = Some("https://todo.example.com".into())).start().await;
     let preflight = |origin: &'static str| {
         app.req(Method::OPTIONS, "/api/u/tasks")
             .header("origin", origin)
@@ -300,8 +300,8 @@ async fn cors_allows_only_the_frontend_origin() {
 /// makes one of them migrate while the others wait, and all come up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_starting_together_migrate_once() {
-    let url = common::fresh_database(Db::Postgres).await;
-    let apps = futures::future::join_all((0..4).map(|_| common::spawn_on(Db::Postgres, &url, &[]))).await;
+    let url = crate::common::fresh_database(Db::Postgres).await;
+    let apps = futures::future::join_all((0..4).map(|_| TestApp::builder().on_database(&url).start())).await;
     let user = apps[0].sign_up("replica@example.com").await;
     for app in &apps {
         assert_eq!(app.req(Method::GET, "/readyz").send().await.unwrap().status(), 200);
@@ -337,7 +337,7 @@ async fn client_request_ids_are_kept_only_when_short_and_printable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_connections_are_closed_and_bad_connection_limits_stop_the_start() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = spawn_with(Db::Sqlite, &["--header-read-timeout-secs=1"]).await;
+    let app = TestApp::builder().config(|a| a.server.connections.header_read_timeout_secs = 1).start().await;
     let addr = app.base.trim_start_matches("http://").to_string();
     let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
     stalled.write_all(b"GET /healthz HT").await.unwrap();
@@ -352,7 +352,8 @@ async fn stalled_connections_are_closed_and_bad_connection_limits_stop_the_start
         ("--keep-alive-timeout-secs=0", "KEEP_ALIVE_TIMEOUT_SECS"),
         ("--max-connections=0", "MAX_CONNECTIONS"),
     ] {
-        let err = common::args("sqlite://x.db", &[flag]).resolve().err().unwrap_or_else(|| panic!("{flag} accepted"));
+        let err =
+            crate::common::args("sqlite://x.db", &[flag]).resolve().err().unwrap_or_else(|| panic!("{flag} accepted"));
         assert!(err.to_string().contains(name), "{flag}: {err}");
     }
 }

@@ -1,0 +1,25 @@
+//! The API's integration tests, one binary: the real application on a random
+//! port against a fresh database (SQLite and PostgreSQL), and the real
+//! `todo-api` binary. One module per area; one link instead of one per file.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
+
+#[macro_use]
+mod common;
+
+mod accounts;
+mod cache_control;
+mod chat;
+mod config_doc;
+mod jwks;
+mod mcp;
+mod operations;
+mod process;
+mod quotas;
+mod resilience;
+mod search;
+mod sessions;
+mod sqlite_files;
+mod task_cache;
+mod tasks;
+mod text_input;
+mod throttle;
