@@ -1,56 +1,17 @@
 //! The real `todo-web` binary: what its logs say about requests.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap here is the test failing")]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
-use std::time::Duration;
+use std::process::Command;
 
-struct Web {
-    child: Child,
-    base: String,
-    logs: Receiver<String>,
-}
+use todo_test_support::{Process, command};
 
-impl Drop for Web {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[allow(clippy::zombie_processes, reason = "Web's Drop kills and waits for the child")]
-fn start(backend: &str) -> Web {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_todo-web"));
-    for var in ["BACKEND_URL", "APP_ENV", "PORT", "HOST", "RUST_LOG", "LOG_FORMAT"] {
-        cmd.env_remove(var);
-    }
-    let mut child = cmd
-        .args(["--host=127.0.0.1", "--port=0", "--log-format=json", &format!("--backend-url={backend}")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, logs) = std::sync::mpsc::channel();
-    for stream in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-    }
-    loop {
-        let line = logs.recv_timeout(Duration::from_secs(60)).expect("todo-web starts and logs");
-        if line.contains("listening on") {
-            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-            let base = format!("http://{}", v["fields"]["addr"].as_str().unwrap());
-            return Web { child, base, logs };
-        }
-    }
+/// The real binary on a free port, with none of the developer's settings.
+fn start(backend: &str) -> (Process, String) {
+    let mut cmd =
+        command(env!("CARGO_BIN_EXE_todo-web"), &["BACKEND_URL", "APP_ENV", "PORT", "HOST", "RUST_LOG", "LOG_FORMAT"]);
+    cmd.args(["--host=127.0.0.1", "--port=0", "--log-format=json", &format!("--backend-url={backend}")]);
+    let mut web = Process::start(cmd);
+    let base = format!("http://{}", web.listening_address());
+    (web, base)
 }
 
 fn session_cookie() -> String {
@@ -67,9 +28,9 @@ async fn failed_api_calls_are_logged_without_the_users_query() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
     };
-    let web = start(&dead);
+    let (mut web, base) = start(&dead);
     let res = reqwest::Client::new()
-        .get(format!("{}/tasks?q=my-secret-search-words&tag=private-tag", web.base))
+        .get(format!("{base}/tasks?q=my-secret-search-words&tag=private-tag"))
         .header("cookie", session_cookie())
         .send()
         .await
@@ -77,13 +38,12 @@ async fn failed_api_calls_are_logged_without_the_users_query() {
     assert_eq!(res.status(), 503);
 
     // Everything up to the request's own line, which comes last.
-    let mut lines = Vec::new();
-    loop {
-        let line = web.logs.recv_timeout(Duration::from_secs(30)).expect("the request is logged");
-        lines.push(line.clone());
-        if line.contains("finished processing request") {
-            break;
-        }
+    let mut lines = web.lines_so_far();
+    if !lines.iter().any(|l| l.contains("finished processing request")) {
+        web.wait_for("the request's log line", |l| {
+            lines.push(l.to_string());
+            l.contains("finished processing request")
+        });
     }
     for line in &lines {
         assert!(!line.contains("my-secret-search-words") && !line.contains("private-tag"), "logged: {line}");

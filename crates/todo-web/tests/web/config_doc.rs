@@ -1,6 +1,5 @@
 //! crates/todo-web/README.md's configuration table says what `todo-web --help`
 //! says: every variable with its default, and no variable that does not exist.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap here is the test failing")]
 
 use clap::{CommandFactory, Parser};
 use todo_service::config_doc::{Defaults, table_problems};
@@ -15,7 +14,7 @@ struct Cli {
 
 #[test]
 fn the_readme_configuration_table_matches_todo_web_help() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let problems = table_problems(
         &Cli::command(),
         "todo-web",

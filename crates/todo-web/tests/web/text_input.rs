@@ -1,11 +1,8 @@
 //! Text the API refuses (control characters such as U+0000, titles that show
 //! nothing) is shown next to the field of the form that sent it, on SQLite and
 //! PostgreSQL alike, never as the "we'll be right back" page.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap here is the test failing")]
 
-mod common;
-
-use common::{Db, Stack, browser, csrf_of, stack_on, task_ids};
+use crate::common::{Db, Stack, browser, csrf_of, stack_on, task_ids};
 
 async fn control_characters_show_next_to_the_field(db: Db) {
     let s: Stack = stack_on(db).await;

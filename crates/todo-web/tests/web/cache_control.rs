@@ -1,10 +1,7 @@
 //! Pages and responses with a user's data (or the session cookie) say
 //! `Cache-Control: no-store`; only the fingerprinted assets are cacheable.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap here is the test failing")]
 
-mod common;
-
-use common::{browser, csrf_of, stack};
+use crate::common::{browser, csrf_of, stack};
 use reqwest::Response;
 
 fn cache_control(res: &Response) -> String {

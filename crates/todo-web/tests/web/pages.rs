@@ -1,10 +1,7 @@
 //! The web service against the real API: pages, forms, CSRF, cookies, failures,
 //! security headers, escaping and assets.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap here is the test failing")]
 
-mod common;
-
-use common::{Stack, browser, csrf_of, stack, task_ids};
+use crate::common::{Stack, browser, csrf_of, stack, task_ids};
 use reqwest::header;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,7 +249,7 @@ async fn session_cookie_is_httponly_lax_and_secure_over_https() {
     }
 
     // COOKIE_SECURE=true forces it.
-    let web = common::spawn_web(&s.api.base, &["--cookie-secure=true"]).await;
+    let web = crate::common::spawn_web(&s.api.base, &["--cookie-secure=true"]).await;
     let c = browser(false);
     let page = c.get(format!("{}/sign-in", web.base)).send().await.unwrap();
     let pre = page.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
@@ -270,8 +267,8 @@ async fn session_cookie_is_httponly_lax_and_secure_over_https() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_down_shows_a_friendly_503_without_internals() {
-    let dead = common::dead_backend().await;
-    let web = common::spawn_web(&dead, &[]).await;
+    let dead = crate::common::dead_backend().await;
+    let web = crate::common::spawn_web(&dead, &[]).await;
     let c = browser(true);
     let page = c.get(format!("{}/sign-in", web.base)).send().await.unwrap().text().await.unwrap();
     let res = c
@@ -541,7 +538,7 @@ async fn long_lists_are_paged_and_forms_return_to_the_same_page() {
 /// service trusts from loopback by default); returns the status and page.
 async fn sign_in_from(s: &Stack, browser: &reqwest::Client, from: &str, password: &str) -> (u16, String) {
     let page = browser.get(s.url("/sign-in")).header("x-forwarded-for", from).send().await.unwrap();
-    let csrf = common::csrf_of(&page.text().await.unwrap());
+    let csrf = crate::common::csrf_of(&page.text().await.unwrap());
     let res = browser
         .post(s.url("/sign-in"))
         .header("x-forwarded-for", from)
@@ -559,14 +556,14 @@ async fn sign_in_from(s: &Stack, browser: &reqwest::Client, from: &str, password
 async fn sign_in_throttling_sees_the_browsers_address() {
     let s = stack().await;
     s.sign_up("ada@example.com").await;
-    let attacker = common::browser(true);
+    let attacker = crate::common::browser(true);
     let mut last = String::new();
     for i in 0..7 {
         let (_, page) = sign_in_from(&s, &attacker, "198.51.100.7", &format!("guess {i}")).await;
         last = page;
     }
     assert!(last.contains("too many failed sign-in attempts"), "{last}");
-    let owner = common::browser(true);
+    let owner = crate::common::browser(true);
     let (status, page) = sign_in_from(&s, &owner, "192.0.2.8", "correct horse").await;
     assert_eq!(status, 200);
     assert!(page.contains("Your tasks"), "the owner signs in from elsewhere: {page}");
@@ -593,7 +590,7 @@ async fn request_ids_are_forwarded_only_when_short_and_printable() {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         format!("http://{addr}")
     };
-    let web = common::spawn_web(&backend, &[]).await;
+    let web = crate::common::spawn_web(&backend, &[]).await;
     let c = browser(true);
     let page = c.get(format!("{}/sign-in", web.base)).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_of(&page);
@@ -687,7 +684,7 @@ async fn missing_tasks_are_reported_as_not_found() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_connections_are_closed() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let web = common::spawn_web(&common::dead_backend().await, &["--header-read-timeout-secs=1"]).await;
+    let web = crate::common::spawn_web(&crate::common::dead_backend().await, &["--header-read-timeout-secs=1"]).await;
     let mut stalled = tokio::net::TcpStream::connect(web.base.trim_start_matches("http://")).await.unwrap();
     stalled.write_all(b"GET /sign-in HTTP/1.1\r\nHo").await.unwrap();
     let mut buf = [0u8; 256];
@@ -752,7 +749,7 @@ async fn a_signed_out_cookie_no_longer_opens_the_tasks() {
     // the session may not have ended.
     let cookie = session_of(&s, "copied@example.com", false).await;
     let csrf = csrf_with(&s, &cookie).await;
-    let cut_off = common::spawn_web(&common::dead_backend().await, &[]).await;
+    let cut_off = crate::common::spawn_web(&crate::common::dead_backend().await, &[]).await;
     let res = bare_client()
         .post(format!("{}/sign-out", cut_off.base))
         .header(header::COOKIE, &cookie)
