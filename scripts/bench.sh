@@ -15,6 +15,10 @@
 #   ./scripts/bench.sh --compare OLD_BIN     list-100 (c=32, c=256), this tree's
 #       release todo-api against another build (e.g. of the previous commit),
 #       alternating three times on one database; prints each run and new/old
+#   ./scripts/bench.sh --pool                the store's own connection pool
+#       against sqlx's (test_before_acquire(false)): one-row queries from 32
+#       tasks, alternating rounds on one PostgreSQL; prints own/sqlx
+#       (docs/adr/0001-own-connection-pool.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/common.sh
@@ -25,6 +29,8 @@ SIGN_INS_ONLY=false
 [[ "${1:-}" == "--duration" ]] && DURATION="$2"
 [[ "${1:-}" == "--sign-ins-only" ]] && SIGN_INS_ONLY=true
 COMPARE_BIN=""
+POOL_ONLY=false
+[[ "${1:-}" == "--pool" ]] && POOL_ONLY=true
 if [[ "${1:-}" == "--compare" ]]; then
   COMPARE_BIN="${2:?--compare needs the path of another todo-api binary}"
   [[ -x "$COMPARE_BIN" ]] || die "--compare: $COMPARE_BIN is not an executable"
@@ -38,6 +44,14 @@ WORK="$(mktemp -d)"
 API_PID=""
 cleanup() { [[ -n "$API_PID" ]] && kill "$API_PID" 2>/dev/null; pg_test_stop "$PG_DIR"; rm -rf "$WORK"; }
 trap cleanup EXIT
+
+if $POOL_ONLY; then
+  log "own pool vs sqlx's pool (crates/todo-store/src/pool.rs: bench_against_sqlx_pool)"
+  TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres" \
+    cargo test --release --locked -p todo-store --lib pool::tests::bench_against_sqlx_pool -- --ignored --nocapture --exact \
+    | grep -E '^(round|own/sqlx)'
+  exit "${PIPESTATUS[0]}"
+fi
 
 log "building release todo-api"
 cargo build --release --locked -p todo-api --bin todo-api >/dev/null 2>&1 || cargo build --release --locked -p todo-api --bin todo-api

@@ -478,4 +478,95 @@ mod tests {
         drop(c);
         assert_eq!((p.size(), p.num_idle()), (0, 0), "{outcome:?}");
     }
+
+    /// The measurement behind docs/adr/0001 (`./scripts/bench.sh --pool`, not
+    /// part of the test run): one-row queries from 32 concurrent tasks through
+    /// this pool and through sqlx's with `test_before_acquire(false)` (sqlx 0.8
+    /// still pings every connection it takes back), both of 16 connections on the
+    /// same PostgreSQL, in alternating rounds; prints queries/s and the ratio.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a benchmark: ./scripts/bench.sh --pool"]
+    async fn bench_against_sqlx_pool() {
+        use sqlx::PgConnection;
+        use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+        const TASKS: usize = 32;
+        const QUERIES_PER_TASK: usize = 500;
+        const ROUNDS: usize = 5;
+        let url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL: a PostgreSQL to measure against");
+        let options = PgConnectOptions::from_str(&url).unwrap();
+        let ours: Pool<PgConnection> = Pool::new(options.clone(), 16, Duration::from_secs(30));
+        let theirs = PgPoolOptions::new()
+            .max_connections(16)
+            .min_connections(16)
+            .test_before_acquire(false)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .unwrap();
+
+        async fn run<F, Fut>(query: F) -> f64
+        where
+            F: Fn(i64) -> Fut + Clone + Send + 'static,
+            Fut: std::future::Future<Output = i64> + Send,
+        {
+            let start = Instant::now();
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|t| {
+                    let query = query.clone();
+                    tokio::spawn(async move {
+                        for i in 0..QUERIES_PER_TASK {
+                            let n = (t * QUERIES_PER_TASK + i) as i64;
+                            assert_eq!(query(n).await, n + 1);
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+            (TASKS * QUERIES_PER_TASK) as f64 / start.elapsed().as_secs_f64()
+        }
+        let q_ours = {
+            let p = ours.clone();
+            move |n: i64| {
+                let p = p.clone();
+                async move {
+                    let mut c = p.acquire().await.unwrap();
+                    let outcome = sqlx::query_scalar::<_, i64>("SELECT $1::int8 + 1").bind(n).fetch_one(&mut *c).await;
+                    c.keep_if(&outcome);
+                    outcome.unwrap()
+                }
+            }
+        };
+        let q_theirs = {
+            let p = theirs.clone();
+            move |n: i64| {
+                let p = p.clone();
+                async move { sqlx::query_scalar::<_, i64>("SELECT $1::int8 + 1").bind(n).fetch_one(&p).await.unwrap() }
+            }
+        };
+        // Warm both: every connection open, statements prepared.
+        run(q_ours.clone()).await;
+        run(q_theirs.clone()).await;
+        let mut ratios = Vec::new();
+        for round in 1..=ROUNDS {
+            let (a, b) = if round % 2 == 1 {
+                let a = run(q_ours.clone()).await;
+                (a, run(q_theirs.clone()).await)
+            } else {
+                let b = run(q_theirs.clone()).await;
+                (run(q_ours.clone()).await, b)
+            };
+            println!("round {round}: own pool {a:.0} q/s, sqlx pool {b:.0} q/s, own/sqlx {:.2}", a / b);
+            ratios.push(a / b);
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "own/sqlx queries per second: median {:.2} (min {:.2}, max {:.2}) over {ROUNDS} rounds of {} queries",
+            ratios[ROUNDS / 2],
+            ratios[0],
+            ratios[ROUNDS - 1],
+            TASKS * QUERIES_PER_TASK
+        );
+    }
 }
