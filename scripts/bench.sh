@@ -12,7 +12,7 @@
 #
 #   ./scripts/bench.sh [--duration SECS]     (default 8 s per run)
 #   ./scripts/bench.sh --sign-ins-only       only the sign-in memory run
-#   ./scripts/bench.sh --compare OLD_BIN     list-100 (c=32, c=256), this tree's
+#   ./scripts/bench.sh --compare OLD_BIN     list-100 (c=32, c=256), get-one and create (c=32), this tree's
 #       release todo-api against another build (e.g. of the previous commit),
 #       alternating three times on one database; prints each run and new/old
 #   ./scripts/bench.sh --pool                the store's own connection pool
@@ -158,24 +158,29 @@ PY
 
 if [[ -n "$COMPARE_BIN" ]]; then
   NEW_BIN="$BIN"
-  printf '\n| round | binary | conc. | req/s | p50 ms | p99 ms | non-2xx | server CPU µs/req |\n|---|---|---|---|---|---|---|---|\n' >"$WORK/compare"
+  printf '\n| round | binary | endpoint | conc. | req/s | p50 ms | p99 ms | non-2xx | server CPU µs/req |\n|---|---|---|---|---|---|---|---|---|\n' >"$WORK/compare"
   declare -A SUM
+  COMPARED=("list-100|32|/api/$USER_ID/tasks?limit=100|$WORK/auth.lua" "list-100|256|/api/$USER_ID/tasks?limit=100|$WORK/auth.lua"
+    "get-one|32|/api/$USER_ID/tasks/$ONE_ID|$WORK/auth.lua" "create|32|/api/$WRITER_ID/tasks|$WORK/create.lua")
   for round in 1 2 3; do
     for which in old new; do
       kill "$API_PID"; wait "$API_PID" 2>/dev/null || true
       if [[ $which == old ]]; then BIN="$COMPARE_BIN"; else BIN="$NEW_BIN"; fi
       start_api
       curl -fs "$B/api/$USER_ID/tasks?limit=100" -H "authorization: Bearer $TOKEN" >/dev/null # fill the cache
-      for c in 32 256; do
-        read -r rps p50 p99 err api_us _ < <(run "list" "/api/$USER_ID/tasks?limit=100" "$WORK/auth.lua" "$c")
-        printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$round" "$which" "$c" "$rps" "$p50" "$p99" "$err" "$api_us" >>"$WORK/compare"
-        SUM[$which$c]=$(( ${SUM[$which$c]:-0} + rps ))
+      for spec in "${COMPARED[@]}"; do
+        IFS='|' read -r name c path lua <<<"$spec"
+        read -r rps p50 p99 err api_us _ < <(run "$name" "$path" "$lua" "$c")
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$round" "$which" "$name" "$c" "$rps" "$p50" "$p99" "$err" "$api_us" >>"$WORK/compare"
+        SUM[$which $name $c]=$(( ${SUM[$which $name $c]:-0} + rps ))
       done
     done
   done
   cat "$WORK/compare"
-  for c in 32 256; do
-    awk -v n="${SUM[new$c]}" -v o="${SUM[old$c]}" -v c="$c" 'BEGIN { printf "list-100 c=%s: new/old req/s = %.2f\n", c, n / o }'
+  for spec in "${COMPARED[@]}"; do
+    IFS='|' read -r name c _ <<<"$spec"
+    awk -v n="${SUM[new $name $c]}" -v o="${SUM[old $name $c]}" -v e="$name" -v c="$c" \
+      'BEGIN { printf "%s c=%s: new/old req/s = %.2f\n", e, c, n / o }'
   done
   exit 0
 fi

@@ -23,7 +23,9 @@
 #   6. NetworkPolicies, from pods: an unlabelled pod cannot reach the API or
 #      the database; a pod with the frontend's labels reaches the API but not
 #      the database; one with the backend's labels reaches the database; DNS
-#      resolves for the policed pods.
+#      resolves for the policed pods; the backend's egress to an LLM provider
+#      (a stand-in pod) is blocked at a private address under values.yaml and
+#      allowed only on the port the staging values name (checked in 7).
 #   7. staging install (values-staging.yaml, `deploy.sh staging`): external
 #      PostgreSQL started outside the chart, existingSecret, secrets as files,
 #      HPA, 2 replicas, TLS Ingress; helm test and smoke test.
@@ -75,7 +77,9 @@ fail() {
 }
 cleanup() {
   local rc=$?
+  touch "$WORK/stop" 2>/dev/null
   [[ -f $WORK/load.pid ]] && kill "$(cat "$WORK/load.pid")" 2>/dev/null
+  [[ -f $WORK/logs.pid ]] && wait "$(cat "$WORK/logs.pid")" 2>/dev/null
   if ((KEEP)) || [[ -n ${CLUSTER_WAS_UP:-} ]]; then
     log "cluster left up (scripts/cluster.sh down removes it)"
   else
@@ -270,15 +274,16 @@ check_routes "$DEV_HOST" 80 http "Ingress"
 # ---------------------------------------------------------------- 6. NetworkPolicies
 log "NetworkPolicies, from pods (the host's root bypasses the policy agent)"
 BACKEND_SVC=$RELEASE-backend FRONTEND_SVC=$RELEASE-frontend PG_SVC=$RELEASE-postgresql
-probe_pod() { # NAME COMPONENT-LABEL|"" : a restricted pod with bash, never Ready (so never a Service endpoint)
-  local labels="{probe: netpol}"
+probe_pod() { # NAME COMPONENT-LABEL|"" [NS]: a restricted pod with bash, never Ready (so never a Service endpoint)
+  local labels="{probe: netpol}" ns=${3:-$DEV_NS}
   [[ -n $2 ]] && labels="{probe: netpol, app.kubernetes.io/name: todo-app, app.kubernetes.io/instance: $RELEASE, app.kubernetes.io/component: $2}"
   cat <<EOF
 apiVersion: v1
 kind: Pod
-metadata: {name: $1, namespace: $DEV_NS, labels: $labels}
+metadata: {name: $1, namespace: $ns, labels: $labels}
 spec:
   automountServiceAccountToken: false
+  terminationGracePeriodSeconds: 1
   securityContext: {runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, seccompProfile: {type: RuntimeDefault}}
   containers:
   - name: c
@@ -295,7 +300,7 @@ done
 kc -n "$DEV_NS" wait --for=jsonpath='{.status.phase}'=Running pod/np-other pod/np-frontend pod/np-backend --timeout=90s >/dev/null \
   || fail "probe pods not running"
 # tcp POD HOST PORT -> 0 connected, 124 timed out (dropped), else refused/other
-tcp() { kc -n "$DEV_NS" exec "$1" -- timeout 4 bash -c "exec 3<>/dev/tcp/$2/$3" >/dev/null 2>&1; }
+tcp() { kc -n "${NP_NS:-$DEV_NS}" exec "$1" -- timeout 4 bash -c "exec 3<>/dev/tcp/$2/$3" >/dev/null 2>&1; }
 http_ready() { # POD HOST PORT: GET /readyz answers 200
   kc -n "$DEV_NS" exec "$1" -- timeout 5 bash -c \
     "exec 3<>/dev/tcp/$2/$3 && printf 'GET /readyz HTTP/1.0\r\nHost: $2\r\n\r\n' >&3 && head -c 12 <&3" 2>/dev/null | grep -q ' 200'
@@ -304,6 +309,32 @@ blocked() { # POD HOST PORT: the connection attempt is dropped (times out), not 
   local rc=0; tcp "$1" "$2" "$3" || rc=$?
   [[ $rc == 124 ]]
 }
+# A stand-in for the LLM provider inside the machine (pod traffic never leaves
+# it): the API image listening on LLM_PORT in the namespace of the "external"
+# database, where no policy applies. Only whether a connection is let through
+# matters here; the chart's default llmEgress excepts private ranges, the
+# staging values of this cluster allow the pod network on LLM_PORT.
+LLM_PORT=8443
+kc create ns "$DB_NS" --dry-run=client -o yaml | kc apply -f - >/dev/null
+cat <<EOF | kc apply -f - >/dev/null
+apiVersion: v1
+kind: Pod
+metadata: {name: llm-provider, namespace: $DB_NS, labels: {app: llm-provider}}
+spec:
+  automountServiceAccountToken: false
+  securityContext: {runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: c
+    image: $REG/todo-api:$VERSION
+    imagePullPolicy: Never
+    env: [{name: PORT, value: "$LLM_PORT"}, {name: DATA_DIR, value: /tmp/data}]
+    readinessProbe: {tcpSocket: {port: $LLM_PORT}, periodSeconds: 2}
+    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+    volumeMounts: [{name: tmp, mountPath: /tmp}]
+  volumes: [{name: tmp, emptyDir: {}}]
+EOF
+kc -n "$DB_NS" wait --for=condition=Ready pod/llm-provider --timeout=90s >/dev/null || fail "the stand-in LLM provider is not Ready"
+LLM_IP=$(kc -n "$DB_NS" get pod llm-provider -o jsonpath='{.status.podIP}')
 http_ready np-other "$FRONTEND_SVC" 3000 && fail "unlabelled pod reached the frontend directly (only the Ingress may)"
 blocked np-other "$BACKEND_SVC" 8000 || fail "unlabelled pod was not blocked from the API"
 blocked np-other "$PG_SVC" 5432 || fail "unlabelled pod was not blocked from the database"
@@ -315,7 +346,9 @@ blocked np-frontend "$PG_SVC" 5432 || fail "frontend-labelled pod was not blocke
 pass "frontend's policy: DNS resolves, API reachable, database blocked"
 kc -n "$DEV_NS" exec np-backend -- pg_isready -h "$PG_SVC" -p 5432 -t 4 >/dev/null || fail "backend-labelled pod cannot reach the database"
 blocked np-backend "$FRONTEND_SVC" 3000 || fail "backend-labelled pod was not blocked from the frontend (egress)"
-pass "backend's policy: database reachable, frontend blocked (egress)"
+blocked np-backend "$LLM_IP" "$LLM_PORT" || fail "backend-labelled pod reached a private address as its LLM provider (values.yaml excepts private ranges)"
+tcp np-other "$LLM_IP" "$LLM_PORT" || fail "control: an unpoliced pod cannot reach the stand-in LLM provider"
+pass "backend's policy: database reachable; frontend and an LLM provider at a private address blocked (egress)"
 # Control: the same probe reaches an unpoliced target, so "blocked" above is the policy.
 tcp np-other "kube-dns.kube-system.svc.cluster.local" 53 || fail "control: unlabelled pod cannot reach CoreDNS over TCP"
 # Pod traffic never leaves the machine (the cluster's FORWARD rule), even from
@@ -394,6 +427,15 @@ jq -e '[.spec.template.spec.containers[0].env[] | select(.name == "DATABASE_URL_
 jq -e --arg s todo-app-secrets '[.spec.template.spec.volumes[] | select(.secret.secretName == $s)] | length == 1' <<<"$spec" >/dev/null \
   || fail "the existingSecret is not mounted as a volume"
 pass "staging: 2 replicas each, HPAs, existingSecret mounted as files (no secret in env), external database"
+# LLM egress where the values allow it (this cluster's staging values: the pod
+# network on LLM_PORT), and nowhere else. The probe pod carries the backend's
+# labels (and "probe", which every later selector of backend pods excludes).
+probe_pod np-backend backend "$STG_NS" | kc apply -f - >/dev/null
+kc -n "$STG_NS" wait --for=jsonpath='{.status.phase}'=Running pod/np-backend --timeout=90s >/dev/null || fail "probe pod not running"
+NP_NS=$STG_NS tcp np-backend "$LLM_IP" "$LLM_PORT" || fail "staging backend-labelled pod cannot reach the LLM provider its values allow"
+NP_NS=$STG_NS blocked np-backend "$LLM_IP" 8000 || fail "staging backend-labelled pod reached the LLM provider's address on a port the values do not allow"
+kc -n "$STG_NS" delete pod np-backend --wait=false >/dev/null
+pass "staging: the LLM provider reachable on the allowed port ($LLM_IP:$LLM_PORT), another port of it blocked"
 
 # A user for the loads.
 sign_up() { # -> "user_id token" on stdout
@@ -405,26 +447,54 @@ sign_up() { # -> "user_id token" on stdout
 LOAD_PASS="Load-$(openssl rand -hex 12)"
 read -r LOAD_USER LOAD_TOKEN LOAD_EMAIL < <(sign_up)
 [[ $LOAD_TOKEN != null && -n $LOAD_TOKEN ]] || fail "sign-up for the load user failed"
+# While a load runs, every backend pod's log (pods come and go during the load,
+# so new ones are followed as they appear) goes to OUT.backend-logs: a failed
+# request's cause is in the log of a pod that may be gone by the time the
+# check fails.
+follow_backend_logs() { # OUT
+  local seen=" " p
+  while [[ ! -f $WORK/stop ]]; do
+    for p in $(kc -n "$STG_NS" get pods -l "app.kubernetes.io/component=backend,app.kubernetes.io/instance=$RELEASE,!probe" \
+      -o jsonpath='{.items[*].metadata.name}' 2>/dev/null); do
+      [[ $seen == *" $p "* ]] && continue
+      seen+="$p "
+      kc -n "$STG_NS" logs -f --prefix "pod/$p" >>"$1.backend-logs" 2>/dev/null &
+    done
+    sleep 1
+  done
+  # shellcheck disable=SC2046 # one pid per word
+  kill $(jobs -p) 2>/dev/null || true
+}
 load_start() { # OUT ARGS... (runs in the background until $WORK/stop)
   rm -f "$WORK/stop"
   "${LOAD[@]}" --addr "$CLUSTER_INGRESS_IP" --host "$STG_HOST" --tls --token "$LOAD_TOKEN" --user "$LOAD_USER" \
     --stop-file "$WORK/stop" --out "$1" "${@:2}" >"$1.log" 2>&1 &
   echo $! >"$WORK/load.pid"
+  follow_backend_logs "$1" &
+  echo $! >"$WORK/logs.pid"
 }
-load_stop() { touch "$WORK/stop"; wait "$(cat "$WORK/load.pid")" || true; rm -f "$WORK/load.pid"; }
+load_stop() {
+  touch "$WORK/stop"; wait "$(cat "$WORK/load.pid")" || true; rm -f "$WORK/load.pid"
+  wait "$(cat "$WORK/logs.pid")" 2>/dev/null || true
+}
+# load_failures OUT: the failed requests, and the warnings and errors the backend pods logged meanwhile.
+load_failures() {
+  jq -c .failures "$1"
+  grep -E '"level":"(WARN|ERROR)"|WARN|ERROR' "$1.backend-logs" 2>/dev/null | tail -20 >&2 || true
+}
 
 # ---------------------------------------------------------------- 8. pod deleted under load
 log "a backend pod deleted under a bounded load (20 req/s of reads through the Ingress)"
 load_start "$WORK/kill.json" --rate 20 --seconds 120
 sleep 5
-victim=$(kc -n "$STG_NS" get pods -l "app.kubernetes.io/instance=$RELEASE,app.kubernetes.io/component=backend" \
+victim=$(kc -n "$STG_NS" get pods -l "app.kubernetes.io/instance=$RELEASE,app.kubernetes.io/component=backend,!probe" \
   -o jsonpath='{.items[0].metadata.name}')
-before=$(kc -n "$STG_NS" get pods -l "app.kubernetes.io/component=backend,app.kubernetes.io/instance=$RELEASE" -o name | sort)
+before=$(kc -n "$STG_NS" get pods -l "app.kubernetes.io/component=backend,app.kubernetes.io/instance=$RELEASE,!probe" -o name | sort)
 t=$(now)
 kc -n "$STG_NS" delete pod "$victim" --wait=false >/dev/null
 new="" end=$((SECONDS + 90))
 while ((SECONDS < end)); do
-  for p in $(kc -n "$STG_NS" get pods -l "app.kubernetes.io/component=backend,app.kubernetes.io/instance=$RELEASE" -o name); do
+  for p in $(kc -n "$STG_NS" get pods -l "app.kubernetes.io/component=backend,app.kubernetes.io/instance=$RELEASE,!probe" -o name); do
     grep -qx "$p" <<<"$before" && continue
     ip=$(kc -n "$STG_NS" get "$p" -o jsonpath='{.status.podIP}')
     # Serving: Ready, listed as a ready endpoint of the Service, and answering.
@@ -445,7 +515,7 @@ load_stop
 kill_failed=$(jq .failed "$WORK/kill.json")
 measure "pod deleted -> replacement serving (s)" "$recovery" "plan: restart detected < 10"
 measure "pod deleted: failed requests" "$kill_failed/$(jq .requests "$WORK/kill.json")" "goal 0"
-((kill_failed == 0)) || fail "requests failed while a backend pod was replaced: $(jq -c .failures "$WORK/kill.json")"
+((kill_failed == 0)) || fail "requests failed while a backend pod was replaced: $(load_failures "$WORK/kill.json")"
 
 # ---------------------------------------------------------------- 9. rolling upgrade under load
 log "rolling upgrade to image tag $TAG2 under a bounded load (20 req/s, 30 % writes)"
@@ -467,7 +537,7 @@ up_failed=$(jq .failed "$WORK/upgrade.json")
 acked=$(jq '.acked | length' "$WORK/upgrade.json")
 measure "rolling upgrade: helm upgrade --wait (s)" "$upgrade_s"
 measure "rolling upgrade: failed requests" "$up_failed/$(jq .requests "$WORK/upgrade.json")" "goal 0"
-((up_failed == 0)) || fail "requests failed during the rolling upgrade: $(jq -c .failures "$WORK/upgrade.json")"
+((up_failed == 0)) || fail "requests failed during the rolling upgrade: $(load_failures "$WORK/upgrade.json")"
 ((acked > 0)) || fail "no write was acknowledged during the upgrade"
 lost=0
 for id in $(jq -r '.acked[]' "$WORK/upgrade.json"); do
@@ -514,7 +584,7 @@ load_stop
 [[ -n $scaled ]] || fail "the backend did not reach 4 ready replicas within 180 s (utilisation ${util}%)"
 measure "HPA: load start -> 4 ready replicas (s)" "$scaled" "plan < 60 at 70 % CPU"
 measure "HPA: CPU utilisation seen (% of request)" "$util"
-jq -e '.failed == 0' "$WORK/hpa.json" >/dev/null || warn "sign-ins failed under the CPU load: $(jq -c .failures "$WORK/hpa.json")"
+jq -e '.failed == 0' "$WORK/hpa.json" >/dev/null || warn "sign-ins failed under the CPU load: $(load_failures "$WORK/hpa.json")"
 window=$(kc -n "$STG_NS" get hpa "$RELEASE-backend" -o jsonpath='{.spec.behavior.scaleDown.stabilizationWindowSeconds}')
 [[ $window -ge 60 ]] || fail "scale-down stabilisation window is ${window}s"
 sleep 45

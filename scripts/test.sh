@@ -33,7 +33,24 @@ ensure_test_venv
 PG_DIR="${TODO_TEST_PG_DIR:-/tmp/todo-app-test-pg}"
 PG_PORT="${TODO_TEST_PG_PORT:-55432}"
 pg_test_start "$PG_DIR" "$PG_PORT"
-trap 'pg_test_stop "$PG_DIR"' EXIT
+
+# The local Kubernetes of the last step (scripts/test-cluster.sh) is built from
+# Go sources: about an hour of compiling on a cold machine, so it starts now, in
+# its own session and niced (scripts/lib/cluster-build.sh), beside the Rust build
+# and tests; a warm machine only checks its stamps. Stopped with the suite; an
+# interrupted build resumes from Go's build cache.
+cluster_build_pid=""
+cluster_build_log="${XDG_CACHE_HOME:-$HOME/.cache}/todo-app/cluster-build.log"
+if ! $only_rust; then
+  mkdir -p "$(dirname "$cluster_build_log")"
+  setsid ./scripts/cluster.sh build >"$cluster_build_log" 2>&1 &
+  cluster_build_pid=$!
+fi
+on_exit() {
+  [[ -n "$cluster_build_pid" ]] && kill -- "-$cluster_build_pid" 2>/dev/null
+  pg_test_stop "$PG_DIR"
+}
+trap on_exit EXIT
 
 log "cargo fmt --check"
 cargo fmt --all --check || die "code is not formatted: run cargo fmt --all"
@@ -62,6 +79,11 @@ if ! $only_rust; then
   ./scripts/test-images.sh
   log "Helm chart smoke run (podman kube play, reusing the images just built)"
   ./scripts/test-kube-play.sh
+  log "Waiting for the cluster build (log: $cluster_build_log)"
+  wait "$cluster_build_pid" || { tail -30 "$cluster_build_log" >&2; die "building the local cluster failed"; }
+  cluster_build_pid=""
+  log "The chart on a real single-node Kubernetes (scripts/test-cluster.sh)"
+  ./scripts/test-cluster.sh
 fi
 
 log "all tests passed in $(elapsed "$start") s"

@@ -142,7 +142,14 @@ pub async fn open_store(cfg: &ApiConfig) -> anyhow::Result<Store> {
     let start = Instant::now();
     loop {
         match store.migrate().await {
-            Ok(()) => return Ok(store),
+            Ok(()) => {
+                // Best effort: a connection that cannot be opened now is opened
+                // on demand later, as without warming.
+                if let Err(e) = store.warm(cfg.database_warm_connections).await {
+                    tracing::warn!(error = %e, "could not open the warm database connections; opening them on demand");
+                }
+                return Ok(store);
+            }
             Err(StoreError::Unavailable(e)) if start.elapsed() < cfg.database_startup_timeout => {
                 tracing::warn!(error = %e, "database not reachable yet; retrying");
                 tokio::time::sleep(Duration::from_millis(500)).await;

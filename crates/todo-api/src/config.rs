@@ -108,6 +108,12 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 3000)]
     pub database_acquire_timeout_ms: u64,
 
+    /// Connections opened at start, before the server listens, so a replica
+    /// that starts under load does not make its first requests wait for
+    /// connection set-up (at most DATABASE_MAX_CONNECTIONS; 0 opens them on demand).
+    #[arg(long, env = "DATABASE_WARM_CONNECTIONS", default_value_t = 2)]
+    pub database_warm_connections: u32,
+
     /// Memory for the JSON of recently listed tasks, reused while a task is
     /// unchanged (checked against the database on every list). 0 turns it off.
     #[arg(long, env = "TASK_CACHE_MB", default_value_t = 16)]
@@ -364,6 +370,8 @@ pub struct ApiConfig {
     pub database_max_connections: u32,
     /// How long a request waits for a pooled connection before 503.
     pub database_acquire_timeout: Duration,
+    /// Connections opened at start.
+    pub database_warm_connections: u32,
     /// How long the start keeps retrying an unreachable database.
     pub database_startup_timeout: Duration,
     /// Bytes of rendered task JSON kept between lists (0: none).
@@ -546,6 +554,7 @@ impl ApiArgs {
             database_url,
             database_max_connections: self.database.database_max_connections,
             database_acquire_timeout: Duration::from_millis(self.database.database_acquire_timeout_ms.max(1)),
+            database_warm_connections: self.database.database_warm_connections,
             database_startup_timeout: Duration::from_secs(self.database.database_startup_timeout_secs),
             task_cache_bytes: self.database.task_cache_mb as usize * 1024 * 1024,
             auth: todo_auth::AuthConfig {

@@ -289,6 +289,16 @@ impl Store {
         Ok(())
     }
 
+    /// Opens connections until `n` are open (at most the pool's maximum), for a
+    /// start under load: see the pool's `warm`.
+    pub async fn warm(&self, n: u32) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Postgres(p) => p.warm(n).await?,
+            Db::Sqlite(p) => p.warm(n).await?,
+        }
+        Ok(())
+    }
+
     /// A round trip to the database, for readiness.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match &self.db {

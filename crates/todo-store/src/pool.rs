@@ -154,6 +154,20 @@ impl<C: Connection + 'static> Pool<C> {
         }
     }
 
+    /// Opens connections until `n` (at most `max`) are open and leaves them
+    /// idle: a replica that starts under load then serves its first requests
+    /// without waiting for connection set-up (DNS, TCP, authentication), which
+    /// on a busy node can take longer than the acquire timeout.
+    pub(crate) async fn warm(&self, n: u32) -> Result<(), sqlx::Error> {
+        let mut held = Vec::new();
+        while self.size() < n.min(self.inner.max) {
+            let mut conn = self.acquire().await?;
+            conn.keep();
+            held.push(conn);
+        }
+        Ok(())
+    }
+
     fn lend(&self, conn: Counted<C>, permit: OwnedSemaphorePermit) -> Pooled<C> {
         Pooled { conn: Some(conn), state: Outcome::Unfinished, pool: self.inner.clone(), permit: Some(permit) }
     }
@@ -264,7 +278,7 @@ impl<C: Connection + 'static> Pooled<C> {
     }
 
     /// Returns the connection to the pool when dropped.
-    #[cfg(test)]
+    /// Marks the connection as back in step (no statement was left running).
     pub(crate) fn keep(&mut self) {
         self.state = Outcome::Finished;
     }
@@ -406,6 +420,19 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         panic!("the pool did not get there in 5 s");
+    }
+
+    #[tokio::test]
+    async fn warming_opens_connections_up_to_max_and_leaves_them_idle() {
+        let (p, _dir) = pool(4, Duration::from_secs(1));
+        p.warm(3).await.unwrap();
+        assert_eq!((p.size(), p.num_idle()), (3, 3));
+        p.warm(2).await.unwrap();
+        assert_eq!((p.size(), p.num_idle()), (3, 3), "enough open already");
+        p.warm(10).await.unwrap();
+        assert_eq!((p.size(), p.num_idle()), (4, 4), "never more than max");
+        assert_eq!(select_one(&p).await.unwrap(), 1);
+        assert_eq!((p.size(), p.num_idle()), (4, 4), "a warm connection served the query");
     }
 
     #[tokio::test]

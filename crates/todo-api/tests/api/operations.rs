@@ -4,7 +4,26 @@ use crate::common::{Db, TestApp, spawn};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-on_both_databases!(health_readiness_and_metrics, overload_far_beyond_the_pool_never_stalls);
+on_both_databases!(
+    health_readiness_and_metrics,
+    overload_far_beyond_the_pool_never_stalls,
+    connections_are_open_before_the_first_request
+);
+
+/// DATABASE_WARM_CONNECTIONS: the server listens with that many connections
+/// already open, none with 0.
+async fn connections_are_open_before_the_first_request(seed: TestApp) {
+    for (warm, open) in [(3, 3), (0, 1)] {
+        let app = TestApp::builder()
+            .on_database(&seed.database_url)
+            .config(|a| a.database.database_warm_connections = warm)
+            .start()
+            .await;
+        let metrics = app.req(Method::GET, "/metrics").send().await.unwrap().text().await.unwrap();
+        // Without warming, only the migrations' connection is open.
+        assert!(metrics.contains(&format!("\ndb_pool_connections {open}\n")), "warm={warm}:\n{metrics}");
+    }
+}
 
 async fn health_readiness_and_metrics(app: TestApp) {
     let u = app.sign_up("ops@example.com").await;
