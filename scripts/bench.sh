@@ -14,7 +14,7 @@
 #   ./scripts/bench.sh --sign-ins-only       only the sign-in memory run
 #   ./scripts/bench.sh --compare OLD_BIN     list-100 (c=32, c=256), get-one and create (c=32), this tree's
 #       release todo-api against another build (e.g. of the previous commit),
-#       alternating three times on one database; prints each run and new/old
+#       in four rounds on one database (old first, then new first, alternately); prints each run and new/old
 #   ./scripts/bench.sh --pool                the store's own connection pool
 #       against sqlx's (test_before_acquire(false)): one-row queries from 32
 #       tasks, alternating rounds on one PostgreSQL; prints own/sqlx
@@ -162,8 +162,11 @@ if [[ -n "$COMPARE_BIN" ]]; then
   declare -A SUM
   COMPARED=("list-100|32|/api/$USER_ID/tasks?limit=100|$WORK/auth.lua" "list-100|256|/api/$USER_ID/tasks?limit=100|$WORK/auth.lua"
     "get-one|32|/api/$USER_ID/tasks/$ONE_ID|$WORK/auth.lua" "create|32|/api/$WRITER_ID/tasks|$WORK/create.lua")
-  for round in 1 2 3; do
-    for which in old new; do
+  for round in 1 2 3 4; do
+    # Alternating which goes first, so neither always follows the other's
+    # create run (its writes keep PostgreSQL busy for a while).
+    order=(old new); ((round % 2 == 0)) && order=(new old)
+    for which in "${order[@]}"; do
       kill "$API_PID"; wait "$API_PID" 2>/dev/null || true
       if [[ $which == old ]]; then BIN="$COMPARE_BIN"; else BIN="$NEW_BIN"; fi
       start_api
