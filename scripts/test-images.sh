@@ -13,7 +13,10 @@
 #      and the embedded SQLite default on a volume (image user and arbitrary UID);
 #   5. the frontend (todo-web) with the same checks, and a browser's round trip
 #      through it: sign up, add a task, chat with the builtin assistant, see
-#      both tasks, API stopped (friendly 503 page) and restarted (recovers).
+#      both tasks, API stopped (friendly 503 page) and restarted (recovers);
+#   6. docker/compose.yaml as the README runs it: podman-compose up with the
+#      images under test, PostgreSQL, API and web ready on the published ports,
+#      sign-up + task + the web's pages, then podman-compose down -v.
 # Records image size, build and rebuild time, start-to-ready time.
 #
 # Any failed check makes the exit status non-zero; a missing tool is
@@ -53,6 +56,7 @@ export CONTAINER_ENGINE=podman
 PREFIX="ghcr.io/todo-app/"
 RUN_ID="todo-imgtest-$$"
 NET="$RUN_ID-net"
+COMPOSE_PROJECT="$RUN_ID-compose"
 WORK="$(mktemp -d /tmp/todo-test-images.XXXXXX)"
 LINT_VENV="${TODO_LINT_VENV:-/opt/todo-app-lint}"
 REPORT_DIR="$REPO_ROOT/artifacts"
@@ -70,6 +74,10 @@ cleanup() {
     podman network rm -f "$NET" >/dev/null 2>&1 || true
     podman volume ls -q --filter "label=$RUN_ID" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
     podman rmi -f "${PREFIX}todo-api:rebuild-probe-$$" >/dev/null 2>&1 || true
+    podman ps -aq --filter "label=io.podman.compose.project=$COMPOSE_PROJECT" | xargs -r podman rm -f -v -t 0 >/dev/null 2>&1 || true
+    podman network rm -f "${COMPOSE_PROJECT}_default" >/dev/null 2>&1 || true
+    podman volume rm -f "${COMPOSE_PROJECT}_pgdata" >/dev/null 2>&1 || true
+    podman rmi "${PREFIX}todo-api:$RUN_ID" "${PREFIX}todo-web:$RUN_ID" >/dev/null 2>&1 || true
   fi
   if [[ -n "${LINT_PID:-}" ]]; then kill "$LINT_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
@@ -100,7 +108,7 @@ summary() {
 # ---------------------------------------------------------------- tools
 log "tools"
 "$REPO_ROOT/scripts/base-images.sh" --setup-only
-ensure_cmds curl:curl jq:jq openssl:openssl shellcheck:shellcheck ip:iproute2
+ensure_cmds curl:curl jq:jq openssl:openssl shellcheck:shellcheck ip:iproute2 podman-compose:podman-compose
 ensure_podman_runtime
 # hadolint/checkov install (~45 s) runs in the background during the builds.
 lint_tools_ok() { [[ -x "$LINT_VENV/bin/hadolint" && -x "$LINT_VENV/bin/checkov" ]]; }
@@ -207,12 +215,21 @@ for name in ("backend", "frontend"):
     s = svcs[name]
     assert s.get("read_only") is True, f"{name} not read_only"
     assert s["build"]["dockerfile"].startswith("docker/"), s["build"]
+    assert s["image"].startswith("${IMAGE_PREFIX"), s["image"]
+    for port in s.get("ports", []):
+        assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond this machine"
+# podman-compose 1.0.3 (Debian 12) leaves "${VAR:-}" (an empty default) as
+# it is: the container would get that text as the value. "${VAR}" is empty
+# when unset in both Compose and podman-compose.
+import re
+empty_default = re.findall(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-\}", open(sys.argv[1]).read())
+assert not empty_default, f"empty defaults podman-compose does not substitute: {empty_default}"
 PY
 }
 check "shellcheck (warnings) on the image scripts" shellcheck -x -S warning \
   "$REPO_ROOT/scripts/base-images.sh" "$REPO_ROOT/scripts/build-images.sh" "$REPO_ROOT/scripts/test-images.sh" \
   "$REPO_ROOT/scripts/lib/common.sh" "$REPO_ROOT/docker/base/postgres-entrypoint.sh"
-check "docker/compose.yaml parses (postgres, backend, frontend; read-only app services)" compose_ok
+check "docker/compose.yaml parses (postgres, backend, frontend; read-only app services on loopback ports; no \${VAR:-})" compose_ok
 check "docker/.env.example is committed-safe (no real .env in git)" \
   bash -c "! git -C '$REPO_ROOT' ls-files --error-unmatch docker/.env >/dev/null 2>&1"
 
@@ -468,6 +485,74 @@ if built todo-web; then
   fi
 else
   warn "NOT TESTED: todo-web (crates/todo-web does not exist yet; docker/frontend/Dockerfile is ready)"
+fi
+
+# ---------------------------------------------------------------- compose
+# docker/compose.yaml run as the README says, with podman-compose (podman 4.3
+# has no `podman compose`) and the images under test, tagged for this run. A
+# copy of the file in $WORK, so that a developer's docker/.env (which
+# podman-compose reads next to the file, over the environment) plays no part.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+compose_round_trip() {
+  local dir="$WORK/compose" api web t0 code body uid token ok
+  mkdir -p "$dir"
+  cp "$REPO_ROOT/docker/compose.yaml" "$dir/compose.yaml"
+  podman tag "${IMG[todo-api]}" "${PREFIX}todo-api:$RUN_ID"
+  podman tag "${IMG[todo-web]}" "${PREFIX}todo-web:$RUN_ID"
+  api="$(free_port)"; web="$(free_port)"
+  local compose=(env POSTGRES_PASSWORD="$PG_PASSWORD" BETTER_AUTH_SECRET="$AUTH_SECRET" IMAGE_PREFIX="$PREFIX"
+    IMAGE_TAG="$RUN_ID" BACKEND_PORT="$api" FRONTEND_PORT="$web" podman-compose -p "$COMPOSE_PROJECT" -f "$dir/compose.yaml")
+  t0=$(now)
+  if ! "${compose[@]}" up -d --no-build >"$WORK/compose-up.log" 2>&1; then
+    tail -n 30 "$WORK/compose-up.log" >&2
+    fail "compose: podman-compose up -d"
+    return 0
+  fi
+  pass "compose: podman-compose -f docker/compose.yaml up -d (images under test)"
+  pin_bridge_mac "${COMPOSE_PROJECT}_default"
+  ok=0
+  for _ in $(seq 1 600); do
+    if [[ "$(http_code "http://127.0.0.1:$api/readyz")" == 200 && "$(http_code "http://127.0.0.1:$web/readyz")" == 200 ]]; then
+      ok=1; break
+    fi
+    sleep 0.1
+  done
+  if ((ok)); then
+    metric "compose up to API and web /readyz 200" "$(elapsed "$t0")s"
+    pass "compose: API and web answer /readyz 200 on the published ports"
+  else
+    podman logs --tail 20 "${COMPOSE_PROJECT}_backend_1" >&2 || true
+    fail "compose: API and web /readyz 200 within 60 s"
+  fi
+  check "compose: backend gets an empty OPENAI_API_KEY when none is set" \
+    test "$(podman inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "${COMPOSE_PROJECT}_backend_1" | grep '^OPENAI_API_KEY=')" == "OPENAI_API_KEY="
+  check "compose: backend and frontend run read-only" test "$(podman inspect -f '{{.HostConfig.ReadonlyRootfs}}' \
+    "${COMPOSE_PROJECT}_backend_1" "${COMPOSE_PROJECT}_frontend_1" | sort -u)" == true
+  body="$(curl -s --max-time 10 -H 'content-type: application/json' \
+    -d "{\"email\":\"compose-$$@example.com\",\"password\":\"correct-horse-battery-9\",\"name\":\"Compose\"}" \
+    "http://127.0.0.1:$api/api/auth/sign-up" || true)"
+  uid="$(jq -r '.user.id // empty' <<<"$body" 2>/dev/null || true)"
+  token="$(jq -r '.token // empty' <<<"$body" 2>/dev/null || true)"
+  check "compose: sign-up through the API on PostgreSQL" test -n "$uid" -a -n "$token"
+  code="$(http_code -H "authorization: Bearer $token" -H 'content-type: application/json' \
+    -d '{"title":"composed task"}' "http://127.0.0.1:$api/api/$uid/tasks")"
+  check "compose: create a task (201, got $code)" test "$code" == 201
+  check "compose: the web UI serves its sign-in page" test "$(http_code "http://127.0.0.1:$web/sign-in")" == 200
+  if "${compose[@]}" down -v >"$WORK/compose-down.log" 2>&1; then
+    pass "compose: podman-compose down -v"
+  else
+    tail -n 20 "$WORK/compose-down.log" >&2
+    fail "compose: podman-compose down -v"
+  fi
+  check "compose: no container of the project is left" \
+    test -z "$(podman ps -aq --filter "label=io.podman.compose.project=$COMPOSE_PROJECT")"
+}
+
+if built todo-api && built todo-web; then
+  log "compose: docker/compose.yaml with podman-compose"
+  compose_round_trip
+else
+  fail "compose: needs both images (todo-api and todo-web)"
 fi
 
 summary

@@ -13,37 +13,47 @@ use todo_api::{shutdown_signal, telemetry};
 use tower::ServiceExt;
 
 mod cli;
+mod doctor;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
+    let cli = cli::parse();
+    if let Some(cli::Command::Doctor(args)) = cli.command {
+        return doctor::run(args.api).await;
+    }
+    match run(cli.api).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("todo-app: {e:#}");
+            eprintln!("todo-app: `todo-app doctor` (with the same settings) checks the setup and says how to fix it");
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run() -> anyhow::Result<()> {
-    let mut cli = cli::parse();
-    if cli.api.auth.better_auth_secret.is_none()
-        && cli.api.auth.better_auth_secret_file.is_none()
-        && cli.api.auth.auth_jwks_url.is_none()
-    {
-        let path = local_secret(&cli.api.database.data_dir).map_err(|e| {
-            anyhow::anyhow!("cannot keep a signing secret in {}: {e}", cli.api.database.data_dir.display())
+/// Whether the launcher keeps its own signing secret in the data directory:
+/// when none is configured and no external issuer is either.
+fn uses_local_secret(api: &todo_api::ApiArgs) -> bool {
+    api.auth.better_auth_secret.is_none()
+        && api.auth.better_auth_secret_file.is_none()
+        && api.auth.auth_jwks_url.is_none()
+}
+
+async fn run(mut args: todo_api::ApiArgs) -> anyhow::Result<()> {
+    if uses_local_secret(&args) {
+        let path = local_secret(&args.database.data_dir).map_err(|e| {
+            anyhow::anyhow!("cannot keep a signing secret in {}: {e}", args.database.data_dir.display())
         })?;
-        cli.api.auth.better_auth_secret_file = Some(path);
+        args.auth.better_auth_secret_file = Some(path);
     }
-    let cfg = match cli.api.resolve() {
+    let cfg = match args.resolve() {
         Ok(cfg) => cfg,
         Err(e) => {
             eprintln!("todo-app: {e}");
             std::process::exit(2);
         }
     };
-    telemetry::init(cfg.log_format);
+    telemetry::init(cfg.log_format, cfg.log_requests);
     todo_service::return_large_allocations_to_the_os();
 
     let listener = tokio::net::TcpListener::bind(cfg.addr).await?;
@@ -72,9 +82,9 @@ async fn run() -> anyhow::Result<()> {
         request_timeout_secs: cfg.request_timeout.as_secs().max(1),
         backend_timeout_secs: cfg.request_timeout.as_secs().max(1),
         shutdown_timeout_secs: cfg.shutdown_timeout.as_secs(),
-        trusted_proxies: cli.api.server.trusted_proxies.clone(),
+        trusted_proxies: args.server.trusted_proxies.clone(),
         // Unused: this process serves the web router itself, with the API's limits.
-        connections: cli.api.server.connections.clone(),
+        connections: args.server.connections.clone(),
     };
     let web = todo_web::router(todo_web::WebState::with_metrics(&web_args.resolve()?, web_metrics));
 
@@ -94,11 +104,26 @@ async fn run() -> anyhow::Result<()> {
         .route_service("/metrics", api)
         .fallback_service(web);
 
-    let database = todo_store::redact(&cfg.database_url);
+    // The one line a person starting it reads: where to go, where the data is,
+    // which assistant answers (no secrets: the URL is printed without credentials).
     println!(
-        "todo-app is running on http://{addr}  (web UI at /, API at /api, MCP at /mcp; data: {database}; Ctrl-C stops it)"
+        "todo-app is running on http://{addr}  (web UI at /, API at /api, MCP at /mcp; data: {}; assistant: {}; Ctrl-C stops it)",
+        data_location(&cfg.database_url),
+        cfg.assistant.describe(),
     );
     todo_api::app::serve(listener, app, api_state, cfg.connections, cfg.shutdown_timeout, shutdown_signal()).await
+}
+
+/// Where the data lives, for people: the SQLite file's absolute path, or the
+/// PostgreSQL URL without its password.
+fn data_location(database_url: &str) -> String {
+    match doctor::sqlite_file(database_url) {
+        Some(None) => "in memory (gone when it stops)".into(),
+        Some(Some(file)) => {
+            format!("SQLite file {}", std::path::absolute(&file).unwrap_or(file).display())
+        }
+        None => format!("PostgreSQL {}", todo_store::redact(database_url)),
+    }
 }
 
 /// A random signing secret kept in `<data_dir>/auth-secret` (mode 0600), created on

@@ -236,3 +236,168 @@ fn the_readme_configuration_table_matches_todo_app_help() {
     let parsed: cli::Cli = parsed.unwrap();
     assert_eq!((parsed.api.server.host.to_string(), parsed.api.server.port), ("127.0.0.1".to_string(), 3000));
 }
+
+/// `todo-app --help` as a person reads it: the launcher's own defaults
+/// (127.0.0.1:3000, not todo-api's 0.0.0.0:8000) and its options in groups.
+/// The whole text is a snapshot: after a deliberate change, accept the new one
+/// with `UPDATE_SNAPSHOTS=1 cargo test --test launcher help`.
+#[test]
+fn help_shows_the_launchers_own_defaults_in_groups() {
+    // No environment: clap prints the current value of each variable.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_todo-app")).arg("--help").env_clear().output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let help = String::from_utf8(out.stdout).unwrap();
+    for expected in ["[default: 127.0.0.1]", "[default: 3000]", "doctor  Check the setup"] {
+        assert!(help.contains(expected), "no {expected:?} in:\n{help}");
+    }
+    for wrong in ["[default: 0.0.0.0]", "[default: 8000]"] {
+        assert!(!help.contains(wrong), "todo-api's {wrong} in:\n{help}");
+    }
+    let headings: Vec<&str> = help.lines().filter(|l| !l.starts_with(' ') && l.ends_with(':')).collect();
+    assert_eq!(
+        headings,
+        [
+            "Commands:",
+            "Options:",
+            "Server:",
+            "Logs:",
+            "Database:",
+            "Accounts and tokens:",
+            "Assistant (LLM):",
+            "MCP:",
+            "Quotas:"
+        ],
+        "{help}"
+    );
+    let logs = help.split("\nLogs:\n").nth(1).unwrap().split("\nDatabase:\n").next().unwrap();
+    assert!(logs.contains("--log-format") && logs.contains("--log-requests"), "{logs}");
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/todo-app-help.txt");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &help).unwrap();
+    }
+    let snapshot = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        help == snapshot,
+        "`todo-app --help` differs from {}; if the change is meant, run `UPDATE_SNAPSHOTS=1 cargo test --test launcher help` and commit the file. The help is:\n{help}",
+        path.display()
+    );
+}
+
+/// The launcher started with `args` (and `env`), and the line saying it is ready.
+fn start(data_dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (Process, String) {
+    let mut cmd = todo_test_support::command(
+        env!("CARGO_BIN_EXE_todo-app"),
+        &["DATABASE_URL", "BETTER_AUTH_SECRET", "APP_ENV", "PORT", "HOST", "LLM_PROVIDER", "OPENAI_API_KEY"],
+    );
+    for name in ["RUST_LOG", "LOG_FORMAT", "TODO_LOG_REQUESTS", "LLM_BASE_URL", "LLM_MODEL"] {
+        cmd.env_remove(name);
+    }
+    cmd.args(["--port", "0", "--data-dir", data_dir.to_str().unwrap()]).args(args).envs(env.iter().copied());
+    let mut process = Process::start(cmd);
+    let line = process.wait_for("the ready line", |l| l.starts_with("todo-app is running on http://"));
+    (process, line)
+}
+
+/// A port nothing listens on (it was free a moment ago).
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The ready line says where the data lives and which assistant answers,
+/// without the provider's credentials.
+#[tokio::test]
+async fn the_ready_line_names_the_data_and_the_assistant() {
+    let dir = std::env::temp_dir().join(format!("todo-launcher-ready-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (process, line) = start(&dir, &[], &[]);
+    let file = std::path::absolute(dir.join("todo.db")).unwrap();
+    assert!(line.contains(&format!("data: SQLite file {};", file.display())), "{line}");
+    assert!(line.contains("assistant: built-in;"), "{line}");
+    drop(process);
+
+    let port = closed_port();
+    let url = format!("http://someone:pa55word@127.0.0.1:{port}/v1?key=k3y");
+    let (process, line) = start(
+        &dir,
+        &["--llm-provider", "openai-compatible", "--llm-base-url", &url, "--llm-model", "tiny-model"],
+        &[("OPENAI_API_KEY", "sk-very-secret")],
+    );
+    assert!(
+        line.contains(&format!("assistant: tiny-model from openai-compatible at http://127.0.0.1:{port}/v1;")),
+        "{line}"
+    );
+    for secret in ["pa55word", "someone", "k3y", "sk-very-secret"] {
+        assert!(!line.contains(secret), "{secret} in {line}");
+    }
+    drop(process);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Logs on a terminal (pretty) are start-up, shutdown, warnings and errors,
+/// with a line per request only when asked; JSON logs (containers) keep
+/// theirs. A chat turn whose provider refuses connections makes a warning.
+#[tokio::test]
+async fn a_terminal_gets_request_lines_only_when_asked_and_json_logs_always() {
+    let dir = std::env::temp_dir().join(format!("todo-launcher-logs-{}", std::process::id()));
+    let provider = format!("http://127.0.0.1:{}/v1", closed_port());
+    let llm = [
+        "--llm-provider",
+        "openai-compatible",
+        "--llm-base-url",
+        &provider,
+        "--llm-model",
+        "m",
+        "--llm-max-retries",
+        "1",
+    ];
+    type Case<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)], bool);
+    let cases: [Case; 5] = [
+        ("pretty", &["--log-format", "pretty"], &[], false),
+        ("pretty --log-requests", &["--log-format", "pretty", "--log-requests"], &[], true),
+        ("pretty TODO_LOG_REQUESTS=1", &["--log-format", "pretty"], &[("TODO_LOG_REQUESTS", "1")], true),
+        ("pretty RUST_LOG=info", &["--log-format", "pretty"], &[("RUST_LOG", "info")], true),
+        ("json", &["--log-format", "json"], &[], true),
+    ];
+    for (name, args, env, requests) in cases {
+        let _ = std::fs::remove_dir_all(&dir);
+        let (mut process, line) = start(&dir, &[args, &llm[..]].concat(), env);
+        let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
+        let http = reqwest::Client::new();
+        assert_eq!(http.get(format!("{base}/sign-in")).send().await.unwrap().status(), 200);
+        let signed_up: Value = http
+            .post(format!("{base}/api/auth/sign-up"))
+            .json(&json!({"email": "logs@example.com", "password": "local password", "name": "L"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let (token, id) = (signed_up["token"].as_str().unwrap(), signed_up["user"]["id"].as_str().unwrap());
+        let chat =
+            http.post(format!("{base}/api/{id}/chat")).bearer_auth(token).json(&json!({"message": "hi"})).send().await;
+        assert!(chat.unwrap().status().is_server_error(), "{name}: the provider is down");
+        process.terminate();
+        process.wait_timeout(std::time::Duration::from_secs(60)).expect("exits after SIGTERM");
+        let lines = process.remaining_lines();
+        let text = lines.join("\n");
+        let request_lines: Vec<&String> = lines.iter().filter(|l| l.contains("finished processing request")).collect();
+        if requests {
+            assert!(request_lines.len() >= 3, "{name}: a line per request expected:\n{text}");
+        } else {
+            assert!(request_lines.is_empty(), "{name}: no line per request expected:\n{text}");
+        }
+        assert!(lines.iter().any(|l| l.contains("provider busy or failing; retrying")), "{name}: the warning:\n{text}");
+        assert!(lines.iter().any(|l| l.contains("shutdown requested")), "{name}: the shutdown:\n{text}");
+        if name == "json" {
+            for l in &request_lines {
+                let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+                assert!(!v["span"]["request_id"].as_str().unwrap_or("").is_empty(), "a request id: {l}");
+            }
+        } else {
+            assert!(lines.iter().all(|l| !l.starts_with('{')), "{name}: pretty lines:\n{text}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,5 +8,5 @@ mod provider;
 mod tools;
 
 pub use agent::{AgentError, Assistant, BUILTIN, TurnEvent, TurnOutcome};
-pub use provider::{PRESETS, Preset, Provider, ProviderConfig, ProviderError, preset};
+pub use provider::{PRESETS, Preset, ProbeProblem, Provider, ProviderConfig, ProviderError, preset};
 pub use tools::{TaskTools, ToolDef, ToolError, catalogue};

@@ -224,6 +224,70 @@ impl Provider {
     }
 }
 
+/// Why [`Provider::probe`] failed, sorted by what there is to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeProblem {
+    /// No connection: nothing listens there, or the host does not resolve.
+    Connect(String),
+    /// No answer within this many seconds.
+    Timeout(u64),
+    /// An error status, with the provider's own message.
+    Status(u16, String),
+    /// A success status whose body is not a chat completion.
+    Unreadable(String),
+}
+
+impl Provider {
+    /// One small request as a chat turn makes it (`/chat/completions`, the
+    /// model, the key) without tools or retries: whether chat would work.
+    pub async fn probe(&self) -> Result<(), ProbeProblem> {
+        let body = json!({
+            "model": self.cfg.model,
+            "messages": [{"role": "user", "content": "Reply with the single word OK."}],
+        });
+        let url = format!("{}/chat/completions", self.cfg.base_url.trim_end_matches('/'));
+        let mut req = self.http.post(&url).json(&body);
+        if let Some(key) = &self.cfg.api_key {
+            req = req.bearer_auth(key);
+        }
+        let sent = |e: reqwest::Error| {
+            if e.is_timeout() {
+                ProbeProblem::Timeout(self.cfg.timeout.as_secs())
+            } else {
+                ProbeProblem::Connect(causes(&e.without_url()))
+            }
+        };
+        let res = req.send().await.map_err(sent)?;
+        let status = res.status();
+        let text = res.text().await.map_err(sent)?;
+        if !status.is_success() {
+            return Err(ProbeProblem::Status(status.as_u16(), error_message(&text)));
+        }
+        serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| parse_completion(&v))
+            .map(drop)
+            .ok_or_else(|| ProbeProblem::Unreadable(snippet(&text)))
+    }
+}
+
+/// An error and its causes ("error sending request: ... Connection refused").
+fn causes(e: &reqwest::Error) -> String {
+    let mut out = String::new();
+    let mut next: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = next {
+        let text = err.to_string();
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+        next = err.source();
+    }
+    out
+}
+
 /// Reads a streamed completion from the bytes of the provider's event stream,
 /// however the network cut them, handing every text fragment to `sink`.
 async fn read_events<S, E>(bytes: S, sink: &(dyn Fn(&str) + Sync)) -> Result<Completion, EventStreamError<E>>

@@ -38,6 +38,19 @@ pub struct ApiArgs {
     /// Per-account limits.
     #[command(flatten)]
     pub quotas: QuotaArgs,
+
+    // --- logs (issue 16: the first five minutes) ---
+    /// Log one line per request on a terminal too. JSON logs (containers, LOG_FORMAT=json)
+    /// always have them; on a terminal the default is start-up, warnings and errors.
+    /// RUST_LOG, when set, decides instead (e.g. RUST_LOG=info).
+    #[arg(
+        long,
+        env = "TODO_LOG_REQUESTS",
+        help_heading = "Logs",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::FalseyValueParser::new(),
+    )]
+    pub log_requests: bool,
 }
 
 /// Where and how the server listens, and how long requests may take.
@@ -62,7 +75,7 @@ pub struct ServerArgs {
     pub frontend_url: Option<String>,
 
     /// Log format: auto (JSON when not on a terminal), json or pretty. Filter with RUST_LOG.
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "auto")]
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "auto", help_heading = "Logs")]
     pub log_format: LogFormat,
 
     /// Longest time a request may take before it is answered 503.
@@ -392,6 +405,8 @@ pub struct ApiConfig {
     pub assistant: AssistantSettings,
     /// How logs are written.
     pub log_format: LogFormat,
+    /// Whether a terminal gets a line per request (JSON logs always do).
+    pub log_requests: bool,
     /// How long one request may take.
     pub request_timeout: Duration,
     /// How long in-flight requests may finish after SIGTERM.
@@ -437,6 +452,34 @@ pub struct AssistantSettings {
     pub max_tool_rounds: u32,
     /// How many earlier messages of a conversation the model sees.
     pub history_messages: u32,
+}
+
+impl AssistantSettings {
+    /// The assistant in use, for start-up lines: `built-in`, or the model, the
+    /// provider and its URL (without any credentials or query in it).
+    pub fn describe(&self) -> String {
+        match &self.provider {
+            None => "built-in".into(),
+            Some(p) => {
+                let fallback = if self.fallback_builtin { ", built-in when it fails" } else { "" };
+                format!("{} from {} at {}{fallback}", p.model, p.name, public_url(&p.base_url))
+            }
+        }
+    }
+}
+
+/// A URL without user, password, query or fragment: safe to print.
+pub fn public_url(raw: &str) -> String {
+    match url::Url::parse(raw.trim()) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string().trim_end_matches('/').to_string()
+        }
+        Err(_) => "(an invalid URL)".into(),
+    }
 }
 
 /// Shortest HS256 secret accepted with APP_ENV=production, in bytes.
@@ -584,6 +627,7 @@ impl ApiArgs {
             frontend_url,
             assistant,
             log_format: self.server.log_format,
+            log_requests: self.log_requests,
             request_timeout: Duration::from_secs(self.server.request_timeout_secs.max(1)),
             shutdown_timeout: Duration::from_secs(self.server.shutdown_timeout_secs),
             mcp: McpOptions { allowed_hosts: mcp_allowed_hosts },
@@ -882,6 +926,23 @@ mod tests {
         assert!(err(&["--llm-fallback", "maybe"]).contains("LLM_FALLBACK"));
         let debug = format!("{:?}", parse(&["--openai-api-key", "sk-secret"]).resolve().unwrap().assistant);
         assert!(!debug.contains("sk-secret"), "{debug}");
+    }
+
+    #[test]
+    fn the_assistant_is_described_without_secrets() {
+        assert_eq!(parse(&[]).resolve().unwrap().assistant.describe(), "built-in");
+        let a = parse(&["--openai-api-key", "sk-secret"]).resolve().unwrap().assistant;
+        assert_eq!(a.describe(), "gpt-4o-mini from openai at https://api.openai.com/v1");
+        let a = parse(&[
+            "--llm-provider=openai-compatible",
+            "--llm-base-url=https://me:pa55@llm.example.com/v1/?key=k3y",
+            "--llm-model=m",
+            "--llm-fallback=builtin",
+        ])
+        .resolve()
+        .unwrap()
+        .assistant;
+        assert_eq!(a.describe(), "m from openai-compatible at https://llm.example.com/v1, built-in when it fails");
     }
 
     const JWKS: [&str; 6] = [

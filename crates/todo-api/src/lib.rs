@@ -20,10 +20,18 @@ pub use app::Application;
 pub use config::{ApiArgs, ApiConfig};
 pub use todo_service::shutdown_signal;
 
-/// Logging for the API binaries (see [`todo_service::init_logging`]).
+/// Logging for the API binaries (see [`todo_service::init_local_logging`]).
 pub mod telemetry {
-    /// Starts logging in the given format, at `info` unless `RUST_LOG` says otherwise.
-    pub fn init(format: todo_service::LogFormat) {
-        todo_service::init_logging(format, "info,sqlx=warn,tower_http=info");
+    /// What is logged unless `RUST_LOG` says otherwise: in JSON (containers)
+    /// or with `log_requests`, everything at `info`, a line per request included;
+    /// on a terminal, start-up and shutdown, warnings and errors.
+    pub const FILTERS: todo_service::LogFilters<'static> = todo_service::LogFilters {
+        requests: "info,sqlx=warn,tower_http=info",
+        quiet: "warn,todo_service=info,todo_store=info",
+    };
+
+    /// Starts logging in the given format (see [`FILTERS`]).
+    pub fn init(format: todo_service::LogFormat, log_requests: bool) {
+        todo_service::init_local_logging(format, log_requests, FILTERS);
     }
 }

@@ -36,7 +36,7 @@ async fn main() -> ExitCode {
         Ok(cfg) => cfg,
         Err(code) => return code,
     };
-    telemetry::init(cfg.log_format);
+    telemetry::init(cfg.log_format, cfg.log_requests);
     todo_service::return_large_allocations_to_the_os();
     if cfg.ephemeral_secret {
         tracing::warn!("BETTER_AUTH_SECRET is not set: using a random secret, so tokens end with this process");

@@ -19,7 +19,7 @@ pub use binary::{HealthcheckArgs, Server, config_or_exit, run_server};
 pub use client_addr::{DEFAULT_TRUSTED_PROXIES, TrustedProxies, throttle_key};
 pub use metrics::{HttpMetrics, track_requests};
 pub use serve::{ConnectionArgs, ConnectionLimits, serve, shutdown_signal};
-pub use telemetry::{REQUEST_ID, init_logging, with_request_tracing};
+pub use telemetry::{LogFilters, REQUEST_ID, default_filter, init_local_logging, init_logging, with_request_tracing};
 
 /// `APP_ENV`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

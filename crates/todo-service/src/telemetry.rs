@@ -24,12 +24,47 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// `Targets` rather than `EnvFilter`: the latter's span and field matching pulls
 /// in a regex engine (~8 s of CPU in every cold build) that no directive here uses.
 pub fn init_logging(format: LogFormat, default_filter: &str) {
+    init_with_filter(format.is_json(), default_filter);
+}
+
+/// What a local process logs when `RUST_LOG` does not say.
+#[derive(Debug, Clone, Copy)]
+pub struct LogFilters<'a> {
+    /// Everything, one line per request included: what containers log.
+    pub requests: &'a str,
+    /// On a terminal: start-up, shutdown, warnings and errors, and no line per
+    /// request (one person running the app locally reads these).
+    pub quiet: &'a str,
+}
+
+/// As [`init_logging`], with the default filter chosen by [`default_filter`]:
+/// JSON logs (containers) keep a line per request, a terminal gets them only
+/// when `log_requests` asks (or `RUST_LOG` says otherwise).
+pub fn init_local_logging(format: LogFormat, log_requests: bool, filters: LogFilters<'_>) {
+    let json = format.is_json();
+    init_with_filter(json, default_filter(json, log_requests, filters));
+}
+
+/// The filter used when `RUST_LOG` is unset: [`LogFilters::requests`] for JSON
+/// logs or when requests are asked for, else [`LogFilters::quiet`].
+pub fn default_filter<'a>(json: bool, log_requests: bool, filters: LogFilters<'a>) -> &'a str {
+    if json || log_requests { filters.requests } else { filters.quiet }
+}
+
+impl LogFormat {
+    /// Whether lines are written as JSON: `auto` is JSON when stdout is not a
+    /// terminal (a container, a pipe), pretty on a terminal.
+    pub fn is_json(self) -> bool {
+        match self {
+            LogFormat::Json => true,
+            LogFormat::Pretty => false,
+            LogFormat::Auto => !std::io::stdout().is_terminal(),
+        }
+    }
+}
+
+fn init_with_filter(json: bool, default_filter: &str) {
     let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref(), default_filter);
-    let json = match format {
-        LogFormat::Json => true,
-        LogFormat::Pretty => false,
-        LogFormat::Auto => !std::io::stdout().is_terminal(),
-    };
     let registry = tracing_subscriber::registry().with(filter);
     let _ = if json {
         registry.with(tracing_subscriber::fmt::layer().json().with_current_span(true).with_span_list(false)).try_init()
@@ -155,6 +190,24 @@ mod tests {
         }
         let t = log_filter(Some("info, sqlx=debug"), "warn");
         assert!(t.would_enable("sqlx::query", &Level::DEBUG));
+    }
+
+    const FILTERS: LogFilters<'static> =
+        LogFilters { requests: "info,tower_http=info", quiet: "warn,todo_service=info" };
+
+    #[test]
+    fn a_terminal_gets_request_lines_only_when_asked_and_json_always() {
+        assert_eq!(default_filter(true, false, FILTERS), FILTERS.requests, "JSON logs (containers) as before");
+        assert_eq!(default_filter(true, true, FILTERS), FILTERS.requests);
+        assert_eq!(default_filter(false, true, FILTERS), FILTERS.requests, "--log-requests");
+        let quiet = log_filter(None, default_filter(false, false, FILTERS));
+        assert!(!quiet.would_enable("tower_http::trace::on_response", &Level::INFO), "no line per request");
+        assert!(quiet.would_enable("todo_api::routes", &Level::WARN), "warnings");
+        assert!(quiet.would_enable("todo_api", &Level::ERROR), "errors");
+        assert!(quiet.would_enable("todo_service::serve", &Level::INFO), "start-up and shutdown");
+        // RUST_LOG still wins over the quiet default.
+        let asked = log_filter(Some("info"), default_filter(false, false, FILTERS));
+        assert!(asked.would_enable("tower_http::trace::on_response", &Level::INFO));
     }
 
     #[test]
