@@ -208,6 +208,24 @@ pub fn due_at() -> ObjectBuilder {
         ))
 }
 
+/// An all-day due date.
+pub fn due_date() -> ObjectBuilder {
+    string(true)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date)))
+        .pattern(Some(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+        .description(Some(
+            "All-day due date `YYYY-MM-DD` (year 0000 to 9999): due during that whole day in the user's time zone. Not together with `due_at`. Null: none.",
+        ))
+}
+
+/// An IANA time zone name.
+pub fn time_zone() -> ObjectBuilder {
+    string(false)
+        .min_length(Some(1))
+        .max_length(Some(crate::zone::TIME_ZONE_MAX_CHARS))
+        .description(Some("An IANA time zone name such as `Europe/Berlin`, `America/Los_Angeles` or `UTC`."))
+}
+
 /// The search text of a task list.
 pub fn search() -> ObjectBuilder {
     string(false).max_length(Some(SEARCH_MAX_CHARS)).pattern(Some(text_pattern())).description(Some(format!(
