@@ -125,7 +125,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::sign_up))
         .routes(routes!(auth::sign_in))
-        .routes(routes!(auth::me))
+        .routes(routes!(auth::me, auth::update_me))
         .routes(routes!(auth::sign_out))
         .routes(routes!(auth::sign_out_everywhere))
         .routes(routes!(tasks::list_tasks, tasks::create_task))
