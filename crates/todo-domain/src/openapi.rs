@@ -218,11 +218,11 @@ pub fn due_date() -> ObjectBuilder {
         ))
 }
 
-/// An IANA time zone name.
+/// An IANA time zone name: one of the bundled database's (the server also
+/// takes them in any case).
 pub fn time_zone() -> ObjectBuilder {
     string(false)
-        .min_length(Some(1))
-        .max_length(Some(crate::zone::TIME_ZONE_MAX_CHARS))
+        .enum_values(Some(crate::zone::time_zone_names()))
         .description(Some("An IANA time zone name such as `Europe/Berlin`, `America/Los_Angeles` or `UTC`."))
 }
 
@@ -269,11 +269,29 @@ pub fn utc_offset() -> ObjectBuilder {
 /// What the derives cannot say, set on the finished document: a partial update
 /// must change something. (`#[schema(min_properties = 1)]` is written as
 /// `maxProperties` by utoipa-gen 5.5.)
+/// What utoipa cannot say, added to the served JSON: a task body may not
+/// carry both a `due_at` and a `due_date` (either may be null or absent).
+pub fn finish_json(doc: &mut serde_json::Value) {
+    for name in ["TaskInput", "TaskPatchInput"] {
+        if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{name}")).and_then(|s| s.as_object_mut()) {
+            schema.insert(
+                "not".into(),
+                serde_json::json!({
+                    "required": ["due_at", "due_date"],
+                    "properties": {"due_at": {"type": "string"}, "due_date": {"type": "string"}},
+                }),
+            );
+        }
+    }
+}
+
 pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{RefOr, Schema};
     let Some(components) = doc.components.as_mut() else { return };
-    if let Some(RefOr::T(Schema::Object(patch))) = components.schemas.get_mut("TaskPatchInput") {
-        patch.min_properties = Some(1);
+    for name in ["TaskPatchInput", "UserPatchInput"] {
+        if let Some(RefOr::T(Schema::Object(patch))) = components.schemas.get_mut(name) {
+            patch.min_properties = Some(1);
+        }
     }
 }
 

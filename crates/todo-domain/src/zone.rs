@@ -30,6 +30,18 @@ pub fn lookup_time_zone(name: &str) -> Option<(String, TimeZone)> {
     Some((canonical, tz))
 }
 
+/// Every zone name of the bundled database that [`lookup_time_zone`] accepts, sorted.
+pub fn time_zone_names() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.to_string())
+        .filter(|n| lookup_time_zone(n).is_some_and(|(canonical, _)| &canonical == n))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 /// Checks an IANA zone name under `field`; returns it in the database's spelling.
 pub fn validate_time_zone(field: &str, raw: &str, errors: &mut ValidationErrors) -> String {
     match lookup_time_zone(raw) {
@@ -135,6 +147,16 @@ mod tests {
         let mut e = ValidationErrors::default();
         validate_time_zone("time_zone", "Nowhere/Else", &mut e);
         assert_eq!(e.0[0].field, "time_zone");
+    }
+
+    #[test]
+    fn the_listed_names_are_exactly_the_accepted_canonical_ones() {
+        let names = time_zone_names();
+        assert!(names.len() > 300, "{}", names.len());
+        for n in ["America/Los_Angeles", "Asia/Tokyo", "Europe/Berlin", "UTC"] {
+            assert!(names.iter().any(|x| x == n), "{n}");
+        }
+        assert!(names.iter().all(|n| lookup_time_zone(n).is_some_and(|(c, _)| &c == n)));
     }
 
     #[test]

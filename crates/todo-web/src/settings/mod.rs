@@ -55,16 +55,9 @@ async fn save_settings(State(state): State<WebState>, ctx: Ctx, PageForm(form): 
     Ok(html(StatusCode::UNPROCESSABLE_ENTITY, settings_view(&ctx, &user, &form.time_zone, &errors, None)))
 }
 
-/// Every zone of the bundled database, sorted, for the select.
-fn zone_names() -> Vec<String> {
-    let mut names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
-    names.sort_unstable();
-    names
-}
-
 fn settings_view(ctx: &Ctx, user: &User, zone: &str, errors: &FormErrors, notice: Option<&str>) -> Markup {
     let err = errors.get("time_zone");
-    let names = zone_names();
+    let names = todo_domain::zone::time_zone_names();
     let known = names.iter().any(|n| n == zone);
     let body = html! {
         section.auth-card.settings aria-labelledby="settings-heading" {
