@@ -260,15 +260,11 @@ pub fn utc_offset() -> ObjectBuilder {
         .schema_type(Type::Integer)
         .minimum(Some(-crate::UTC_OFFSET_MAX_MINUTES))
         .maximum(Some(crate::UTC_OFFSET_MAX_MINUTES))
-        .default(Some(0.into()))
         .description(Some(
-            "The client's UTC offset in minutes (for example 60 or -300), which decides what \"today\" is.",
+            "Deprecated: a fixed UTC offset in minutes (for example 60 or -300) that decides what \"today\" is instead of the user's time zone (the default).",
         ))
 }
 
-/// What the derives cannot say, set on the finished document: a partial update
-/// must change something. (`#[schema(min_properties = 1)]` is written as
-/// `maxProperties` by utoipa-gen 5.5.)
 /// What utoipa cannot say, added to the served JSON: a task body may not
 /// carry both a `due_at` and a `due_date` (either may be null or absent).
 pub fn finish_json(doc: &mut serde_json::Value) {
@@ -285,6 +281,9 @@ pub fn finish_json(doc: &mut serde_json::Value) {
     }
 }
 
+/// What the derives cannot say, set on the finished document: a partial update
+/// must change something. (`#[schema(min_properties = 1)]` is written as
+/// `maxProperties` by utoipa-gen 5.5.)
 pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{RefOr, Schema};
     let Some(components) = doc.components.as_mut() else { return };
