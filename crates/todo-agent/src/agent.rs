@@ -102,7 +102,8 @@ impl Assistant {
             .into_iter()
             .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}))
             .collect();
-        let mut messages = vec![json!({"role": "system", "content": system_prompt(now)})];
+        let tz = tools.time_zone().await.map_err(tool_store_error)?;
+        let mut messages = vec![json!({"role": "system", "content": system_prompt(now, &tz)})];
         messages.extend(history_messages(history));
         messages.push(json!({"role": "user", "content": message}));
 
@@ -198,11 +199,18 @@ pub fn history_messages(history: &[ChatMessage]) -> Vec<Value> {
     out
 }
 
-pub fn system_prompt(now: DateTime<Utc>) -> String {
+/// The system prompt: the instructions, then the user's date and time. The
+/// part that changes (at most once a minute) comes last, so a provider's prompt
+/// cache keeps everything before it.
+pub fn system_prompt(now: DateTime<Utc>, tz: &jiff::tz::TimeZone) -> String {
+    let local = todo_domain::zone::local_datetime(now, tz);
     format!(
         "You are the todo-app assistant. You manage the user's tasks, and only through the tools you are given.\n\
-         Today is {} ({}); the time is {} UTC. Resolve relative dates such as \"tomorrow\" or \"next Friday\" \
-         against today and pass due_at as an RFC 3339 date-time.\n\
+         Every date the user says or reads is in the user's time zone, given at the end. Resolve relative dates \
+         such as \"tomorrow\" or \"next Friday\" against the user's today. A task due on a day without a time \
+         (\"on Friday\") is all-day: pass due_date as YYYY-MM-DD. A task due at a time (\"Friday 5pm\", \
+         \"in 2 hours\") passes due_at as the user's local date-time YYYY-MM-DDTHH:MM. Tool results give dates in \
+         the user's zone; say them as they are, never converted to UTC.\n\
          - add, create, remember, \"I need to\": call add_task.\n\
          - see, show, list, \"what's pending\", \"what have I completed\": call list_tasks with status pending, completed or all.\n\
          - done, complete, finished: call complete_task.\n\
@@ -210,11 +218,20 @@ pub fn system_prompt(now: DateTime<Utc>) -> String {
          - change, update, rename: call update_task.\n\
          When the user names a task by its title instead of its number, call list_tasks with q set to a word of \
          the title first and use the matching task's id; if several match, ask which one. Never invent task ids.\n\
-         After every action, confirm it in one short, friendly sentence. If a tool returns an error, explain it plainly.",
-        now.format("%A, %B %-d, %Y"),
-        now.format("%Y-%m-%d"),
-        now.format("%H:%M"),
+         After every action, confirm it in one short, friendly sentence. If a tool returns an error, explain it plainly.\n\
+         Today is {} ({}), {} in {}.",
+        local.format("%A %-d %B %Y"),
+        local.format("%Y-%m-%d"),
+        local.format("%H:%M"),
+        todo_domain::zone::zone_name(tz),
     )
+}
+
+fn tool_store_error(e: ToolError) -> AgentError {
+    match e {
+        ToolError::Store(e) => AgentError::Store(e),
+        ToolError::Rejected(msg) => AgentError::Store(StoreError::Internal(msg)),
+    }
 }
 
 /// Adapts the catalogue to the built-in interpreter: rejected calls are errors it
@@ -245,8 +262,9 @@ async fn builtin_turn(
     events: Option<&mpsc::UnboundedSender<TurnEvent>>,
     mut calls: Vec<ToolCallRecord>,
 ) -> Result<TurnOutcome, AgentError> {
+    let tz = tools.time_zone().await.map_err(tool_store_error)?;
     let mut runner = BuiltinRunner { tools, store_error: None };
-    let reply = todo_builtin::respond(message, now.date_naive(), &mut runner).await;
+    let reply = todo_builtin::respond(message, now, &tz, &mut runner).await;
     if let Some(e) = runner.store_error {
         return Err(AgentError::Store(e));
     }
@@ -273,8 +291,27 @@ mod tests {
     #[test]
     fn system_prompt_carries_the_date() {
         let now: DateTime<Utc> = "2026-11-26T10:30:00Z".parse().unwrap();
-        let p = system_prompt(now);
-        assert!(p.contains("Thursday, November 26, 2026") && p.contains("2026-11-26") && p.contains("10:30"));
+        let p = system_prompt(now, &jiff::tz::TimeZone::UTC);
+        assert!(p.ends_with("Today is Thursday 26 November 2026 (2026-11-26), 10:30 in UTC."), "{p}");
+    }
+
+    #[test]
+    fn system_prompt_ends_with_the_users_local_date_and_time() {
+        let tokyo = todo_domain::lookup_time_zone("Asia/Tokyo").unwrap().1;
+        // 00:14 UTC on 1 December is 09:14 in Tokyo.
+        let now: DateTime<Utc> = "2026-12-01T00:14:59Z".parse().unwrap();
+        let p = system_prompt(now, &tokyo);
+        assert!(p.ends_with("\nToday is Tuesday 1 December 2026 (2026-12-01), 09:14 in Asia/Tokyo."), "{p}");
+        let la = todo_domain::lookup_time_zone("America/Los_Angeles").unwrap().1;
+        assert!(
+            system_prompt(now, &la)
+                .ends_with("Today is Monday 30 November 2026 (2026-11-30), 16:14 in America/Los_Angeles.")
+        );
+        // Within one minute the prompt is the same text, and only its last line changes.
+        let later: DateTime<Utc> = "2026-12-01T00:14:00Z".parse().unwrap();
+        assert_eq!(system_prompt(later, &tokyo), p);
+        let next = system_prompt(later + chrono::Duration::minutes(1), &tokyo);
+        assert_eq!(next.rsplit_once('\n').unwrap().0, p.rsplit_once('\n').unwrap().0);
     }
 
     #[test]

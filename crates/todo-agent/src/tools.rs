@@ -2,7 +2,10 @@
 //! acts for the authenticated user the catalogue was built for; nothing in the
 //! arguments can name another user.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use todo_domain::{Priority, Task, TaskChanges, TaskInput, TaskListParams, TaskPatchInput, ValidationErrors};
@@ -53,7 +56,8 @@ pub fn catalogue() -> Vec<ToolDef> {
                     "description": {"type": "string", "description": "Optional details, up to 1000 characters"},
                     "priority": priority_schema(),
                     "tags": {"type": "array", "items": {"type": "string"}, "description": "Up to 10 short tags"},
-                    "due_at": {"type": "string", "description": "Due date-time, RFC 3339 (e.g. 2026-12-01T17:00:00Z) or a date YYYY-MM-DD"}
+                    "due_at": {"type": "string", "description": DUE_AT_DOC},
+                    "due_date": {"type": "string", "description": DUE_DATE_DOC}
                 },
                 "required": ["title"]
             }),
@@ -101,13 +105,18 @@ pub fn catalogue() -> Vec<ToolDef> {
                     "description": {"type": "string"},
                     "priority": priority_schema(),
                     "tags": {"type": "array", "items": {"type": "string"}},
-                    "due_at": {"type": ["string", "null"], "description": "RFC 3339 date-time or YYYY-MM-DD; null removes the due date"}
+                    "due_at": {"type": ["string", "null"], "description": "As for add_task; null removes the due date"},
+                    "due_date": {"type": ["string", "null"], "description": "As for add_task; null removes the due date"}
                 },
                 "required": ["task_id"]
             }),
         },
     ]
 }
+
+const DUE_AT_DOC: &str = "When it is due at a time of day: the user's local date-time YYYY-MM-DDTHH:MM (read in the user's time zone) or RFC 3339 with an offset. A bare YYYY-MM-DD means all day.";
+const DUE_DATE_DOC: &str =
+    "When it is due all day (no time of day): YYYY-MM-DD in the user's calendar. Not together with due_at.";
 
 /// Task ids arrive as numbers or, from some models, numeric strings.
 fn task_id(args: &Value) -> Result<i64, ToolError> {
@@ -123,19 +132,70 @@ fn task_id(args: &Value) -> Result<i64, ToolError> {
     }
 }
 
-/// RFC 3339, or a bare date meaning the end of the working day (17:00 UTC).
-pub fn parse_due(s: &str) -> Result<DateTime<Utc>, ToolError> {
+/// A due date as a tool argument gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueArg {
+    /// At an instant.
+    At(DateTime<Utc>),
+    /// All day.
+    Day(NaiveDate),
+}
+
+/// RFC 3339 (any offset), a local date-time without an offset (read in `tz`,
+/// the user's zone: a model resolving "5pm" writes the user's wall clock), or a
+/// bare date, which is an all-day date: no clock time is invented for it.
+pub fn parse_due(s: &str, tz: &TimeZone) -> Result<DueArg, ToolError> {
     let s = s.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-        return Ok(dt.with_timezone(&Utc));
+        return Ok(DueArg::At(dt.with_timezone(&Utc)));
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_time(NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default()).and_utc());
+        return Ok(DueArg::Day(d));
     }
-    if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S") {
-        return Ok(dt.and_utc());
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(s, format) {
+            return Ok(DueArg::At(todo_domain::zone::local_instant(dt.date(), dt.time(), tz)));
+        }
     }
-    Err(ToolError::Rejected(format!("due_at {s:?} is not a date (use RFC 3339 or YYYY-MM-DD)")))
+    Err(ToolError::Rejected(format!("due_at {s:?} is not a date (use YYYY-MM-DD, YYYY-MM-DDTHH:MM or RFC 3339)")))
+}
+
+/// `due_at` and `due_date` of add_task / update_task as the task's two fields:
+/// outer `None` leaves them alone, `Some(None)` clears.
+#[allow(clippy::type_complexity, reason = "the two patch fields, as TaskPatchInput has them")]
+fn due_fields(
+    args: &Value,
+    tz: &TimeZone,
+) -> Result<(Option<Option<DateTime<Utc>>>, Option<Option<NaiveDate>>), ToolError> {
+    let read = |name: &str| -> Result<Option<Option<DueArg>>, ToolError> {
+        match args.get(name) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(Some(None)),
+            Some(Value::String(s)) => Ok(Some(Some(parse_due(s, tz)?))),
+            Some(_) => Err(ToolError::Rejected(format!("{name} must be a string or null"))),
+        }
+    };
+    let at = read("due_at")?;
+    let date = match read("due_date")? {
+        Some(Some(DueArg::At(_))) => {
+            return Err(ToolError::Rejected("due_date must be a date YYYY-MM-DD; use due_at for a time".into()));
+        }
+        other => other,
+    };
+    let (mut due_at, mut due_date) = (None, None);
+    for given in [at, date] {
+        match given {
+            None => {}
+            Some(None) => {
+                due_at.get_or_insert(None);
+                due_date.get_or_insert(None);
+            }
+            Some(Some(DueArg::At(t))) => due_at = Some(Some(t)),
+            Some(Some(DueArg::Day(d))) => due_date = Some(Some(d)),
+        }
+    }
+    Ok((due_at, due_date))
 }
 
 fn parse_priority(v: Option<&str>) -> Result<Option<Priority>, ToolError> {
@@ -152,7 +212,10 @@ struct AddArgs {
     description: Option<String>,
     priority: Option<String>,
     tags: Option<Vec<String>>,
-    due_at: Option<String>,
+    #[allow(dead_code, reason = "read from the raw arguments by due_fields")]
+    due_at: Option<Value>,
+    #[allow(dead_code, reason = "read from the raw arguments by due_fields")]
+    due_date: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -173,7 +236,9 @@ fn summary(task: &Task, status: &str) -> Value {
     json!({"task_id": task.id, "status": status, "title": task.title})
 }
 
-fn listed(task: &Task) -> Value {
+/// A task as list_tasks returns it, its dates in the user's zone: `due_at`
+/// with the user's offset (the same instant), `due_date` for an all-day task.
+fn listed(task: &Task, tz: &TimeZone) -> Value {
     json!({
         "id": task.id,
         "title": task.title,
@@ -181,8 +246,18 @@ fn listed(task: &Task) -> Value {
         "completed": task.completed,
         "priority": task.priority,
         "tags": task.tags,
-        "due_at": task.due_at,
+        "due_at": task.due_at.map(|t| local_rfc3339(t, tz)),
+        "due_date": task.due_date,
     })
+}
+
+/// `t` as RFC 3339 with the offset `tz` has then, to the minute: `2026-12-04T17:00:00-08:00`.
+pub fn local_rfc3339(t: DateTime<Utc>, tz: &TimeZone) -> String {
+    let offset = todo_domain::zone::utc_offset_seconds(t, tz);
+    match chrono::FixedOffset::east_opt(offset) {
+        Some(o) => t.with_timezone(&o).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        None => todo_domain::timestamp::to_rfc3339(&t),
+    }
 }
 
 /// The catalogue bound to one user.
@@ -190,12 +265,23 @@ fn listed(task: &Task) -> Value {
 pub struct TaskTools {
     store: Store,
     user_id: String,
+    /// The user's zone, read from the account on first use.
+    zone: Arc<OnceLock<TimeZone>>,
 }
 
 impl TaskTools {
     /// The tools acting on `user_id`'s tasks only.
     pub fn new(store: Store, user_id: impl Into<String>) -> TaskTools {
-        TaskTools { store, user_id: user_id.into() }
+        TaskTools { store, user_id: user_id.into(), zone: Arc::default() }
+    }
+
+    /// The user's time zone, which every date the tools read or return is in.
+    pub async fn time_zone(&self) -> Result<TimeZone, ToolError> {
+        if let Some(tz) = self.zone.get() {
+            return Ok(tz.clone());
+        }
+        let tz = self.store.user_time_zone(&self.user_id).await.map_err(ToolError::Store)?;
+        Ok(self.zone.get_or_init(|| tz).clone())
     }
 
     /// The user every call acts for.
@@ -223,13 +309,15 @@ impl TaskTools {
     pub async fn call(&self, name: &str, args: Value) -> Result<Value, ToolError> {
         match name {
             "add_task" => {
-                let a: AddArgs = args_of(name, args)?;
+                let a: AddArgs = args_of(name, args.clone())?;
+                let (due_at, due_date) = due_fields(&args, &self.time_zone().await?)?;
                 let input = TaskInput {
                     title: a.title.ok_or_else(|| ToolError::Rejected("title is required".into()))?,
                     description: a.description,
                     priority: parse_priority(a.priority.as_deref())?,
                     tags: a.tags,
-                    due_at: a.due_at.as_deref().filter(|s| !s.trim().is_empty()).map(parse_due).transpose()?,
+                    due_at: due_at.flatten(),
+                    due_date: due_date.flatten(),
                     completed: None,
                 };
                 let task = self.store.create_task(&self.user_id, &input.validate()?).await.map_err(Self::failed)?;
@@ -248,9 +336,12 @@ impl TaskTools {
                     limit: Some("100".into()),
                     ..Default::default()
                 };
-                let filter = params.validate()?;
+                let mut filter = params.validate()?;
+                let tz = self.time_zone().await?;
+                filter.time_zone = Some(tz.clone());
                 let page = self.store.list_tasks(&self.user_id, &filter).await.map_err(ToolError::Store)?;
-                Ok(json!({"tasks": page.tasks.iter().map(listed).collect::<Vec<_>>(), "count": page.total}))
+                let tasks: Vec<Value> = page.tasks.iter().map(|t| listed(t, &tz)).collect();
+                Ok(json!({"tasks": tasks, "count": page.total, "time_zone": todo_domain::zone::zone_name(&tz)}))
             }
             "complete_task" => {
                 let id = task_id(&args)?;
@@ -266,25 +357,21 @@ impl TaskTools {
             "update_task" => {
                 let id = task_id(&args)?;
                 let a: AddArgs = args_of(name, args.clone())?;
-                let due_at = match args.get("due_at") {
-                    None => None,
-                    Some(Value::Null) => Some(None),
-                    Some(Value::String(s)) if s.trim().is_empty() => Some(None),
-                    Some(Value::String(s)) => Some(Some(parse_due(s)?)),
-                    Some(_) => return Err(ToolError::Rejected("due_at must be a string or null".into())),
-                };
+                let (due_at, due_date) = due_fields(&args, &self.time_zone().await?)?;
                 let patch = TaskPatchInput {
                     title: a.title,
                     description: a.description.map(Some),
                     priority: parse_priority(a.priority.as_deref())?,
                     tags: a.tags,
                     due_at,
+                    due_date,
                     completed: None,
                 };
                 let changes = patch.validate().map_err(|e| {
                     if e.0.iter().any(|f| f.field == "body") {
                         ToolError::Rejected(
-                            "update_task needs at least one of title, description, priority, tags, due_at".into(),
+                            "update_task needs at least one of title, description, priority, tags, due_at, due_date"
+                                .into(),
                         )
                     } else {
                         e.into()
@@ -297,5 +384,42 @@ impl TaskTools {
                 "there is no tool named {other:?}; available: add_task, list_tasks, complete_task, delete_task, update_task"
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(name: &str) -> TimeZone {
+        todo_domain::lookup_time_zone(name).unwrap().1
+    }
+
+    #[test]
+    fn a_bare_date_is_all_day_and_a_local_time_is_read_in_the_users_zone() {
+        let la = zone("America/Los_Angeles");
+        assert_eq!(parse_due("2026-12-04", &la).unwrap(), DueArg::Day("2026-12-04".parse().unwrap()));
+        let at = |s: &str, tz: &TimeZone| match parse_due(s, tz).unwrap() {
+            DueArg::At(t) => t.to_rfc3339(),
+            DueArg::Day(d) => d.to_string(),
+        };
+        assert_eq!(at("2026-12-04T17:00", &la), "2026-12-05T01:00:00+00:00");
+        assert_eq!(at("2026-12-04T17:00:00", &zone("Asia/Tokyo")), "2026-12-04T08:00:00+00:00");
+        assert_eq!(at("2026-12-04T17:00:00Z", &la), "2026-12-04T17:00:00+00:00", "an explicit offset wins");
+        assert!(parse_due("friday", &la).is_err());
+        let t: DateTime<Utc> = "2026-12-05T01:00:00Z".parse().unwrap();
+        assert_eq!(local_rfc3339(t, &la), "2026-12-04T17:00:00-08:00");
+    }
+
+    #[test]
+    fn due_at_and_due_date_replace_each_other() {
+        let utc = TimeZone::UTC;
+        let (at, day) = due_fields(&json!({"due_at": "2026-12-04"}), &utc).unwrap();
+        assert_eq!((at, day), (None, Some(Some("2026-12-04".parse().unwrap()))));
+        let (at, day) = due_fields(&json!({"due_at": null}), &utc).unwrap();
+        assert_eq!((at, day), (Some(None), Some(None)), "null clears both kinds");
+        let (at, day) = due_fields(&json!({}), &utc).unwrap();
+        assert_eq!((at, day), (None, None));
+        assert!(due_fields(&json!({"due_date": "2026-12-04T10:00:00Z"}), &utc).is_err());
     }
 }

@@ -67,7 +67,7 @@ async fn main() -> anyhow::Result<()> {
     let user_id = uuid::Uuid::new_v4().to_string();
     let (token, session) = todo_api::sessions::new_session(&cached, &user_id)?;
     let email = format!("{user_id}@bench.example.com");
-    cached.store.create_user_with_session(&email, "Bench", "not-a-hash", &session).await?;
+    cached.store.create_user_with_session(&email, "Bench", "not-a-hash", "UTC", &session).await?;
 
     // Alternating rounds, the median of each: a busy machine slows all alike.
     let (mut verify, mut hit, mut miss) = (Vec::new(), Vec::new(), Vec::new());

@@ -6,14 +6,16 @@
 //! `in two weeks`, `in a couple of days`, `3 days from now`, ISO dates (`2026-12-03`, `2026/12/03`),
 //! month names (`Dec 3`, `December 3rd, 2027`, `3 Dec`, `the 3rd of December`), a bare day of the
 //! month after a preposition (`on the 15th`), and times (`at 5pm`, `at 17:30`, `noon`, `morning`,
-//! `in the evening`, `at night`) before or after the date, or alone (`at 5pm` means today).
+//! `in the evening`, `at night`) before or after the date, or alone (`at 5pm` means today), and
+//! spans from now (`in 2 hours`, `in 30 minutes`, `in an hour`).
 //!
 //! Prepositions in front of the phrase (`on`, `by`, `due`, `for`, `before`, `until`) belong to
 //! it and are removed with it.
 //!
 //! Conventions (documented choices):
-//! - A due date without a time is due at 17:00 UTC that day ([`DEFAULT_DUE_HOUR`]); `tonight`
-//!   and `night` mean 20:00, `morning` 09:00, `afternoon` 14:00, `evening` 18:00.
+//! - Every date and time is the user's local one: the caller reads it in the user's zone.
+//! - A due date without a time is all-day (no clock time is invented); `tonight` and `night`
+//!   mean 20:00, `morning` 09:00, `afternoon` 14:00, `evening` 18:00.
 //! - A bare weekday (`friday`, `on friday`) is the next such day after today (1 to 7 days
 //!   ahead); `this friday` may be today (0 to 6 days ahead); `next friday` is the Friday of
 //!   next calendar week (weeks start on Monday).
@@ -23,32 +25,22 @@
 
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Weekday};
 
-/// Hour (UTC) a due date without a time is due at: the end of a working day.
-pub const DEFAULT_DUE_HOUR: u32 = 17;
-
-/// A due date, with a time when the user gave one.
+/// A due date in the user's calendar, with a time when the user gave one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Due {
-    /// The day.
+    /// The day (today for a span from now, which the caller resolves).
     pub date: NaiveDate,
-    /// The time of day, when the user said one.
+    /// The time of day, when the user said one; none is all day.
     pub time: Option<NaiveTime>,
+    /// "in 2 hours": this many minutes from the moment of the message, which
+    /// only the caller knows; `date` and `time` are then not used.
+    pub minutes_from_now: Option<i64>,
 }
 
 impl Due {
-    /// Due on a day, at no particular time.
+    /// Due all day on a date.
     pub fn on(date: NaiveDate) -> Due {
-        Due { date, time: None }
-    }
-
-    /// The time it is due, 17:00 when none was given.
-    pub fn time_or_default(&self) -> NaiveTime {
-        self.time.unwrap_or_else(|| hm(DEFAULT_DUE_HOUR, 0))
-    }
-
-    /// RFC 3339 in UTC, e.g. `2026-12-03T17:00:00Z`.
-    pub fn to_rfc3339(&self) -> String {
-        format!("{}Z", self.date.and_time(self.time_or_default()).format("%Y-%m-%dT%H:%M:%S"))
+        Due { date, time: None, minutes_from_now: None }
     }
 }
 
@@ -104,6 +96,11 @@ pub fn extract(text: &str, today: NaiveDate) -> Option<Found> {
             j += 1;
         }
         let has_prep = j > i;
+        if let Some((minutes, n)) = minutes_from_now(&toks, j) {
+            let mut f = found(&toks, i, j + n, today, None);
+            f.due.minutes_from_now = Some(minutes);
+            return Some(f);
+        }
         // A leading time: "at 5pm tomorrow", "by 5pm on friday", or alone: "at 5pm".
         let lead = time_phrase(&toks, j, true).map(|(t, n)| (t, j + n));
         let lead = lead.or_else(|| if j > i { time_phrase(&toks, i, true).map(|(t, n)| (t, i + n)) } else { None });
@@ -142,7 +139,21 @@ pub fn parse_exact(text: &str, today: NaiveDate) -> Option<Due> {
 
 fn found(toks: &[Tok], first: usize, end_tok: usize, date: NaiveDate, time: Option<NaiveTime>) -> Found {
     let last = end_tok.max(first + 1) - 1;
-    Found { due: Due { date, time }, start: toks[first].start, end: toks[last].end }
+    Found { due: Due { date, time, minutes_from_now: None }, start: toks[first].start, end: toks[last].end }
+}
+
+/// "in 2 hours", "within 30 minutes", "in an hour": minutes from now and tokens used.
+fn minutes_from_now(toks: &[Tok], i: usize) -> Option<(i64, usize)> {
+    if !matches!(key(toks, i), "in" | "within") {
+        return None;
+    }
+    let (n, used) = quantity(toks, i + 1)?;
+    let per = match key(toks, i + 1 + used) {
+        "hour" | "hours" | "hr" | "hrs" | "h" => 60,
+        "minute" | "minutes" | "min" | "mins" => 1,
+        _ => return None,
+    };
+    Some((i64::try_from(n).ok()? * per, used + 2))
 }
 
 fn key(toks: &[Tok], i: usize) -> &str {
@@ -657,10 +668,13 @@ mod tests {
     }
 
     #[test]
-    fn rfc3339_uses_default_hour() {
-        assert_eq!(Due::on(d(2026, 12, 3)).to_rfc3339(), "2026-12-03T17:00:00Z");
-        let due = Due { date: d(2026, 12, 3), time: Some(hm(9, 5)) };
-        assert_eq!(due.to_rfc3339(), "2026-12-03T09:05:00Z");
+    fn spans_from_now_are_left_to_the_caller() {
+        let ex = |s: &str| extract(s, today()).map(|f| (f.due.minutes_from_now, crate::text::cut(s, f.start, f.end)));
+        assert_eq!(ex("call mom in 2 hours"), Some((Some(120), "call mom".into())));
+        assert_eq!(ex("check the oven in 30 minutes"), Some((Some(30), "check the oven".into())));
+        assert_eq!(ex("stretch in an hour"), Some((Some(60), "stretch".into())));
+        assert_eq!(ex("renew passport in 3 days").unwrap().0, None);
+        assert_eq!(Due::on(d(2026, 12, 3)).time, None, "a day without a time is all day");
         assert_eq!(parse_exact("not a date", today()), None);
         assert_eq!(parse_exact("tomorrow and something else", today()), None);
     }

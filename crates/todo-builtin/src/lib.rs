@@ -8,14 +8,16 @@
 //! assistant when no LLM provider is configured, and the fallback when one fails.
 //!
 //! Every reply starts with [`REPLY_PREFIX`] so users can tell it apart from a model's answer.
-//! Due dates without a time are due at 17:00 UTC that day (see [`dates`]).
+//! Every date it reads or says is in the user's time zone: "friday" is an all-day task on the
+//! user's Friday, "friday 5pm" the instant it is 17:00 there (see [`dates`]).
 #![forbid(unsafe_code)]
 
 pub mod dates;
 mod intent;
 mod text;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use jiff::tz::TimeZone;
 use serde_json::{Map, Value, json};
 
 use crate::dates::Due;
@@ -55,11 +57,13 @@ pub struct Reply {
     pub calls: Vec<MadeCall>,
 }
 
-/// Interprets one user message. `today` is the user's current date (for "today", "tomorrow",
-/// "next friday", "on Dec 3").
-pub async fn respond(message: &str, today: NaiveDate, tools: &mut impl ToolRunner) -> Reply {
+/// Interprets one user message sent at `now` by a user in `tz`: "today", "tomorrow",
+/// "next friday", "at 5pm" and "in 2 hours" are read, and dates are told, in that zone.
+pub async fn respond(message: &str, now: DateTime<Utc>, tz: &TimeZone, tools: &mut impl ToolRunner) -> Reply {
+    let clock = Clock { now, tz: tz.clone() };
+    let today = clock.local(now).date();
     let intent = intent::parse(message, today);
-    let mut session = Session { tools, calls: Vec::new(), today };
+    let mut session = Session { tools, calls: Vec::new(), today, clock };
     let text = session.run(intent).await;
     Reply { text: format!("{REPLY_PREFIX}{text}"), calls: session.calls }
 }
@@ -73,6 +77,72 @@ pub fn help_text() -> &'static str {
      and delete them (\"delete the meeting task\")."
 }
 
+/// The moment of the message and the user's zone: every conversion between the user's
+/// wall clock and instants.
+struct Clock {
+    now: DateTime<Utc>,
+    tz: TimeZone,
+}
+
+impl Clock {
+    fn local(&self, t: DateTime<Utc>) -> NaiveDateTime {
+        let ts = jiff::Timestamp::from_millisecond(t.timestamp_millis()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let dt = self.tz.to_datetime(ts);
+        let date = NaiveDate::from_ymd_opt(dt.year().into(), dt.month() as u32, dt.day() as u32).unwrap_or_default();
+        date.and_time(NaiveTime::from_hms_opt(dt.hour() as u32, dt.minute() as u32, 0).unwrap_or_default())
+    }
+
+    /// The instant a local wall-clock time names; a time a daylight-saving change skips is
+    /// read as the same time after the jump, a repeated one as its first occurrence.
+    fn instant(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+        use chrono::Timelike;
+        let civil = jiff::civil::date(date.year() as i16, date.month() as i8, date.day() as i8).at(
+            time.hour() as i8,
+            time.minute() as i8,
+            0,
+            0,
+        );
+        match self.tz.to_ambiguous_zoned(civil).compatible() {
+            Ok(z) => DateTime::from_timestamp_millis(z.timestamp().as_millisecond()).unwrap_or_default(),
+            Err(_) => date.and_time(time).and_utc(),
+        }
+    }
+
+    /// RFC 3339 with the user's offset then: `2026-12-04T17:00:00-08:00`.
+    fn rfc3339(&self, t: DateTime<Utc>) -> String {
+        let ts = jiff::Timestamp::from_millisecond(t.timestamp_millis()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let offset = self.tz.to_offset(ts).seconds();
+        match chrono::FixedOffset::east_opt(offset) {
+            Some(o) => t.with_timezone(&o).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            None => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+
+    /// A due phrase in the user's calendar, resolved: "in 2 hours" becomes the local time then.
+    fn resolve(&self, due: &Due) -> Resolved {
+        if let Some(m) = due.minutes_from_now {
+            let at = self.now + chrono::Duration::minutes(m);
+            let local = self.local(at);
+            return Resolved { date: local.date(), time: Some(local.time()), at: Some(at) };
+        }
+        Resolved { date: due.date, time: due.time, at: due.time.map(|t| self.instant(due.date, t)) }
+    }
+}
+
+/// A due date ready to send and to say: the local day, the local time of a timed one and its instant.
+struct Resolved {
+    date: NaiveDate,
+    time: Option<NaiveTime>,
+    at: Option<DateTime<Utc>>,
+}
+
+/// When a listed task is due.
+#[derive(Debug, Clone, Copy)]
+enum TaskDue {
+    At(DateTime<Utc>),
+    Day(NaiveDate),
+}
+
 /// A task as `list_tasks` returns it (parsed leniently).
 #[derive(Debug, Clone)]
 struct TaskInfo {
@@ -81,7 +151,7 @@ struct TaskInfo {
     completed: bool,
     priority: String,
     tags: Vec<String>,
-    due: Option<DateTime<Utc>>,
+    due: Option<TaskDue>,
 }
 
 impl TaskInfo {
@@ -101,7 +171,11 @@ impl TaskInfo {
                 .get("due_at")
                 .and_then(Value::as_str)
                 .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                .map(|d| d.with_timezone(&Utc)),
+                .map(|d| TaskDue::At(d.with_timezone(&Utc)))
+                .or_else(|| {
+                    let day = v.get("due_date").and_then(Value::as_str)?;
+                    NaiveDate::parse_from_str(day, "%Y-%m-%d").ok().map(TaskDue::Day)
+                }),
         })
     }
 }
@@ -158,6 +232,7 @@ struct Session<'t, T: ToolRunner> {
     tools: &'t mut T,
     calls: Vec<MadeCall>,
     today: NaiveDate,
+    clock: Clock,
 }
 
 impl<T: ToolRunner> Session<'_, T> {
@@ -205,8 +280,9 @@ impl<T: ToolRunner> Session<'_, T> {
         if !task.tags.is_empty() {
             args.insert("tags".into(), json!(task.tags));
         }
-        if let Some(due) = task.due {
-            args.insert("due_at".into(), json!(due.to_rfc3339()));
+        if let Some(due) = &task.due {
+            let (key, value) = self.due_arg(due);
+            args.insert(key.into(), value);
         }
         match self.call("add_task", Value::Object(args)).await {
             Ok(v) => {
@@ -264,7 +340,7 @@ impl<T: ToolRunner> Session<'_, T> {
         let mut total = v.get("count").and_then(Value::as_u64).map_or(tasks.len(), |c| c as usize).max(tasks.len());
         if query.due == Some(DueFilter::Tomorrow) {
             let tomorrow = self.today.succ_opt();
-            tasks.retain(|t| t.due.map(|d| d.date_naive()) == tomorrow);
+            tasks.retain(|t| t.due.map(|d| self.local_day(d)) == tomorrow);
             total = tasks.len();
         }
         let what = describe_query(&query);
@@ -339,7 +415,8 @@ impl<T: ToolRunner> Session<'_, T> {
             said.push(format!("set its priority to {p}"));
         }
         if let Some(due) = changes.due {
-            args.insert("due_at".into(), json!(due.to_rfc3339()));
+            let (key, value) = self.due_arg(&due);
+            args.insert(key.into(), value);
             said.push(format!("made it due {}", self.due_words(&due)));
         }
         match self.call("update_task", Value::Object(args)).await {
@@ -449,7 +526,7 @@ impl<T: ToolRunner> Session<'_, T> {
             details.push("done".to_string());
         }
         if let Some(due) = t.due {
-            let date = due.date_naive();
+            let date = self.local_day(due);
             let mut s = if date == self.today {
                 "due today".to_string()
             } else if Some(date) == self.today.succ_opt() {
@@ -457,7 +534,15 @@ impl<T: ToolRunner> Session<'_, T> {
             } else {
                 format!("due {}", short_date(date, self.today))
             };
-            if !t.completed && date < self.today {
+            if let TaskDue::At(at) = due {
+                s.push_str(&format!(" at {}", self.clock.local(at).format("%H:%M")));
+            }
+            // An all-day task is overdue from the next local midnight, a timed one from its instant.
+            let overdue = match due {
+                TaskDue::At(at) => at < self.clock.now,
+                TaskDue::Day(day) => day < self.today,
+            };
+            if !t.completed && overdue {
                 s.push_str(", overdue");
             }
             details.push(s);
@@ -475,19 +560,38 @@ impl<T: ToolRunner> Session<'_, T> {
         }
     }
 
-    /// "tomorrow (Thu, Jun 11)", "Fri, Dec 4 at 09:30 UTC"
+    /// The local day a listed task is due on.
+    fn local_day(&self, due: TaskDue) -> NaiveDate {
+        match due {
+            TaskDue::At(at) => self.clock.local(at).date(),
+            TaskDue::Day(day) => day,
+        }
+    }
+
+    /// The tool argument of a due phrase: `due_date` for a day, `due_at` (with the user's
+    /// offset) for a time.
+    fn due_arg(&self, due: &Due) -> (&'static str, Value) {
+        let r = self.clock.resolve(due);
+        match r.at {
+            Some(at) => ("due_at", json!(self.clock.rfc3339(at))),
+            None => ("due_date", json!(r.date.format("%Y-%m-%d").to_string())),
+        }
+    }
+
+    /// "tomorrow (Thu, Jun 11)", "Fri, Dec 4 at 09:30", in the user's zone.
     fn due_words(&self, due: &Due) -> String {
-        let day = due.date.format("%a, %b %-d").to_string();
-        let day = if due.date.year() == self.today.year() { day } else { format!("{day}, {}", due.date.year()) };
-        let rel = if due.date == self.today {
+        let r = self.clock.resolve(due);
+        let day = r.date.format("%a, %b %-d").to_string();
+        let day = if r.date.year() == self.today.year() { day } else { format!("{day}, {}", r.date.year()) };
+        let rel = if r.date == self.today {
             format!("today ({day})")
-        } else if Some(due.date) == self.today.succ_opt() {
+        } else if Some(r.date) == self.today.succ_opt() {
             format!("tomorrow ({day})")
         } else {
             day
         };
-        match due.time {
-            Some(t) => format!("{rel} at {} UTC", t.format("%H:%M")),
+        match r.time {
+            Some(t) => format!("{rel} at {}", t.format("%H:%M")),
             None => rel,
         }
     }
@@ -646,6 +750,6 @@ mod tests {
         }
         fn assert_send<F: std::future::Future + Send>(_: F) {}
         let mut t = Nothing;
-        assert_send(respond("hi", NaiveDate::MIN, &mut t));
+        assert_send(respond("hi", Utc::now(), &TimeZone::UTC, &mut t));
     }
 }

@@ -2,7 +2,8 @@
 //! real ones (ids, filters, errors for unknown ids and bad arguments).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test: a panic is the test failing")]
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 use todo_builtin::{MadeCall, REPLY_PREFIX, Reply, ToolRunner, respond};
 
@@ -15,6 +16,7 @@ struct FakeTask {
     priority: String,
     tags: Vec<String>,
     due_at: Option<DateTime<Utc>>,
+    due_date: Option<NaiveDate>,
 }
 
 impl FakeTask {
@@ -27,6 +29,7 @@ impl FakeTask {
             "priority": self.priority,
             "tags": self.tags,
             "due_at": self.due_at.map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            "due_date": self.due_date.map(|d| d.to_string()),
         })
     }
 }
@@ -35,6 +38,8 @@ struct Fake {
     tasks: Vec<FakeTask>,
     next_id: i64,
     now: DateTime<Utc>,
+    /// The user's zone, which the fake's due filters use like the real store.
+    tz: TimeZone,
     fail_all: bool,
 }
 
@@ -45,7 +50,30 @@ fn today() -> NaiveDate {
 
 impl Fake {
     fn new() -> Fake {
-        Fake { tasks: Vec::new(), next_id: 1, now: today().and_hms_opt(12, 0, 0).unwrap().and_utc(), fail_all: false }
+        Fake {
+            tasks: Vec::new(),
+            next_id: 1,
+            now: today().and_hms_opt(12, 0, 0).unwrap().and_utc(),
+            tz: TimeZone::UTC,
+            fail_all: false,
+        }
+    }
+
+    /// A user in `zone` at the UTC instant `now`.
+    fn at(zone: &str, now: &str) -> Fake {
+        Fake { tz: jiff::tz::db().get(zone).unwrap(), now: now.parse().unwrap(), ..Fake::new() }
+    }
+
+    fn local_today(&self) -> NaiveDate {
+        let ts = jiff::Timestamp::from_millisecond(self.now.timestamp_millis()).unwrap();
+        let d = self.tz.to_datetime(ts).date();
+        NaiveDate::from_ymd_opt(d.year().into(), d.month() as u32, d.day() as u32).unwrap()
+    }
+
+    fn start_of(&self, day: NaiveDate) -> DateTime<Utc> {
+        let d = jiff::civil::date(day.year() as i16, day.month() as i8, day.day() as i8);
+        let z = d.to_zoned(self.tz.clone()).unwrap();
+        DateTime::from_timestamp_millis(z.timestamp().as_millisecond()).unwrap()
     }
 
     fn with(titles: &[&str]) -> Fake {
@@ -67,6 +95,7 @@ impl Fake {
             priority: "medium".into(),
             tags: vec![],
             due_at: None,
+            due_date: None,
         };
         edit(&mut t);
         self.tasks.push(t);
@@ -96,6 +125,16 @@ impl Fake {
                 .map(|d| Some(d.with_timezone(&Utc)))
                 .map_err(|_| "due_at must be an RFC 3339 date-time".into()),
             Some(_) => Err("due_at must be a string".into()),
+        }
+    }
+
+    fn due_date(args: &Value) -> Result<Option<NaiveDate>, String> {
+        match args.get("due_date") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Some).map_err(|_| "due_date must be YYYY-MM-DD".into())
+            }
+            Some(_) => Err("due_date must be a string".into()),
         }
     }
 
@@ -133,11 +172,16 @@ impl Fake {
                 let title = Self::title(args, true)?.unwrap_or_default();
                 let priority = Self::priority(args)?.unwrap_or_else(|| "medium".into());
                 let due_at = Self::due(args)?;
+                let due_date = Self::due_date(args)?;
+                if due_at.is_some() && due_date.is_some() {
+                    return Err("give either due_at or due_date, not both".into());
+                }
                 let tags = Self::tags(args)?.unwrap_or_default();
                 let description = args.get("description").and_then(Value::as_str).map(str::to_string);
                 let id = self.seed(&title, |t| {
                     t.priority = priority;
                     t.due_at = due_at;
+                    t.due_date = due_date;
                     t.tags = tags;
                     t.description = description;
                 });
@@ -152,7 +196,9 @@ impl Fake {
                 let tag = args.get("tag").and_then(Value::as_str).map(str::to_lowercase);
                 let q = args.get("q").and_then(Value::as_str).map(str::to_lowercase);
                 let due = args.get("due").and_then(Value::as_str);
-                let start_of_today = today().and_hms_opt(0, 0, 0).unwrap().and_utc();
+                let local_today = self.local_today();
+                let start_of_today = self.start_of(local_today);
+                let start_of_day = |n: u64| self.start_of(local_today + chrono::Days::new(n));
                 let mut out: Vec<&FakeTask> = self
                     .tasks
                     .iter()
@@ -169,12 +215,14 @@ impl Fake {
                                 || t.description.as_ref().is_some_and(|d| d.to_lowercase().contains(q))
                         })
                     })
-                    .filter(|t| match (due, t.due_at) {
-                        (None, _) => true,
-                        (Some(_), None) => false,
-                        (Some("overdue"), Some(d)) => d < self.now && !t.completed,
-                        (Some("today"), Some(d)) => d >= start_of_today && d < start_of_today + Duration::days(1),
-                        (Some("week"), Some(d)) => d >= start_of_today && d < start_of_today + Duration::days(7),
+                    .filter(|t| match (due, t.due_at, t.due_date) {
+                        (None, _, _) => true,
+                        (Some("overdue"), Some(d), _) => d < self.now && !t.completed,
+                        (Some("today"), Some(d), _) => d >= start_of_today && d < start_of_day(1),
+                        (Some("week"), Some(d), _) => d >= start_of_today && d < start_of_day(7),
+                        (Some("overdue"), None, Some(d)) => d < local_today && !t.completed,
+                        (Some("today"), None, Some(d)) => d == local_today,
+                        (Some("week"), None, Some(d)) => d >= local_today && d < local_today + chrono::Days::new(7),
                         _ => false,
                     })
                     .collect();
@@ -198,6 +246,7 @@ impl Fake {
                 let title = Self::title(args, false)?;
                 let priority = Self::priority(args)?;
                 let due_at = Self::due(args)?;
+                let due_date = Self::due_date(args)?;
                 let tags = Self::tags(args)?;
                 let t = self.tasks.iter_mut().find(|t| t.id == id).ok_or_else(|| Self::not_found(id))?;
                 if let Some(x) = title {
@@ -211,6 +260,11 @@ impl Fake {
                 }
                 if let Some(x) = due_at {
                     t.due_at = Some(x);
+                    t.due_date = None;
+                }
+                if let Some(x) = due_date {
+                    t.due_date = Some(x);
+                    t.due_at = None;
                 }
                 if let Some(x) = tags {
                     t.tags = x;
@@ -229,7 +283,8 @@ impl ToolRunner for Fake {
 }
 
 async fn say(fake: &mut Fake, message: &str) -> Reply {
-    let reply = respond(message, today(), fake).await;
+    let (now, tz) = (fake.now, fake.tz.clone());
+    let reply = respond(message, now, &tz, fake).await;
     assert!(reply.text.starts_with(REPLY_PREFIX), "reply must say it is the built-in assistant: {}", reply.text);
     assert!(!reply.text.contains("{") || reply.text.contains("\""), "no raw JSON in replies: {}", reply.text);
     reply
@@ -281,7 +336,7 @@ async fn show_me_all_my_tasks() {
     let mut fake = Fake::with(&["Buy milk", "Walk the dog", "Team meeting"]);
     fake.tasks[1].completed = true;
     fake.tasks[0].priority = "high".into();
-    fake.tasks[0].due_at = Some("2026-12-01T17:00:00Z".parse().unwrap());
+    fake.tasks[0].due_date = Some("2026-12-01".parse().unwrap());
     let reply = say(&mut fake, "Show me all my tasks").await;
     assert_eq!(calls(&reply), vec![call("list_tasks", json!({"status": "all"}))]);
     assert_eq!(reply.calls[0].result["count"], 3);
@@ -346,6 +401,7 @@ async fn change_task_1_to_call_mom_tonight() {
     assert_words(&reply.text, &["task 1", "Call mom tonight"]);
     assert_eq!(fake.get(1).unwrap().title, "Call mom tonight");
     assert_eq!(fake.get(1).unwrap().due_at, None, "a quoted title is not read for dates");
+    assert_eq!(fake.get(1).unwrap().due_date, None);
 }
 
 #[tokio::test]
@@ -395,29 +451,103 @@ async fn priorities_are_extracted_from_the_title() {
 #[tokio::test]
 async fn due_dates_are_relative_to_today() {
     // today is Wednesday 2026-06-10
+    // A day without a time is all day (due_date); until this change it was 17:00 UTC, a
+    // clock time the user never said.
     let cases = [
-        ("Add a task to submit the report by friday", "Submit the report", "2026-06-12T17:00:00Z"),
-        ("add call the dentist tomorrow", "Call the dentist", "2026-06-11T17:00:00Z"),
-        ("remind me to call mom tomorrow at 6pm", "Call mom", "2026-06-11T18:00:00Z"),
-        ("add water plants today", "Water plants", "2026-06-10T17:00:00Z"),
-        ("add take out the trash tonight", "Take out the trash", "2026-06-10T20:00:00Z"),
-        ("add renew passport on Dec 3", "Renew passport", "2026-12-03T17:00:00Z"),
-        ("add pay rent by 2026-12-03", "Pay rent", "2026-12-03T17:00:00Z"),
-        ("add dentist appointment next monday", "Dentist appointment", "2026-06-15T17:00:00Z"),
-        ("add send the invoice in 3 days", "Send the invoice", "2026-06-13T17:00:00Z"),
-        ("I need to book flights on friday", "Book flights", "2026-06-12T17:00:00Z"),
-        ("add a task to plan the party next week", "Plan the party", "2026-06-15T17:00:00Z"),
-        ("add finish slides by the end of the month", "Finish slides", "2026-06-30T17:00:00Z"),
+        ("Add a task to submit the report by friday", "Submit the report", "due_date", "2026-06-12"),
+        ("add call the dentist tomorrow", "Call the dentist", "due_date", "2026-06-11"),
+        ("remind me to call mom tomorrow at 6pm", "Call mom", "due_at", "2026-06-11T18:00:00Z"),
+        ("add water plants today", "Water plants", "due_date", "2026-06-10"),
+        ("add take out the trash tonight", "Take out the trash", "due_at", "2026-06-10T20:00:00Z"),
+        ("add renew passport on Dec 3", "Renew passport", "due_date", "2026-12-03"),
+        ("add pay rent by 2026-12-03", "Pay rent", "due_date", "2026-12-03"),
+        ("add dentist appointment next monday", "Dentist appointment", "due_date", "2026-06-15"),
+        ("add send the invoice in 3 days", "Send the invoice", "due_date", "2026-06-13"),
+        ("I need to book flights on friday", "Book flights", "due_date", "2026-06-12"),
+        ("add a task to plan the party next week", "Plan the party", "due_date", "2026-06-15"),
+        ("add finish slides by the end of the month", "Finish slides", "due_date", "2026-06-30"),
     ];
-    for (message, title, due) in cases {
+    for (message, title, key, due) in cases {
         let mut fake = Fake::new();
         let reply = say(&mut fake, message).await;
-        assert_eq!(added(&fake, &reply), json!({"title": title, "due_at": due}), "{message}");
+        assert_eq!(added(&fake, &reply), json!({"title": title, key: due}), "{message}");
         assert_words(&reply.text, &[title, "due"]);
     }
     let mut fake = Fake::new();
     let reply = say(&mut fake, "add call the dentist tomorrow").await;
     assert_words(&reply.text, &["due tomorrow (Thu, Jun 11)"]);
+}
+
+/// The same phrases said at the same instant (Wednesday 2026-12-02 05:00 UTC) by a user in Los
+/// Angeles (Tuesday 21:00) and one in Tokyo (Wednesday 14:00): each means the user's own day and
+/// wall clock, a day alone is all day and a time is the instant it is there.
+#[tokio::test]
+async fn dates_and_times_are_the_users_local_ones() {
+    let now = "2026-12-02T05:00:00Z";
+    let la: &[(&str, &str, &str, &str)] = &[
+        ("add pay rent today", "due_date", "2026-12-01", "due today (Tue, Dec 1)"),
+        ("add call the dentist tomorrow", "due_date", "2026-12-02", "due tomorrow (Wed, Dec 2)"),
+        ("add submit the report friday", "due_date", "2026-12-04", "due Fri, Dec 4"),
+        ("add plan the party next week", "due_date", "2026-12-07", "due Mon, Dec 7"),
+        ("add dinner with sam at 5pm", "due_at", "2026-12-01T17:00:00-08:00", "due today (Tue, Dec 1) at 17:00"),
+        ("add call mom in 2 hours", "due_at", "2026-12-01T23:00:00-08:00", "due today (Tue, Dec 1) at 23:00"),
+        ("add submit the report friday 5pm", "due_at", "2026-12-04T17:00:00-08:00", "due Fri, Dec 4 at 17:00"),
+    ];
+    let tokyo: &[(&str, &str, &str, &str)] = &[
+        ("add pay rent today", "due_date", "2026-12-02", "due today (Wed, Dec 2)"),
+        ("add call the dentist tomorrow", "due_date", "2026-12-03", "due tomorrow (Thu, Dec 3)"),
+        ("add submit the report friday", "due_date", "2026-12-04", "due Fri, Dec 4"),
+        ("add plan the party next week", "due_date", "2026-12-07", "due Mon, Dec 7"),
+        ("add dinner with sam at 5pm", "due_at", "2026-12-02T17:00:00+09:00", "due today (Wed, Dec 2) at 17:00"),
+        ("add call mom in 2 hours", "due_at", "2026-12-02T16:00:00+09:00", "due today (Wed, Dec 2) at 16:00"),
+        ("add submit the report friday 5pm", "due_at", "2026-12-04T17:00:00+09:00", "due Fri, Dec 4 at 17:00"),
+    ];
+    for (zone, cases) in [("America/Los_Angeles", la), ("Asia/Tokyo", tokyo)] {
+        for (message, key, due, words) in cases {
+            let mut fake = Fake::at(zone, now);
+            let reply = say(&mut fake, message).await;
+            let args = added(&fake, &reply);
+            assert_eq!(args[key], *due, "{zone}: {message}");
+            assert_eq!(args.as_object().unwrap().len(), 2, "{zone}: {message}: one due field only: {args}");
+            assert_words(&reply.text, &[words]);
+            assert!(!reply.text.contains("UTC"), "{zone}: {}", reply.text);
+        }
+    }
+}
+
+/// "tomorrow at 5pm" on the eve of a daylight-saving change is 17:00 on the new offset.
+#[tokio::test]
+async fn a_time_across_a_daylight_saving_change_uses_that_days_offset() {
+    // Saturday 2026-03-07 20:00 PST; clocks spring forward that night.
+    let mut fake = Fake::at("America/Los_Angeles", "2026-03-08T04:00:00Z");
+    let reply = say(&mut fake, "add brunch tomorrow at 5pm").await;
+    assert_eq!(added(&fake, &reply)["due_at"], "2026-03-08T17:00:00-07:00");
+    assert_eq!(fake.tasks[0].due_at.unwrap().to_rfc3339(), "2026-03-09T00:00:00+00:00");
+    // Berlin falls back on Sunday 2026-10-25.
+    let mut fake = Fake::at("Europe/Berlin", "2026-10-24T10:00:00Z");
+    let reply = say(&mut fake, "add call grandma tomorrow at 9am").await;
+    assert_eq!(added(&fake, &reply)["due_at"], "2026-10-25T09:00:00+01:00");
+}
+
+/// The list's "today" and "overdue" follow the user's day: an all-day task is today's during
+/// its whole local day and overdue from the next local midnight; a timed one from its instant.
+#[tokio::test]
+async fn listed_dates_and_overdue_markers_are_local() {
+    for (zone, bill, call) in [
+        ("America/Los_Angeles", "1. Pay the bill (due today)", "2. Call the bank (due today at 17:00, overdue)"),
+        ("Asia/Tokyo", "1. Pay the bill (due Dec 1, overdue)", "2. Call the bank (due today at 10:00, overdue)"),
+    ] {
+        let mut fake = Fake::at(zone, "2026-12-02T05:00:00Z");
+        fake.seed("Pay the bill", |t| t.due_date = Some("2026-12-01".parse().unwrap()));
+        fake.seed("Call the bank", |t| t.due_at = Some("2026-12-02T01:00:00Z".parse().unwrap()));
+        let reply = say(&mut fake, "show me all my tasks").await;
+        assert_words(&reply.text, &[bill, call]);
+        let reply = say(&mut fake, "show overdue tasks").await;
+        let overdue = if zone == "Asia/Tokyo" { 2 } else { 1 };
+        assert_eq!(reply.calls[0].result["count"], overdue, "{zone}: {}", reply.text);
+        let reply = say(&mut fake, "what's due today?").await;
+        assert_words(&reply.text, &[if zone == "Asia/Tokyo" { "Call the bank" } else { "Pay the bill" }]);
+    }
 }
 
 #[tokio::test]
@@ -430,7 +560,7 @@ async fn tags_priority_date_and_description_together() {
             "title": "Prepare slides for the review",
             "priority": "urgent",
             "tags": ["work", "q3"],
-            "due_at": "2026-06-12T17:00:00Z",
+            "due_date": "2026-06-12",
         })
     );
     assert_words(&reply.text, &["Prepare slides for the review", "#work #q3", "urgent priority", "Fri, Jun 12"]);
@@ -484,8 +614,8 @@ async fn add_without_a_title_asks_and_too_long_a_title_is_explained() {
 #[tokio::test]
 async fn list_filters() {
     let mut fake = Fake::with(&["Buy milk", "Pay rent", "Dentist appointment", "Team meeting"]);
-    fake.tasks[0].due_at = Some("2026-06-08T17:00:00Z".parse().unwrap()); // overdue
-    fake.tasks[1].due_at = Some("2026-06-10T17:00:00Z".parse().unwrap()); // today
+    fake.tasks[0].due_date = Some("2026-06-08".parse().unwrap()); // overdue
+    fake.tasks[1].due_date = Some("2026-06-10".parse().unwrap()); // today
     fake.tasks[1].priority = "high".into();
     fake.tasks[2].tags = vec!["health".into()];
     fake.tasks[3].completed = true;
@@ -640,7 +770,7 @@ async fn updates() {
     assert_words(&reply.text, &["Write report", "priority to high"]);
 
     let reply = say(&mut fake, "move task 4 to tomorrow").await;
-    assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 4, "due_at": "2026-06-11T17:00:00Z"}))]);
+    assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 4, "due_date": "2026-06-11"}))]);
     assert_words(&reply.text, &["Pay rent", "due tomorrow"]);
 
     let reply = say(&mut fake, "make task 3 urgent").await;
@@ -650,17 +780,17 @@ async fn updates() {
     assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 3, "priority": "low"}))]);
 
     let reply = say(&mut fake, "give task 3 a due date of friday").await;
-    assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 3, "due_at": "2026-06-12T17:00:00Z"}))]);
+    assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 3, "due_date": "2026-06-12"}))]);
 
     let reply = say(&mut fake, "push task 4 back to next week").await;
-    assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 4, "due_at": "2026-06-15T17:00:00Z"}))]);
+    assert_eq!(calls(&reply), vec![call("update_task", json!({"task_id": 4, "due_date": "2026-06-15"}))]);
 
     let reply = say(&mut fake, "postpone the report task to next monday").await;
     assert_eq!(
         calls(&reply),
         vec![
             call("list_tasks", json!({"status": "all", "q": "report"})),
-            call("update_task", json!({"task_id": 2, "due_at": "2026-06-15T17:00:00Z"})),
+            call("update_task", json!({"task_id": 2, "due_date": "2026-06-15"})),
         ]
     );
 
@@ -673,7 +803,7 @@ async fn updates() {
     let reply = say(&mut fake, "change task 3 to high priority due friday").await;
     assert_eq!(
         calls(&reply),
-        vec![call("update_task", json!({"task_id": 3, "priority": "high", "due_at": "2026-06-12T17:00:00Z"}))]
+        vec![call("update_task", json!({"task_id": 3, "priority": "high", "due_date": "2026-06-12"}))]
     );
 
     let reply = say(&mut fake, "set the due date of task 1 to someday maybe").await;

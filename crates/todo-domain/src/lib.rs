@@ -10,9 +10,11 @@ mod text;
 pub mod timestamp;
 mod user;
 mod validation;
+pub mod zone;
 
 pub use chat::*;
 pub use task::*;
 pub use text::*;
 pub use user::*;
 pub use validation::{FieldError, ValidationErrors};
+pub use zone::{DEFAULT_TIME_ZONE, lookup_time_zone, time_zone_or_utc, validate_time_zone};

@@ -208,6 +208,24 @@ pub fn due_at() -> ObjectBuilder {
         ))
 }
 
+/// An all-day due date.
+pub fn due_date() -> ObjectBuilder {
+    string(true)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date)))
+        .pattern(Some(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+        .description(Some(
+            "All-day due date `YYYY-MM-DD` (year 0000 to 9999): due during that whole day in the user's time zone. Not together with `due_at`. Null: none.",
+        ))
+}
+
+/// An IANA time zone name: one of the bundled database's (the server also
+/// takes them in any case).
+pub fn time_zone() -> ObjectBuilder {
+    string(false)
+        .enum_values(Some(crate::zone::time_zone_names()))
+        .description(Some("An IANA time zone name such as `Europe/Berlin`, `America/Los_Angeles` or `UTC`."))
+}
+
 /// The search text of a task list.
 pub fn search() -> ObjectBuilder {
     string(false).max_length(Some(SEARCH_MAX_CHARS)).pattern(Some(text_pattern())).description(Some(format!(
@@ -242,10 +260,25 @@ pub fn utc_offset() -> ObjectBuilder {
         .schema_type(Type::Integer)
         .minimum(Some(-crate::UTC_OFFSET_MAX_MINUTES))
         .maximum(Some(crate::UTC_OFFSET_MAX_MINUTES))
-        .default(Some(0.into()))
         .description(Some(
-            "The client's UTC offset in minutes (for example 60 or -300), which decides what \"today\" is.",
+            "Deprecated: a fixed UTC offset in minutes (for example 60 or -300) that decides what \"today\" is instead of the user's time zone (the default).",
         ))
+}
+
+/// What utoipa cannot say, added to the served JSON: a task body may not
+/// carry both a `due_at` and a `due_date` (either may be null or absent).
+pub fn finish_json(doc: &mut serde_json::Value) {
+    for name in ["TaskInput", "TaskPatchInput"] {
+        if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{name}")).and_then(|s| s.as_object_mut()) {
+            schema.insert(
+                "not".into(),
+                serde_json::json!({
+                    "required": ["due_at", "due_date"],
+                    "properties": {"due_at": {"type": "string"}, "due_date": {"type": "string"}},
+                }),
+            );
+        }
+    }
 }
 
 /// What the derives cannot say, set on the finished document: a partial update
@@ -254,8 +287,10 @@ pub fn utc_offset() -> ObjectBuilder {
 pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{RefOr, Schema};
     let Some(components) = doc.components.as_mut() else { return };
-    if let Some(RefOr::T(Schema::Object(patch))) = components.schemas.get_mut("TaskPatchInput") {
-        patch.min_properties = Some(1);
+    for name in ["TaskPatchInput", "UserPatchInput"] {
+        if let Some(RefOr::T(Schema::Object(patch))) = components.schemas.get_mut(name) {
+            patch.min_properties = Some(1);
+        }
     }
 }
 

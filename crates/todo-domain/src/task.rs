@@ -1,4 +1,4 @@
-use chrono::{DateTime, Datelike, Duration, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::ValidationErrors;
@@ -98,8 +98,13 @@ pub struct Task {
     /// Its tags, lower-cased, without duplicates.
     pub tags: Vec<String>,
     #[serde(serialize_with = "crate::timestamp::serialize_opt")]
-    /// When it is due, if ever.
+    /// When it is due, for a task due at a time of day; none for an all-day task.
     pub due_at: Option<DateTime<Utc>>,
+    /// The day it is due, for an all-day task (due during the whole of that day
+    /// in the owner's time zone); none for a timed task. At most one of
+    /// `due_at` and `due_date` is set.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date, example = "2026-12-04"))]
+    pub due_date: Option<NaiveDate>,
     #[serde(serialize_with = "crate::timestamp::serialize")]
     /// When it was created.
     pub created_at: DateTime<Utc>,
@@ -137,6 +142,11 @@ pub struct TaskInput {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::due_at))]
     pub due_at: Option<DateTime<Utc>>,
+    /// An all-day due date, `YYYY-MM-DD`: due during that whole day in the
+    /// user's time zone. Not together with `due_at`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::due_date))]
+    pub due_date: Option<NaiveDate>,
     /// Omitted or `null`: false on POST, unchanged on PUT.
     #[serde(default)]
     pub completed: Option<bool>,
@@ -169,8 +179,12 @@ pub struct TaskPatchInput {
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::due_at))]
-    /// The new due date; `null` clears it.
+    /// The new due date-time, replacing an all-day date; `null` clears it.
     pub due_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::due_date))]
+    /// The new all-day due date, replacing a due date-time; `null` clears it.
+    pub due_date: Option<Option<NaiveDate>>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = bool))]
     /// Done or not.
@@ -197,8 +211,10 @@ pub struct TaskDraft {
     pub priority: Priority,
     /// The normalised tags.
     pub tags: Vec<String>,
-    /// The due date.
+    /// The due date-time of a timed task.
     pub due_at: Option<DateTime<Utc>>,
+    /// The due day of an all-day task (never set with `due_at`).
+    pub due_date: Option<NaiveDate>,
     /// Done or not; none keeps the current state (and means pending for a new task).
     pub completed: Option<bool>,
 }
@@ -214,8 +230,11 @@ pub struct TaskChanges {
     pub priority: Option<Priority>,
     /// New tags, replacing all of them.
     pub tags: Option<Vec<String>>,
-    /// A new due date (`Some(None)` clears it).
+    /// A new due date-time (`Some(None)` clears it).
     pub due_at: Option<Option<DateTime<Utc>>>,
+    /// A new all-day due date (`Some(None)` clears it). Validation clears
+    /// whichever of the two a change does not set, so they never coexist.
+    pub due_date: Option<Option<NaiveDate>>,
     /// Done or not.
     pub completed: Option<bool>,
 }
@@ -244,6 +263,9 @@ impl TaskChanges {
         if let Some(v) = self.due_at {
             t.due_at = v;
         }
+        if let Some(v) = self.due_date {
+            t.due_date = v;
+        }
         if let Some(done) = self.completed
             && done != t.completed
         {
@@ -263,6 +285,7 @@ impl From<TaskDraft> for TaskChanges {
             priority: Some(d.priority),
             tags: Some(d.tags),
             due_at: Some(d.due_at),
+            due_date: Some(d.due_date),
             completed: d.completed,
         }
     }
@@ -311,6 +334,22 @@ pub fn validate_due_at(due: Option<DateTime<Utc>>, errors: &mut ValidationErrors
     }
 }
 
+/// An all-day date a response can carry: four-digit years, like `due_at`.
+pub fn validate_due_date(due: Option<NaiveDate>, errors: &mut ValidationErrors) {
+    if let Some(d) = due
+        && !(0..=9999).contains(&d.year())
+    {
+        errors.push("due_date", "must be from year 0000 to 9999");
+    }
+}
+
+/// A task is due either at an instant or on a day, never both.
+fn check_one_due(at: bool, date: bool, errors: &mut ValidationErrors) {
+    if at && date {
+        errors.push("due_date", "give either due_at (a date-time) or due_date (an all-day date), not both");
+    }
+}
+
 /// Lower-cases a tag, turns inner whitespace into `-` and drops a leading `#`.
 pub fn normalize_tag(raw: &str) -> Result<String, String> {
     let trimmed = raw.trim().trim_start_matches('#');
@@ -349,12 +388,15 @@ impl TaskInput {
     pub fn validate(&self) -> Result<TaskDraft, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         validate_due_at(self.due_at, &mut errors);
+        validate_due_date(self.due_date, &mut errors);
+        check_one_due(self.due_at.is_some(), self.due_date.is_some(), &mut errors);
         let draft = TaskDraft {
             title: validate_title(&self.title, &mut errors),
             description: validate_description(self.description.as_deref(), &mut errors),
             priority: self.priority.unwrap_or_default(),
             tags: validate_tags(self.tags.as_deref().unwrap_or_default(), &mut errors),
             due_at: self.due_at,
+            due_date: self.due_date,
             completed: self.completed,
         };
         errors.into_result(draft)
@@ -366,12 +408,21 @@ impl TaskPatchInput {
     pub fn validate(&self) -> Result<TaskChanges, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         validate_due_at(self.due_at.flatten(), &mut errors);
+        validate_due_date(self.due_date.flatten(), &mut errors);
+        check_one_due(self.due_at.flatten().is_some(), self.due_date.flatten().is_some(), &mut errors);
+        // Setting one kind of due date clears the other.
+        let (due_at, due_date) = match (self.due_at, self.due_date) {
+            (Some(Some(at)), _) => (Some(Some(at)), Some(None)),
+            (_, Some(Some(day))) => (Some(None), Some(Some(day))),
+            other => other,
+        };
         let changes = TaskChanges {
             title: self.title.as_deref().map(|t| validate_title(t, &mut errors)),
             description: self.description.as_ref().map(|d| validate_description(d.as_deref(), &mut errors)),
             priority: self.priority,
             tags: self.tags.as_deref().map(|t| validate_tags(t, &mut errors)),
-            due_at: self.due_at,
+            due_at,
+            due_date,
             completed: self.completed,
         };
         if errors.is_empty() && changes.is_empty() {
@@ -414,7 +465,7 @@ impl StatusFilter {
 pub enum DueFilter {
     /// Past due and not completed.
     Overdue,
-    /// Due today in the client's time zone.
+    /// Due today in the user's time zone (an all-day task on today's date, or a timed one before the next local midnight).
     Today,
     /// Due within the next 7 days, today included.
     Week,
@@ -492,7 +543,7 @@ pub struct TaskListParams {
     /// Number of tasks to skip, default 0.
     #[cfg_attr(feature = "openapi", param(schema_with = crate::openapi::offset))]
     pub offset: Option<String>,
-    /// The client's UTC offset in minutes (for example 60 or -300), used to decide what "today" means. Default 0.
+    /// Deprecated: a fixed UTC offset in minutes (for example 60 or -300) to use instead of the user's time zone for `due`. Default: the user's `time_zone`.
     #[cfg_attr(feature = "openapi", param(schema_with = crate::openapi::utc_offset))]
     pub utc_offset: Option<String>,
 }
@@ -518,8 +569,11 @@ pub struct TaskFilter {
     pub limit: u32,
     /// Tasks skipped.
     pub offset: u32,
-    /// The client's UTC offset in minutes, which decides where "today" starts.
-    pub utc_offset_minutes: i32,
+    /// A fixed UTC offset in minutes the client asked for instead of its zone.
+    pub utc_offset_minutes: Option<i32>,
+    /// The user's time zone, which decides where "today" starts; filled in
+    /// by the store from the account when the client sent no offset.
+    pub time_zone: Option<jiff::tz::TimeZone>,
 }
 
 impl Default for TaskFilter {
@@ -534,7 +588,8 @@ impl Default for TaskFilter {
             order: SortOrder::Desc,
             limit: LIST_DEFAULT_LIMIT,
             offset: 0,
-            utc_offset_minutes: 0,
+            utc_offset_minutes: None,
+            time_zone: None,
         }
     }
 }
@@ -615,7 +670,9 @@ impl TaskListParams {
         }
         if let Some(s) = non_empty(&self.utc_offset) {
             match s.parse::<i32>() {
-                Ok(n) if (-UTC_OFFSET_MAX_MINUTES..=UTC_OFFSET_MAX_MINUTES).contains(&n) => f.utc_offset_minutes = n,
+                Ok(n) if (-UTC_OFFSET_MAX_MINUTES..=UTC_OFFSET_MAX_MINUTES).contains(&n) => {
+                    f.utc_offset_minutes = Some(n)
+                }
                 _ => errors.push("utc_offset", "must be an integer number of minutes from -840 to 840"),
             }
         }
@@ -624,17 +681,52 @@ impl TaskListParams {
 }
 
 impl TaskFilter {
-    /// The half-open due-date window `[from, to)` a due filter selects, relative to `now`
-    /// in the client's time zone. `Overdue` has no lower bound and ends at `now`.
+    /// The zone the due filters and the due sort work in: the fixed offset the
+    /// client asked for, else the user's zone, else UTC.
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        if let Some(minutes) = self.utc_offset_minutes {
+            return jiff::tz::Offset::from_seconds(minutes * 60)
+                .map(jiff::tz::TimeZone::fixed)
+                .unwrap_or(jiff::tz::TimeZone::UTC);
+        }
+        self.time_zone.clone().unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// Whether answering needs the user's zone: a due filter or a sort by due date.
+    pub fn needs_zone(&self) -> bool {
+        self.utc_offset_minutes.is_none()
+            && self.time_zone.is_none()
+            && (self.due.is_some() || matches!(self.sort, SortField::Due | SortField::Priority))
+    }
+
+    /// The half-open due-date window `[from, to)` of timed tasks a due filter
+    /// selects, relative to `now`, between local midnights of [`TaskFilter::zone`]
+    /// (so a week across a daylight-saving change is 167 or 169 hours).
+    /// `Overdue` has no lower bound and ends at `now`.
     pub fn due_window(&self, now: DateTime<Utc>) -> Option<(Option<DateTime<Utc>>, DateTime<Utc>)> {
         let due = self.due?;
-        let tz = FixedOffset::east_opt(self.utc_offset_minutes * 60).unwrap_or(FixedOffset::east_opt(0)?);
-        let local_midnight = now.with_timezone(&tz).date_naive().and_hms_opt(0, 0, 0)?;
-        let start_of_today = tz.from_local_datetime(&local_midnight).single()?.with_timezone(&Utc);
+        let tz = self.zone();
+        let today = crate::zone::local_date(now, &tz);
+        let midnight =
+            |days: u64| today.checked_add_days(chrono::Days::new(days)).map(|d| crate::zone::start_of_day(d, &tz));
         Some(match due {
             DueFilter::Overdue => (None, now),
-            DueFilter::Today => (Some(start_of_today), start_of_today + Duration::days(1)),
-            DueFilter::Week => (Some(start_of_today), start_of_today + Duration::days(7)),
+            DueFilter::Today => (Some(midnight(0)?), midnight(1)?),
+            DueFilter::Week => (Some(midnight(0)?), midnight(7)?),
+        })
+    }
+
+    /// The half-open window `[from, to)` of all-day dates a due filter selects:
+    /// an all-day task is due during its whole local day, so it is today's on
+    /// that date and overdue from the next local midnight.
+    pub fn due_days(&self, now: DateTime<Utc>) -> Option<(Option<NaiveDate>, NaiveDate)> {
+        let due = self.due?;
+        let today = crate::zone::local_date(now, &self.zone());
+        let plus = |n| today.checked_add_days(chrono::Days::new(n));
+        Some(match due {
+            DueFilter::Overdue => (None, today),
+            DueFilter::Today => (Some(today), plus(1)?),
+            DueFilter::Week => (Some(today), plus(7)?),
         })
     }
 }
@@ -652,6 +744,7 @@ pub struct TaskPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{Duration, FixedOffset};
 
     fn params(pairs: &[(&str, &str)]) -> TaskListParams {
         let mut p = TaskListParams::default();
@@ -796,6 +889,7 @@ mod tests {
             priority: Priority::Low,
             tags: vec![],
             due_at: None,
+            due_date: None,
             created_at: now,
             updated_at: now,
             completed_at: None,
@@ -837,7 +931,7 @@ mod tests {
         assert_eq!(f.search.as_deref(), Some("milk"));
         assert_eq!(f.due, Some(DueFilter::Week));
         assert_eq!((f.sort, f.order), (SortField::Due, SortOrder::Asc));
-        assert_eq!((f.limit, f.offset, f.utc_offset_minutes), (100, 20, -300));
+        assert_eq!((f.limit, f.offset, f.utc_offset_minutes), (100, 20, Some(-300)));
         let f = params(&[("sort", "title"), ("order", "desc")]).validate().unwrap();
         assert_eq!((f.sort, f.order), (SortField::Title, SortOrder::Desc));
     }
@@ -869,7 +963,7 @@ mod tests {
         assert_eq!(from.unwrap().to_rfc3339(), "2026-03-10T00:00:00+00:00");
         assert_eq!(to.to_rfc3339(), "2026-03-11T00:00:00+00:00");
         // At 02:30 UTC it is still the 9th in New York (UTC-5).
-        f.utc_offset_minutes = -300;
+        f.utc_offset_minutes = Some(-300);
         let (from, to) = f.due_window(now).unwrap();
         assert_eq!(from.unwrap().to_rfc3339(), "2026-03-09T05:00:00+00:00");
         assert_eq!(to.to_rfc3339(), "2026-03-10T05:00:00+00:00");
@@ -879,6 +973,60 @@ mod tests {
         assert_eq!(f.due_window(now).unwrap(), (None, now));
         f.due = None;
         assert!(f.due_window(now).is_none());
+    }
+
+    #[test]
+    fn due_windows_run_between_local_midnights_across_daylight_saving_changes() {
+        let la = crate::lookup_time_zone("America/Los_Angeles").unwrap().1;
+        let f = |due| TaskFilter { due: Some(due), time_zone: Some(la.clone()), ..Default::default() };
+        // 07:30 UTC on 8 March 2026 is 23:30 PST on the 7th; the 8th is 23 hours long.
+        let now: DateTime<Utc> = "2026-03-08T09:30:00Z".parse().unwrap();
+        let (from, to) = f(DueFilter::Today).due_window(now).unwrap();
+        assert_eq!(
+            (from.unwrap().to_rfc3339(), to.to_rfc3339()),
+            ("2026-03-08T08:00:00+00:00".into(), "2026-03-09T07:00:00+00:00".into())
+        );
+        let (_, week_end) = f(DueFilter::Week).due_window(now).unwrap();
+        assert_eq!(week_end.to_rfc3339(), "2026-03-15T07:00:00+00:00");
+        let before: DateTime<Utc> = "2026-03-08T07:30:00Z".parse().unwrap();
+        assert_eq!(
+            f(DueFilter::Today).due_days(before).unwrap(),
+            (Some("2026-03-07".parse().unwrap()), "2026-03-08".parse().unwrap())
+        );
+        // 1 November is 25 hours long.
+        let now: DateTime<Utc> = "2026-11-01T12:00:00Z".parse().unwrap();
+        let (from, to) = f(DueFilter::Today).due_window(now).unwrap();
+        assert_eq!((to - from.unwrap()).num_hours(), 25);
+        assert_eq!(f(DueFilter::Overdue).due_days(now).unwrap(), (None, "2026-11-01".parse().unwrap()));
+        assert_eq!(
+            f(DueFilter::Week).due_days(now).unwrap(),
+            (Some("2026-11-01".parse().unwrap()), "2026-11-08".parse().unwrap())
+        );
+        // A fixed offset the client sends still wins over the zone.
+        let fixed = TaskFilter { utc_offset_minutes: Some(540), ..f(DueFilter::Today) };
+        assert_eq!(fixed.due_days(now).unwrap().0, Some("2026-11-01".parse().unwrap()));
+        assert_eq!(fixed.due_window(now).unwrap().0.unwrap().to_rfc3339(), "2026-10-31T15:00:00+00:00");
+    }
+
+    #[test]
+    fn a_task_is_due_at_an_instant_or_on_a_day_never_both() {
+        let both: TaskInput =
+            serde_json::from_str(r#"{"title": "t", "due_at": "2026-12-04T17:00:00Z", "due_date": "2026-12-04"}"#)
+                .unwrap();
+        assert_eq!(fields(both.validate().unwrap_err()), ["due_date"]);
+        let day: TaskInput = serde_json::from_str(r#"{"title": "t", "due_date": "2026-12-04"}"#).unwrap();
+        assert_eq!(day.validate().unwrap().due_date, Some("2026-12-04".parse().unwrap()));
+        assert!(serde_json::from_str::<TaskInput>(r#"{"title": "t", "due_date": "2026-12-04T10:00:00Z"}"#).is_err());
+        let p: TaskPatchInput = serde_json::from_str(r#"{"due_date": "2026-12-04"}"#).unwrap();
+        let c = p.validate().unwrap();
+        assert_eq!((c.due_at, c.due_date), (Some(None), Some(Some("2026-12-04".parse().unwrap()))));
+        let p: TaskPatchInput = serde_json::from_str(r#"{"due_at": "2026-12-04T10:00:00Z"}"#).unwrap();
+        assert_eq!(p.validate().unwrap().due_date, Some(None), "a time replaces the day");
+        let p: TaskPatchInput =
+            serde_json::from_str(r#"{"due_at": "2026-12-04T10:00:00Z", "due_date": "2026-12-04"}"#).unwrap();
+        assert_eq!(fields(p.validate().unwrap_err()), ["due_date"]);
+        let p: TaskPatchInput = serde_json::from_str(r#"{"due_at": null, "due_date": "2026-12-04"}"#).unwrap();
+        assert!(p.validate().is_ok());
     }
 
     #[test]

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ValidationErrors;
 use crate::text::{clean_text, has_visible_char};
+use crate::zone::{DEFAULT_TIME_ZONE, validate_time_zone};
 
 /// Shortest password accepted at sign-up, in characters.
 pub const PASSWORD_MIN_CHARS: usize = 8;
@@ -23,6 +24,9 @@ pub struct User {
     pub email: String,
     /// The name shown to the user.
     pub name: String,
+    /// The IANA time zone every date shown to the user, and every date the
+    /// user says, is in (`UTC` until the user chooses another).
+    pub time_zone: String,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
 }
@@ -41,6 +45,34 @@ pub struct SignUpInput {
     /// 1-100 characters.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::name))]
     pub name: String,
+    /// The user's IANA time zone (the web form sends the browser's); omitted: `UTC`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::time_zone))]
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+/// Body of `PATCH /api/auth/me`: only the fields present change; at least one must.
+pub struct UserPatchInput {
+    /// A new display name, 1-100 characters.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::name))]
+    pub name: Option<String>,
+    /// A new IANA time zone.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::time_zone))]
+    pub time_zone: Option<String>,
+}
+
+/// A validated change of an account's settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserChanges {
+    /// The new name, trimmed.
+    pub name: Option<String>,
+    /// The new zone, in the database's spelling.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -65,6 +97,8 @@ pub struct NewAccount {
     pub password: String,
     /// The display name, trimmed.
     pub name: String,
+    /// The IANA zone, in the database's spelling.
+    pub time_zone: String,
 }
 
 /// Trims and lower-cases an email so that one address is one account.
@@ -113,24 +147,47 @@ impl SignUpInput {
         let mut errors = ValidationErrors::default();
         let email = validate_email(&self.email, &mut errors);
         validate_password(&self.password, &mut errors);
-        let name = match clean_text(self.name.trim()) {
-            Ok(name) => {
-                let n = name.chars().count();
-                if n == 0 {
-                    errors.push("name", "must not be empty");
-                } else if n > NAME_MAX_CHARS {
-                    errors.push("name", format!("must be at most {NAME_MAX_CHARS} characters"));
-                } else if !has_visible_char(&name) {
-                    errors.push("name", "must contain a visible character");
-                }
-                name
-            }
-            Err(msg) => {
-                errors.push("name", msg);
-                String::new()
-            }
+        let name = validate_name(&self.name, &mut errors);
+        let time_zone = match self.time_zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
+            Some(z) => validate_time_zone("time_zone", z, &mut errors),
+            None => DEFAULT_TIME_ZONE.to_string(),
         };
-        errors.into_result(NewAccount { email, password: self.password.clone(), name })
+        errors.into_result(NewAccount { email, password: self.password.clone(), name, time_zone })
+    }
+}
+
+fn validate_name(raw: &str, errors: &mut ValidationErrors) -> String {
+    match clean_text(raw.trim()) {
+        Ok(name) => {
+            let n = name.chars().count();
+            if n == 0 {
+                errors.push("name", "must not be empty");
+            } else if n > NAME_MAX_CHARS {
+                errors.push("name", format!("must be at most {NAME_MAX_CHARS} characters"));
+            } else if !has_visible_char(&name) {
+                errors.push("name", "must contain a visible character");
+            }
+            name
+        }
+        Err(msg) => {
+            errors.push("name", msg);
+            String::new()
+        }
+    }
+}
+
+impl UserPatchInput {
+    /// Checks every field sent, naming each problem; a body that changes nothing is refused.
+    pub fn validate(&self) -> Result<UserChanges, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let changes = UserChanges {
+            name: self.name.as_deref().map(|n| validate_name(n, &mut errors)),
+            time_zone: self.time_zone.as_deref().map(|z| validate_time_zone("time_zone", z, &mut errors)),
+        };
+        if errors.is_empty() && changes == UserChanges::default() {
+            errors.push("body", "at least one of name, time_zone is required");
+        }
+        errors.into_result(changes)
     }
 }
 
@@ -157,7 +214,7 @@ mod tests {
     use super::*;
 
     fn sign_up(email: &str, password: &str, name: &str) -> Result<NewAccount, Vec<String>> {
-        SignUpInput { email: email.into(), password: password.into(), name: name.into() }
+        SignUpInput { email: email.into(), password: password.into(), name: name.into(), time_zone: None }
             .validate()
             .map_err(|e| e.0.into_iter().map(|f| f.field).collect())
     }
@@ -199,6 +256,34 @@ mod tests {
         assert_eq!(sign_in(" Ada@Example.com ", "x").unwrap(), "ada@example.com");
         assert_eq!(sign_in("ada\0@example.com", "x").unwrap_err(), ["email"]);
         assert_eq!(sign_in("", "").unwrap_err(), ["email", "password"]);
+    }
+
+    #[test]
+    fn time_zone_defaults_to_utc_and_is_checked() {
+        let up = |tz: Option<&str>| {
+            SignUpInput {
+                email: "a@b.co".into(),
+                password: "12345678".into(),
+                name: "A".into(),
+                time_zone: tz.map(str::to_string),
+            }
+            .validate()
+            .map(|a| a.time_zone)
+            .map_err(|e| e.0.into_iter().map(|f| f.field).collect::<Vec<_>>())
+        };
+        assert_eq!(up(None).unwrap(), "UTC");
+        assert_eq!(up(Some("")).unwrap(), "UTC");
+        assert_eq!(up(Some("asia/tokyo")).unwrap(), "Asia/Tokyo");
+        assert_eq!(up(Some("Mars/Base")).unwrap_err(), ["time_zone"]);
+        let patch = |body: &str| {
+            serde_json::from_str::<UserPatchInput>(body)
+                .unwrap()
+                .validate()
+                .map_err(|e| e.0.into_iter().map(|f| f.field).collect::<Vec<_>>())
+        };
+        assert_eq!(patch(r#"{"time_zone": "Europe/Berlin"}"#).unwrap().time_zone.as_deref(), Some("Europe/Berlin"));
+        assert_eq!(patch(r#"{"time_zone": "Europe/Atlantis"}"#).unwrap_err(), ["time_zone"]);
+        assert_eq!(patch("{}").unwrap_err(), ["body"]);
     }
 
     #[test]

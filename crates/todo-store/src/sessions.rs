@@ -62,6 +62,7 @@ impl Store {
         email: &str,
         name: &str,
         password_hash: &str,
+        time_zone: &str,
         session: &NewSession,
     ) -> Result<User, StoreError> {
         let now = Utc::now().timestamp_millis();
@@ -71,11 +72,12 @@ impl Store {
             Arg::Text(name.into()),
             Arg::Text(password_hash.into()),
             Arg::I64(now),
+            Arg::Text(time_zone.into()),
         ];
         self.db
             .execute_all(&[
                 (
-                    "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO users (id, email, name, password_hash, created_at, time_zone) VALUES ($1, $2, $3, $4, $5, $6)",
                     &user_args,
                 ),
                 (INSERT_SESSION, &insert_args(session, now)),
@@ -85,7 +87,13 @@ impl Store {
                 StoreError::Conflict(_) => StoreError::Conflict("an account with this email already exists".into()),
                 other => other,
             })?;
-        Ok(User { id: session.user_id.clone(), email: email.into(), name: name.into(), created_at: at(now) })
+        Ok(User {
+            id: session.user_id.clone(),
+            email: email.into(),
+            name: name.into(),
+            time_zone: time_zone.into(),
+            created_at: at(now),
+        })
     }
 
     /// Records a new session of an existing user (sign-in), dropping the user's

@@ -1,7 +1,7 @@
 //! SQL text built from validated filters. Only fixed fragments chosen by enums are
 //! spliced into the text; every user-supplied value travels as a bound argument.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use todo_domain::{SortField, SortOrder, StatusFilter, TaskFilter, search_fold};
 
 /// A value bound to a `$n` placeholder.
@@ -15,10 +15,20 @@ pub(crate) enum Arg {
     OptI64(Option<i64>),
 }
 
-pub(crate) const TASK_COLUMNS: &str = "id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at, revision";
+pub(crate) const TASK_COLUMNS: &str = "id, user_id, title, description, completed, priority, tags, due_at, due_day, created_at, updated_at, completed_at, revision";
 
 /// Number of columns in [`TASK_COLUMNS`]; a page row carries the total after them.
-pub(crate) const TASK_COLUMN_COUNT: usize = 12;
+pub(crate) const TASK_COLUMN_COUNT: usize = 13;
+
+/// Days from 1970-01-01 to `d`: how an all-day date is stored (`due_day`).
+pub(crate) fn day_number(d: NaiveDate) -> i64 {
+    (d - NaiveDate::default()).num_days()
+}
+
+/// The date of a stored `due_day`.
+pub(crate) fn day_of_number(n: i64) -> Option<NaiveDate> {
+    NaiveDate::default().checked_add_signed(chrono::Duration::try_days(n)?)
+}
 
 /// The statements a task list needs. `select_sql` returns one page of rows, each
 /// carrying the total number of matches as a last column (an uncorrelated
@@ -92,14 +102,34 @@ pub(crate) fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>
             &mut args,
         );
     }
-    if let Some((from, to)) = f.due_window(now) {
-        if let Some(from) = from {
-            push(&|n| format!("due_at >= ${n}"), Arg::I64(from.timestamp_millis()), &mut args);
-        } else {
-            // Overdue: past due and still open.
-            push(&|n| format!("completed = ${n}"), Arg::Bool(false), &mut args);
+    if let (Some((from, to)), Some((from_day, to_day))) = (f.due_window(now), f.due_days(now)) {
+        // A timed task is in the window by its instant, an all-day one by its
+        // day; both windows end at the same local midnight (or, for overdue,
+        // at now and at the start of today: an all-day task is overdue only
+        // once its whole local day has passed).
+        let n = args.len();
+        match (from, from_day) {
+            (Some(from), Some(from_day)) => {
+                args.extend([
+                    Arg::I64(from.timestamp_millis()),
+                    Arg::I64(to.timestamp_millis()),
+                    Arg::I64(day_number(from_day)),
+                    Arg::I64(day_number(to_day)),
+                ]);
+                conds.push(format!(
+                    "((due_at >= ${} AND due_at < ${}) OR (due_day >= ${} AND due_day < ${}))",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4
+                ));
+            }
+            _ => {
+                // Overdue: past due and still open.
+                args.extend([Arg::Bool(false), Arg::I64(to.timestamp_millis()), Arg::I64(day_number(to_day))]);
+                conds.push(format!("completed = ${} AND (due_at < ${} OR due_day < ${})", n + 1, n + 2, n + 3));
+            }
         }
-        push(&|n| format!("due_at < ${n}"), Arg::I64(to.timestamp_millis()), &mut args);
     }
 
     let dir = match f.order {
@@ -107,12 +137,19 @@ pub(crate) fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>
         SortOrder::Desc => "DESC",
     };
     // Tasks without a due date go last whichever the direction; ties break on id
-    // so pages never overlap.
+    // so pages never overlap. An all-day task sorts at the start of its day in
+    // the user's zone: its day's UTC midnight less the zone's offset now. (The
+    // offset is a number we computed, not the user's text; across a daylight-
+    // saving change it can place the day's start an hour off, which reorders it
+    // only against a timed task due within that hour after midnight.)
+    let offset_ms = i64::from(todo_domain::zone::utc_offset_seconds(now, &f.zone())) * 1000;
+    let key = format!("COALESCE(due_at, due_day * 86400000 - {offset_ms})");
+    let undated = "(due_at IS NULL AND due_day IS NULL)";
     let order_by = match f.sort {
         SortField::Created => format!("created_at {dir}, id {dir}"),
         SortField::Updated => format!("updated_at {dir}, id {dir}"),
-        SortField::Due => format!("(due_at IS NULL) ASC, due_at {dir}, id ASC"),
-        SortField::Priority => format!("priority {dir}, (due_at IS NULL) ASC, due_at ASC, id DESC"),
+        SortField::Due => format!("{undated} ASC, {key} {dir}, id ASC"),
+        SortField::Priority => format!("priority {dir}, {undated} ASC, {key} ASC, id DESC"),
         SortField::Title => format!("LOWER(title) {dir}, id ASC"),
     };
 
@@ -185,9 +222,9 @@ mod tests {
              (CASE WHEN search_revision = revision \
                THEN (title_folded LIKE $5 ESCAPE '\\' OR description_folded LIKE $5 ESCAPE '\\') \
                ELSE (LOWER(title) LIKE $5 ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE $5 ESCAPE '\\') END) \
-             AND due_at >= $6 AND due_at < $7"
+             AND ((due_at >= $6 AND due_at < $7) OR (due_day >= $8 AND due_day < $9))"
         ));
-        assert!(q.select_sql.ends_with("LIMIT $8 OFFSET $9"));
+        assert!(q.select_sql.ends_with("LIMIT $10 OFFSET $11"));
         assert_eq!(q.filter_args[1], Arg::Bool(false));
         assert_eq!(q.filter_args[2], Arg::I16(3));
         assert_eq!(q.filter_args[3], Arg::Text("%\"home\\_work\"%".into()));
@@ -195,14 +232,17 @@ mod tests {
         let day = "2026-03-10T00:00:00Z".parse::<DateTime<Utc>>().unwrap().timestamp_millis();
         assert_eq!(q.filter_args[5], Arg::I64(day));
         assert_eq!(q.filter_args[6], Arg::I64(day + 86_400_000));
+        let day_number = day / 86_400_000;
+        assert_eq!(q.filter_args[7..], [Arg::I64(day_number), Arg::I64(day_number + 1)]);
     }
 
     #[test]
     fn overdue_means_open_and_past_due() {
         let f = TaskFilter { due: Some(DueFilter::Overdue), ..Default::default() };
         let q = build_task_query("u1", &f, now());
-        assert!(q.count_sql.ends_with("user_id = $1 AND completed = $2 AND due_at < $3"));
+        assert!(q.count_sql.ends_with("user_id = $1 AND completed = $2 AND (due_at < $3 OR due_day < $4)"));
         assert_eq!(q.filter_args[2], Arg::I64(now().timestamp_millis()));
+        assert_eq!(q.filter_args[3], Arg::I64(now().timestamp_millis() / 86_400_000), "before today, all day");
     }
 
     #[test]
@@ -210,9 +250,21 @@ mod tests {
         let cases = [
             ("created", "", "created_at DESC, id DESC"),
             ("updated", "asc", "updated_at ASC, id ASC"),
-            ("due", "", "(due_at IS NULL) ASC, due_at ASC, id ASC"),
-            ("due", "desc", "(due_at IS NULL) ASC, due_at DESC, id ASC"),
-            ("priority", "", "priority DESC, (due_at IS NULL) ASC, due_at ASC, id DESC"),
+            (
+                "due",
+                "",
+                "(due_at IS NULL AND due_day IS NULL) ASC, COALESCE(due_at, due_day * 86400000 - 0) ASC, id ASC",
+            ),
+            (
+                "due",
+                "desc",
+                "(due_at IS NULL AND due_day IS NULL) ASC, COALESCE(due_at, due_day * 86400000 - 0) DESC, id ASC",
+            ),
+            (
+                "priority",
+                "",
+                "priority DESC, (due_at IS NULL AND due_day IS NULL) ASC, COALESCE(due_at, due_day * 86400000 - 0) ASC, id DESC",
+            ),
             ("title", "", "LOWER(title) ASC, id ASC"),
         ];
         for (sort, order, expected) in cases {
@@ -224,6 +276,18 @@ mod tests {
             let q = build_task_query("u", &p.validate().unwrap(), now());
             assert!(q.select_sql.contains(&format!("ORDER BY {expected} LIMIT")), "{sort} {order}: {}", q.select_sql);
         }
+    }
+
+    #[test]
+    fn all_day_tasks_sort_at_the_start_of_their_day_in_the_users_zone() {
+        let tokyo = todo_domain::lookup_time_zone("Asia/Tokyo").unwrap().1;
+        let f =
+            TaskFilter { sort: SortField::Due, order: SortOrder::Asc, time_zone: Some(tokyo), ..Default::default() };
+        let q = build_task_query("u", &f, now());
+        // Tokyo is UTC+9: a day starts 9 hours before its UTC midnight.
+        assert!(q.select_sql.contains("COALESCE(due_at, due_day * 86400000 - 32400000) ASC"), "{}", q.select_sql);
+        assert_eq!(day_of_number(day_number("2026-12-04".parse().unwrap())), Some("2026-12-04".parse().unwrap()));
+        assert_eq!(day_number("1970-01-02".parse().unwrap()), 1);
     }
 
     #[test]

@@ -3,7 +3,7 @@ use todo_domain::{Priority, Task, TaskChanges, TaskDraft, TaskFilter, TaskPage, 
 
 use crate::db::from_row_by_position;
 use crate::quotas;
-use crate::sql::{TASK_COLUMN_COUNT, TASK_COLUMNS};
+use crate::sql::{TASK_COLUMN_COUNT, TASK_COLUMNS, day_number, day_of_number};
 use crate::{Arg, COUNT_QUOTA_RETRY_AFTER_SECS, Quota, Store, StoreError, TaskQuery, build_task_query};
 
 /// One row of [`TASK_COLUMNS`], decoded by position and without sqlx's per-value
@@ -20,6 +20,7 @@ struct TaskRow {
     priority: i16,
     tags: String,
     due_at: Option<i64>,
+    due_day: Option<i64>,
     created_at: i64,
     updated_at: i64,
     completed_at: Option<i64>,
@@ -33,7 +34,7 @@ struct ListedTaskRow {
 }
 
 from_row_by_position!(unchecked TaskRow {
-    id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at, revision,
+    id, user_id, title, description, completed, priority, tags, due_at, due_day, created_at, updated_at, completed_at, revision,
 });
 
 /// A row of [`crate::TaskQuery::refs_sql`].
@@ -100,6 +101,7 @@ impl From<TaskRow> for Task {
             priority: Priority::from_rank(r.priority),
             tags: serde_json::from_str(&r.tags).unwrap_or_default(),
             due_at: r.due_at.map(from_millis),
+            due_date: r.due_day.and_then(day_of_number),
             created_at: from_millis(r.created_at),
             updated_at: from_millis(r.updated_at),
             completed_at: r.completed_at.map(from_millis),
@@ -141,8 +143,8 @@ impl Store {
         let completed = draft.completed.unwrap_or(false);
         let sql = format!(
             "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at, \
-               title_folded, description_folded, search_revision) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, 0) RETURNING {TASK_COLUMNS}"
+               title_folded, description_folded, search_revision, due_day) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, 0, $12) RETURNING {TASK_COLUMNS}"
         );
         let args = [
             Arg::Text(user_id.into()),
@@ -156,6 +158,7 @@ impl Store {
             Arg::OptI64(completed.then_some(now)),
             Arg::Text(search_fold(&draft.title)),
             Arg::Text(folded_description(draft.description.as_deref())),
+            Arg::OptI64(draft.due_date.map(day_number)),
         ];
         let limit = self.quotas.tasks_per_user;
         let row: Option<TaskRow> = if limit == 0 {
@@ -196,6 +199,7 @@ impl Store {
 
     /// [`Store::list_tasks`], with each task's revision.
     pub async fn list_tasks_revised(&self, user_id: &str, filter: &TaskFilter) -> Result<RevisedTaskPage, StoreError> {
+        let filter = &self.with_zone(user_id, filter).await?;
         let q = build_task_query(user_id, filter, Utc::now());
         let rows: Vec<ListedTaskRow> = self.db.fetch_all(&q.select_sql, &q.select_args()).await?;
         let first_total = rows.first().map(|r| r.total);
@@ -208,10 +212,36 @@ impl Store {
     /// The same page as [`Store::list_tasks`], as ids and revisions only: about a
     /// sixth of the values to send and decode.
     pub async fn list_task_refs(&self, user_id: &str, filter: &TaskFilter) -> Result<TaskRefPage, StoreError> {
+        let filter = &self.with_zone(user_id, filter).await?;
         let q = build_task_query(user_id, filter, Utc::now());
         let rows: Vec<TaskRefRow> = self.db.fetch_all(&q.refs_sql, &q.select_args()).await?;
         let total = self.total_of_page(&q, filter, rows.first().map(|r| r.total)).await?;
         Ok(TaskRefPage { refs: rows.iter().map(|r| TaskRef { id: r.id, revision: r.revision }).collect(), total })
+    }
+
+    /// `filter` with the user's time zone filled in when answering needs it
+    /// and the caller has not (see [`TaskFilter::needs_zone`]); a caller that
+    /// lists twice fills it once with [`Store::resolve_zone`].
+    async fn with_zone<'f>(
+        &self,
+        user_id: &str,
+        filter: &'f TaskFilter,
+    ) -> Result<std::borrow::Cow<'f, TaskFilter>, StoreError> {
+        if !filter.needs_zone() {
+            return Ok(std::borrow::Cow::Borrowed(filter));
+        }
+        let mut f = filter.clone();
+        f.time_zone = Some(self.user_time_zone(user_id).await?);
+        Ok(std::borrow::Cow::Owned(f))
+    }
+
+    /// Fills in the user's time zone when the filter needs it, so that several
+    /// lists with it read the account once.
+    pub async fn resolve_zone(&self, user_id: &str, filter: &mut TaskFilter) -> Result<(), StoreError> {
+        if filter.needs_zone() {
+            filter.time_zone = Some(self.user_time_zone(user_id).await?);
+        }
+        Ok(())
     }
 
     /// The total a page's first row carries; a page past the end has none, so it
@@ -240,6 +270,7 @@ impl Store {
                priority = COALESCE($6, priority), \
                tags = COALESCE($7, tags), \
                due_at = CASE WHEN $8 THEN $9 ELSE due_at END, \
+               due_day = CASE WHEN $15 THEN $16 ELSE due_day END, \
                completed_at = CASE WHEN $10 AND $11 AND NOT completed THEN $12 \
                                    WHEN $10 AND NOT $11 THEN NULL ELSE completed_at END, \
                completed = CASE WHEN $10 THEN $11 ELSE completed END, \
@@ -264,6 +295,8 @@ impl Store {
             Arg::I64(now),
             Arg::OptText(changes.title.as_deref().map(search_fold)),
             Arg::Text(folded_description(changes.description.clone().flatten().as_deref())),
+            Arg::Bool(changes.due_date.is_some()),
+            Arg::OptI64(changes.due_date.flatten().map(day_number)),
         ];
         let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
         row.map(Task::from).ok_or(StoreError::NotFound)

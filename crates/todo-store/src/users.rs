@@ -1,5 +1,5 @@
 use chrono::{TimeZone, Utc};
-use todo_domain::User;
+use todo_domain::{User, UserChanges};
 
 use crate::db::from_row_by_position;
 use crate::{Arg, Store, StoreError};
@@ -10,8 +10,14 @@ struct UserRow {
     name: String,
     password_hash: String,
     created_at: i64,
+    time_zone: String,
 }
-from_row_by_position!(UserRow { id, email, name, password_hash, created_at });
+from_row_by_position!(UserRow { id, email, name, password_hash, created_at, time_zone });
+
+struct ZoneRow {
+    time_zone: String,
+}
+from_row_by_position!(ZoneRow { time_zone });
 
 /// A user with the password hash, for sign-in only.
 #[derive(Debug, Clone)]
@@ -29,6 +35,7 @@ impl From<UserRow> for StoredUser {
                 id: r.id,
                 email: r.email,
                 name: r.name,
+                time_zone: r.time_zone,
                 created_at: Utc.timestamp_millis_opt(r.created_at).single().unwrap_or_default(),
             },
             password_hash: r.password_hash,
@@ -36,7 +43,7 @@ impl From<UserRow> for StoredUser {
     }
 }
 
-const USER_COLUMNS: &str = "id, email, name, password_hash, created_at";
+const USER_COLUMNS: &str = "id, email, name, password_hash, created_at, time_zone";
 
 impl Store {
     /// Creates an account; a taken email is [`StoreError::Conflict`].
@@ -69,6 +76,25 @@ impl Store {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
         let row: Option<UserRow> = self.db.fetch_optional(&sql, &[Arg::Text(email.into())]).await?;
         Ok(row.map(StoredUser::from))
+    }
+
+    /// Changes an account's name or time zone in one statement.
+    pub async fn update_user(&self, id: &str, changes: &UserChanges) -> Result<User, StoreError> {
+        let sql = format!(
+            "UPDATE users SET name = COALESCE($2, name), time_zone = COALESCE($3, time_zone) \
+             WHERE id = $1 RETURNING {USER_COLUMNS}"
+        );
+        let args = [Arg::Text(id.into()), Arg::OptText(changes.name.clone()), Arg::OptText(changes.time_zone.clone())];
+        let row: Option<UserRow> = self.db.fetch_optional(&sql, &args).await?;
+        row.map(|r| StoredUser::from(r).user).ok_or(StoreError::NotFound)
+    }
+
+    /// The time zone of an account; UTC for a user without an account row
+    /// (the subject of an external issuer's token).
+    pub async fn user_time_zone(&self, id: &str) -> Result<jiff::tz::TimeZone, StoreError> {
+        let rows: Vec<ZoneRow> =
+            self.db.fetch_all("SELECT time_zone FROM users WHERE id = $1", &[Arg::Text(id.into())]).await?;
+        Ok(rows.first().map(|r| todo_domain::time_zone_or_utc(&r.time_zone)).unwrap_or(jiff::tz::TimeZone::UTC))
     }
 
     /// An account by id.

@@ -3,9 +3,14 @@
 // deletes ask for confirmation, and the assistant's reply streams in.
 (function () {
   "use strict";
-  var tz = -new Date().getTimezoneOffset();
-  if (document.cookie.indexOf("todo_tz=" + tz) < 0) {
-    document.cookie = "todo_tz=" + tz + "; path=/; max-age=31536000; SameSite=Lax";
+  // The sign-up form sends the browser's IANA time zone; without script the
+  // hidden field keeps "UTC" and the settings page can change it.
+  var zoneField = document.querySelector("[data-detect-time-zone]");
+  if (zoneField) {
+    try {
+      var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (zone) zoneField.value = zone;
+    } catch (e) { /* keep UTC */ }
   }
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.content : "";

@@ -154,14 +154,25 @@ impl Backend {
         email: &str,
         password: &str,
         name: &str,
+        time_zone: &str,
     ) -> Result<AuthResponse, BackendError> {
-        let body = serde_json::json!({"email": email, "password": password, "name": name});
+        let body = serde_json::json!({"email": email, "password": password, "name": name, "time_zone": time_zone});
         self.json(self.request(caller, Method::POST, "/api/auth/sign-up").json(&body)).await
     }
 
     pub async fn sign_in(&self, caller: &Caller, email: &str, password: &str) -> Result<AuthResponse, BackendError> {
         let body = serde_json::json!({"email": email, "password": password});
         self.json(self.request(caller, Method::POST, "/api/auth/sign-in").json(&body)).await
+    }
+
+    /// The caller's account (with the time zone every page shows dates in).
+    pub async fn me(&self, caller: &Caller) -> Result<User, BackendError> {
+        self.json(self.request(caller, Method::GET, "/api/auth/me")).await
+    }
+
+    /// Changes the caller's account settings (`{"time_zone": ...}`).
+    pub async fn update_me(&self, caller: &Caller, body: &Value) -> Result<User, BackendError> {
+        self.json(self.request(caller, Method::PATCH, "/api/auth/me").json(body)).await
     }
 
     /// Ends the caller's session on the API: its token is refused from then on.

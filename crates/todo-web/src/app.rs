@@ -20,7 +20,7 @@ use crate::assets;
 use crate::config::WebConfig;
 use crate::page::{self, PageError};
 use crate::state::WebState;
-use crate::{auth, chat, ops, tasks};
+use crate::{auth, chat, ops, settings, tasks};
 
 /// No inline script or style anywhere: everything comes from /assets.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -32,6 +32,7 @@ pub fn router(state: WebState) -> Router {
     let routes = Router::new()
         .merge(auth::routes())
         .merge(tasks::routes())
+        .merge(settings::routes())
         .merge(chat::routes())
         .merge(ops::routes())
         .route("/assets/{file}", get(assets::serve))

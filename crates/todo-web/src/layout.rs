@@ -52,6 +52,7 @@ pub(crate) fn layout(title: &str, ctx: &Ctx, body: Markup) -> Markup {
                     @if let Some(s) = &ctx.session {
                         div.account {
                             span.who { "Signed in as " strong { (s.name) } }
+                            a.btn.btn-ghost #settings-link href="/settings" { "Settings" }
                             form method="post" action="/sign-out" {
                                 (csrf_input(ctx))
                                 button.btn.btn-ghost #sign-out type="submit" { "Sign out" }

@@ -15,6 +15,7 @@ pub mod metrics;
 mod ops;
 mod page;
 mod session;
+mod settings;
 mod state;
 mod tasks;
 

@@ -25,7 +25,6 @@ use crate::state::WebState;
 
 pub const SESSION_COOKIE: &str = "todo_session";
 pub const PRE_SESSION_COOKIE: &str = "todo_csrf";
-pub const TZ_COOKIE: &str = "todo_tz";
 pub const CSRF_FIELD: &str = "csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 const CSRF_LABEL: &[u8] = b"todo-web csrf v1";
@@ -83,8 +82,6 @@ pub struct Ctx {
     pub new_pre_session: Option<String>,
     pub secure: bool,
     pub request_id: Option<String>,
-    /// Minutes east of UTC, from the `todo_tz` cookie the script sets.
-    pub utc_offset_minutes: i32,
     /// The browser's address (behind TRUSTED_PROXIES), for the API's throttling.
     pub client_ip: Option<std::net::IpAddr>,
     header_csrf: Option<String>,
@@ -99,7 +96,6 @@ impl Ctx {
             new_pre_session: None,
             secure: false,
             request_id: None,
-            utc_offset_minutes: 0,
             client_ip: None,
             header_csrf: None,
         }
@@ -201,17 +197,12 @@ impl FromRequestParts<WebState> for Ctx {
             CookieSecure::False => false,
             CookieSecure::Auto => forwarded_https || parts.uri.scheme_str() == Some("https"),
         };
-        let utc_offset_minutes = cookie(TZ_COOKIE)
-            .and_then(|v| v.parse::<i32>().ok())
-            .filter(|m| (-14 * 60..=14 * 60).contains(m))
-            .unwrap_or(0);
         Ok(Ctx {
             session: cookie(SESSION_COOKIE).and_then(Session::decode),
             pre_session: cookie(PRE_SESSION_COOKIE).filter(|v| v.len() >= 32).map(str::to_string),
             new_pre_session: None,
             secure,
             request_id: h.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string),
-            utc_offset_minutes,
             client_ip: parts
                 .extensions
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

@@ -3,7 +3,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde::Serialize;
-use todo_domain::{SignInInput, SignUpInput, User};
+use todo_domain::{SignInInput, SignUpInput, User, UserPatchInput};
 use todo_service::throttle_key;
 use todo_store::{Admission, RateSlot};
 use utoipa::ToSchema;
@@ -58,7 +58,10 @@ pub async fn sign_up(
     let hash = state.passwords.hash(account.password).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let (token, session) = sessions::new_session(&state, &id)?;
-    let user = state.store.create_user_with_session(&account.email, &account.name, &hash, &session).await?;
+    let user = state
+        .store
+        .create_user_with_session(&account.email, &account.name, &hash, &account.time_zone, &session)
+        .await?;
     tracing::info!(user_id = %user.id, "account created");
     Ok((StatusCode::CREATED, Json(AuthResponse { user, token, token_type: "Bearer" })))
 }
@@ -160,6 +163,31 @@ fn prune_now_and_then(state: &AppState) {
     ))]
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<User>> {
     Ok(Json(state.store.get_user(&user.user_id).await.not_found_as("user")?))
+}
+
+/// Change the signed-in account's settings: its name or its time zone (an
+/// IANA name; every date the API computes for the user, such as the `due`
+/// filters, is in it from the next request on).
+#[utoipa::path(patch, path = "/api/auth/me", tag = "auth", security(("bearer" = [])), request_body = UserPatchInput,
+    responses(
+        (status = 200, description = "The account as changed", body = User),
+        (status = 400, response = MalformedJson),
+        (status = 401, response = Unauthorized),
+        (status = 404, description = "The token's account no longer exists (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "An unknown time zone, a bad name, or nothing to change (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn update_me(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(input): ApiJson<UserPatchInput>,
+) -> ApiResult<Json<User>> {
+    let changes = input.validate()?;
+    let updated = state.store.update_user(&user.user_id, &changes).await.not_found_as("user")?;
+    tracing::info!(user_id = %user.user_id, time_zone = %updated.time_zone, "account settings changed");
+    Ok(Json(updated))
 }
 
 /// Sign out: ends the session of this token. The token (and any copy of it) is

@@ -125,7 +125,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::sign_up))
         .routes(routes!(auth::sign_in))
-        .routes(routes!(auth::me))
+        .routes(routes!(auth::me, auth::update_me))
         .routes(routes!(auth::sign_out))
         .routes(routes!(auth::sign_out_everywhere))
         .routes(routes!(tasks::list_tasks, tasks::create_task))
@@ -141,7 +141,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     todo_domain::openapi::finish(&mut doc);
-    let json = doc.to_json().unwrap_or_else(|_| "{}".into());
+    let json = match serde_json::to_value(&doc) {
+        Ok(mut value) => {
+            todo_domain::openapi::finish_json(&mut value);
+            value.to_string()
+        }
+        Err(_) => "{}".into(),
+    };
     let router = router.route(
         "/api/openapi.json",
         get(move || {

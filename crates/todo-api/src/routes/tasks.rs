@@ -33,7 +33,9 @@ pub async fn list_tasks(
     Owner(user_id): Owner,
     ApiQuery(params): ApiQuery<TaskListParams>,
 ) -> ApiResult<Response> {
-    let filter = params.validate()?;
+    let mut filter = params.validate()?;
+    // Read the user's zone once for both the refs and (on a miss) the page.
+    state.store.resolve_zone(&user_id, &mut filter).await?;
     // Which tasks are on the page, at which revisions; usually the JSON of each is
     // cached from an earlier list, and only when one is not is the page read and
     // rendered in full.

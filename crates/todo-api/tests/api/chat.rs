@@ -317,6 +317,40 @@ async fn resume_after_restart_and_isolation(db: Db) {
     expect_problem(res, 404, "not_found").await;
 }
 
+/// The model is told the user's local date and time, last in the system prompt, and
+/// tool results give dates in the user's zone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_model_gets_the_users_local_today_last() {
+    let (app, llm) = with_llm(Db::Sqlite, |_| {}).await;
+    let u = app.sign_up("tokyo-model@example.com").await;
+    let res = app.as_user(Method::PATCH, &u, "/api/auth/me").json(&json!({"time_zone": "Asia/Tokyo"})).send().await;
+    assert_eq!(res.unwrap().status(), 200);
+    llm.push(calls(&[
+        ("c1", "add_task", r#"{"title": "Dinner", "due_at": "2030-01-04T19:00"}"#),
+        ("c2", "add_task", r#"{"title": "Rent", "due_date": "2030-01-05"}"#),
+        ("c3", "list_tasks", "{}"),
+    ]));
+    llm.push(text("Done."));
+    let started = chrono::Utc::now();
+    let res = chat(&app, &u, json!({"message": "dinner friday 7pm, rent saturday"})).await;
+    assert_eq!(res.status(), 200);
+    let prompt = llm.requests()[0]["messages"][0]["content"].as_str().unwrap().to_string();
+    let last = prompt.lines().last().unwrap();
+    let tokyo = todo_domain::lookup_time_zone("Asia/Tokyo").unwrap().1;
+    let day = |t| todo_domain::zone::local_date(t, &tokyo).format("(%Y-%m-%d)").to_string();
+    let (before, after) = (day(started), day(chrono::Utc::now()));
+    assert!(last.starts_with("Today is ") && last.ends_with(" in Asia/Tokyo."), "{last}");
+    assert!(last.contains(&before) || last.contains(&after), "Tokyo's date {before}: {last}");
+    let body: Value = res.json().await.unwrap();
+    let listed = &body["tool_calls"][2]["result"]["tasks"];
+    let dinner = listed.as_array().unwrap().iter().find(|t| t["title"] == "Dinner").unwrap();
+    assert_eq!(dinner["due_at"], "2030-01-04T19:00:00+09:00");
+    let rent = listed.as_array().unwrap().iter().find(|t| t["title"] == "Rent").unwrap();
+    assert_eq!((rent["due_date"].as_str(), rent["due_at"].as_null()), (Some("2030-01-05"), Some(())));
+    let (_, titles) = app.list(&u, "sort=due").await;
+    assert_eq!(titles, ["Dinner", "Rent"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_malformed_and_unknown_tool_calls() {
     let (app, llm) = with_llm(Db::Sqlite, |_| {}).await;

@@ -23,3 +23,4 @@ mod task_cache;
 mod tasks;
 mod text_input;
 mod throttle;
+mod time_zones;

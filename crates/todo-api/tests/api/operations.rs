@@ -120,6 +120,7 @@ async fn openapi_document_covers_every_route() {
         ("/api/auth/sign-up", "post"),
         ("/api/auth/sign-in", "post"),
         ("/api/auth/me", "get"),
+        ("/api/auth/me", "patch"),
         ("/api/auth/sign-out", "post"),
         ("/api/auth/sign-out-everywhere", "post"),
         ("/api/{user_id}/tasks", "get"),

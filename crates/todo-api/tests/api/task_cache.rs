@@ -18,7 +18,8 @@ async fn raw_list(app: &TestApp, user: &User, query: &str) -> (String, String) {
     (res.text().await.unwrap(), total)
 }
 
-const QUERIES: [&str; 5] = ["", "limit=2", "limit=2&offset=2", "status=completed", "sort=title&q=task"];
+const QUERIES: [&str; 7] =
+    ["", "limit=2", "limit=2&offset=2", "status=completed", "sort=title&q=task", "sort=due", "due=week&sort=due"];
 
 /// Lists through `a` twice (with the cache: cold or stale, then warm) and `b`
 /// once, checks that the three answers are identical and returns them parsed.
@@ -63,6 +64,24 @@ async fn cached_lists_follow_every_change(cached: TestApp) {
         assert_eq!(res.unwrap().status(), 200);
         let (tasks, _) = same_everywhere(reader, writer, &u, "").await;
         assert!(titles(&tasks).contains(&renamed.as_str()), "{tasks:?}");
+        check_all_queries(&cached, &plain, &u).await;
+
+        // An all-day date, then a time in its place, then another zone for the user.
+        let res =
+            writer.as_user(Method::PATCH, &u, &path(ids[0])).json(&json!({"due_date": "2026-12-04"})).send().await;
+        assert_eq!(res.unwrap().status(), 200);
+        let (tasks, _) = same_everywhere(reader, writer, &u, "").await;
+        assert_eq!(tasks.iter().find(|t| t["id"] == ids[0]).unwrap()["due_date"], "2026-12-04");
+        check_all_queries(&cached, &plain, &u).await;
+        let at = json!({"due_at": "2026-12-04T10:00:00Z"});
+        let res = writer.as_user(Method::PATCH, &u, &path(ids[0])).json(&at).send().await;
+        assert_eq!(res.unwrap().status(), 200);
+        let (tasks, _) = same_everywhere(reader, writer, &u, "").await;
+        assert_eq!(tasks.iter().find(|t| t["id"] == ids[0]).unwrap()["due_date"], Value::Null);
+        check_all_queries(&cached, &plain, &u).await;
+        let zone = json!({"time_zone": if n == 0 { "Asia/Tokyo" } else { "America/Los_Angeles" }});
+        let res = writer.as_user(Method::PATCH, &u, "/api/auth/me").json(&zone).send().await;
+        assert_eq!(res.unwrap().status(), 200);
         check_all_queries(&cached, &plain, &u).await;
 
         let res = writer.as_user(Method::PATCH, &u, &format!("{}/complete", path(ids[1]))).send().await;

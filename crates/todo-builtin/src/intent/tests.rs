@@ -31,6 +31,9 @@ fn target(t: &Target) -> String {
 }
 
 fn due(d: &Due) -> String {
+    if let Some(m) = d.minutes_from_now {
+        return format!("+{m}min");
+    }
     match d.time {
         Some(t) => format!("{}T{}", d.date, t.format("%H:%M")),
         None => d.date.to_string(),

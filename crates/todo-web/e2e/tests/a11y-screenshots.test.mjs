@@ -112,6 +112,12 @@ test('accessibility (axe-core) and screenshots of every page', async (t) => {
     await check('tasks with chat conversation', 'chat');
   });
 
+  await step('settings page', async () => {
+    await page.goto('/settings');
+    await page.locator('#settings-time-zone').waitFor();
+    await check('settings', 'settings');
+  });
+
   await step('delete confirmation page', async () => {
     await page.goto(`/tasks/${firstId}/delete`);
     await page.locator('#confirm-delete').waitFor();

@@ -78,6 +78,8 @@ pub(crate) struct AccountInput {
     name: String,
     email: String,
     password: String,
+    /// The browser's IANA zone, filled in by app.js; UTC without script.
+    time_zone: String,
 }
 
 fn signed_in(ctx: &Ctx, user_id: String, token: String, name: String) -> Response {
@@ -120,7 +122,13 @@ pub(crate) async fn sign_up(
         return Err(PageError::Csrf);
     }
     let form = AccountForm { name: input.name.trim().to_string(), email: input.email.trim().to_string() };
-    let result = state.backend.sign_up(&ctx.anonymous_caller(), &form.email, &input.password, &form.name).await;
+    // A zone the browser knows and the bundled database does not (a brand-new
+    // or legacy name) must not stop a sign-up on a field nobody sees: UTC, which
+    // the settings page can change.
+    let zone = todo_domain::lookup_time_zone(&input.time_zone)
+        .map(|(name, _)| name)
+        .unwrap_or_else(|| todo_domain::DEFAULT_TIME_ZONE.to_string());
+    let result = state.backend.sign_up(&ctx.anonymous_caller(), &form.email, &input.password, &form.name, &zone).await;
     let errors = match result {
         Ok(auth) => return Ok(signed_in(&ctx, auth.user.id, auth.token, auth.user.name)),
         Err(BackendError::Invalid { status: 409, .. }) => {

@@ -39,6 +39,8 @@ pub(crate) fn sign_up(ctx: &Ctx, form: &AccountForm, errors: &FormErrors) -> Mar
                 (text_field("name", "name", "Name", "text", &form.name, errors.get("name"), "name"))
                 (text_field("email", "email", "Email", "email", &form.email, errors.get("email"), "email"))
                 (text_field("password", "password", "Password (at least 8 characters)", "password", "", errors.get("password"), "new-password"))
+                // app.js puts the browser's zone here; without script it stays UTC.
+                input #sign-up-time-zone type="hidden" name="time_zone" value="UTC" data-detect-time-zone;
                 button.btn.btn-primary #sign-up-submit type="submit" { "Create account" }
             }
             p.switch { "Already have an account? " a #to-sign-in href="/sign-in" { "Sign in" } }

@@ -11,7 +11,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use chrono::{FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{NaiveDate, NaiveTime, Utc};
+use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -33,24 +34,18 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/tasks/{id}/delete", get(confirm_delete).post(delete_task))
 }
 
-/// A due date means the end of that day.
-const END_OF_DAY: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 59) {
-    Some(t) => t,
-    None => NaiveTime::MIN,
-};
-
-fn offset_of(ctx: &Ctx) -> FixedOffset {
-    FixedOffset::east_opt(ctx.utc_offset_minutes * 60).unwrap_or(Utc.fix())
+/// The user's time zone, which every date on the page is read and shown in
+/// (the account's, not the browser's: the assistant and the API use the same).
+pub(crate) async fn user_zone(state: &WebState, ctx: &Ctx) -> Result<TimeZone, PageError> {
+    let user = state.backend.me(&ctx.caller()).await?;
+    Ok(todo_domain::time_zone_or_utc(&user.time_zone))
 }
 
 /// Loads everything the task page shows.
 pub(crate) async fn load_view(state: &WebState, ctx: &Ctx, query: ListQuery) -> Result<TasksView, PageError> {
     let caller = ctx.caller();
-    let mut params: Vec<(&str, String)> = vec![
-        ("limit", PAGE_SIZE.to_string()),
-        ("offset", query.offset().to_string()),
-        ("utc_offset", ctx.utc_offset_minutes.to_string()),
-    ];
+    let mut params: Vec<(&str, String)> =
+        vec![("limit", PAGE_SIZE.to_string()), ("offset", query.offset().to_string())];
     params.push(("status", query.status().to_string()));
     for (k, v) in [("q", &query.q), ("priority", &query.priority), ("tag", &query.tag), ("sort", &query.sort)] {
         if !v.trim().is_empty() {
@@ -64,8 +59,13 @@ pub(crate) async fn load_view(state: &WebState, ctx: &Ctx, query: ListQuery) -> 
             None => Ok(None),
         }
     };
-    let (list, conversations, messages) =
-        tokio::join!(state.backend.list_tasks(&caller, &params), state.backend.conversations(&caller), messages);
+    let (list, conversations, messages, tz) = tokio::join!(
+        state.backend.list_tasks(&caller, &params),
+        state.backend.conversations(&caller),
+        messages,
+        user_zone(state, ctx)
+    );
+    let tz = tz?;
     let (tasks, total, filter_error) = match list {
         Ok((tasks, total)) => (tasks, total, None),
         Err(e @ BackendError::Invalid { .. }) => (Vec::new(), 0, Some(e.to_string())),
@@ -86,7 +86,7 @@ pub(crate) async fn load_view(state: &WebState, ctx: &Ctx, query: ListQuery) -> 
         edit: None,
         chat: ChatView { conversations, current, messages, draft: String::new(), error: None },
         now: Utc::now(),
-        offset: offset_of(ctx),
+        tz,
         filter_error,
     };
     Ok(view)
@@ -101,13 +101,15 @@ pub(crate) async fn tasks_page(
     let editing = query.editing();
     let mut view = load_view(&state, &ctx, query).await?;
     if let Some(task) = editing.and_then(|id| view.tasks.iter().find(|t| t.id == id)) {
-        view.edit = Some((task.id, TaskForm::from_task(task, view.offset), FormErrors::default()));
+        view.edit = Some((task.id, TaskForm::from_task(task, &view.tz), FormErrors::default()));
     }
     Ok(html(StatusCode::OK, views::tasks_page(&ctx, &view)))
 }
 
 /// The API body of a task form; `None` fields are omitted (create) or cleared (edit).
-fn task_body(f: &TaskForm, offset: FixedOffset, errors: &mut FormErrors, for_edit: bool) -> Value {
+/// A date alone is an all-day `due_date`; a date and a time is the instant that
+/// wall-clock time names in the user's zone, as `due_at`.
+fn task_body(f: &TaskForm, tz: &TimeZone, errors: &mut FormErrors, for_edit: bool) -> Value {
     let mut body = Map::new();
     body.insert("title".into(), json!(f.title.trim()));
     let desc = f.description.trim();
@@ -124,21 +126,34 @@ fn task_body(f: &TaskForm, offset: FixedOffset, errors: &mut FormErrors, for_edi
         body.insert("tags".into(), json!(tags));
     }
     let due = f.due_date.trim();
+    let time = f.due_time.trim();
     if due.is_empty() {
-        if for_edit {
+        if !time.is_empty() {
+            errors.push("due_date", "pick the day for this time");
+        } else if for_edit {
             body.insert("due_at".into(), Value::Null);
+            body.insert("due_date".into(), Value::Null);
         }
     } else {
         match NaiveDate::parse_from_str(due, "%Y-%m-%d") {
-            Ok(d) => {
-                let local = d.and_time(END_OF_DAY);
-                match offset.from_local_datetime(&local).single() {
-                    Some(t) => {
-                        body.insert("due_at".into(), json!(t.with_timezone(&Utc).to_rfc3339()));
-                    }
-                    None => errors.push("due_date", "is not a valid date"),
+            Ok(d) if time.is_empty() => {
+                body.insert("due_date".into(), json!(d.format("%Y-%m-%d").to_string()));
+                if for_edit {
+                    body.insert("due_at".into(), Value::Null);
                 }
             }
+            Ok(d) => match NaiveTime::parse_from_str(time, "%H:%M")
+                .or_else(|_| NaiveTime::parse_from_str(time, "%H:%M:%S"))
+            {
+                Ok(t) => {
+                    let at = todo_domain::zone::local_instant(d, t, tz);
+                    body.insert("due_at".into(), json!(todo_domain::timestamp::to_rfc3339(&at)));
+                    if for_edit {
+                        body.insert("due_date".into(), Value::Null);
+                    }
+                }
+                Err(_) => errors.push("due_time", "must be a time like 17:30"),
+            },
             Err(_) => errors.push("due_date", "must be a date like 2026-12-31"),
         }
     }
@@ -152,7 +167,7 @@ pub(crate) async fn create_task(
 ) -> PageResult {
     signed_in_post(&ctx, &form.csrf)?;
     let mut errors = FormErrors::default();
-    let body = task_body(&form, offset_of(&ctx), &mut errors, false);
+    let body = task_body(&form, &user_zone(&state, &ctx).await?, &mut errors, false);
     if errors.is_empty() {
         match state.backend.create_task(&ctx.caller(), &body).await {
             // Back to the first page: in the default order (newest first) that is
@@ -181,7 +196,7 @@ pub(crate) async fn update_task(
 ) -> PageResult {
     signed_in_post(&ctx, &form.csrf)?;
     let mut errors = FormErrors::default();
-    let body = task_body(&form, offset_of(&ctx), &mut errors, true);
+    let body = task_body(&form, &user_zone(&state, &ctx).await?, &mut errors, true);
     if errors.is_empty() {
         match state.backend.patch_task(&ctx.caller(), id, &body).await {
             Ok(_) => return Ok(redirect(&back_to(&form.back, |q| q.notice = "saved".into()))),
@@ -254,7 +269,7 @@ mod tests {
 
     #[test]
     fn task_forms_become_api_bodies() {
-        let utc = FixedOffset::east_opt(0).unwrap();
+        let utc = &TimeZone::UTC;
         let form = TaskForm {
             title: " Buy milk ".into(),
             tags: "home, errands,,".into(),
@@ -265,13 +280,37 @@ mod tests {
         let mut errors = FormErrors::default();
         let body = task_body(&form, utc, &mut errors, false);
         assert!(errors.is_empty());
+        // A date alone is all day (it was 23:59:59 of that day, a time the user never chose).
         assert_eq!(
             body,
-            json!({"title": "Buy milk", "priority": "high", "tags": ["home", "errands"], "due_at": "2026-12-01T23:59:59+00:00"})
+            json!({"title": "Buy milk", "priority": "high", "tags": ["home", "errands"], "due_date": "2026-12-01"})
         );
         let edit = task_body(&TaskForm { title: "x".into(), ..Default::default() }, utc, &mut errors, true);
-        assert_eq!(edit, json!({"title": "x", "description": null, "tags": [], "due_at": null}));
+        assert_eq!(edit, json!({"title": "x", "description": null, "tags": [], "due_at": null, "due_date": null}));
         task_body(&TaskForm { due_date: "tomorrow".into(), ..Default::default() }, utc, &mut errors, false);
         assert!(errors.get("due_date").is_some());
+    }
+
+    #[test]
+    fn a_date_and_a_time_are_the_users_wall_clock() {
+        let la = todo_domain::lookup_time_zone("America/Los_Angeles").unwrap().1;
+        let form = |date: &str, time: &str| TaskForm {
+            title: "t".into(),
+            due_date: date.into(),
+            due_time: time.into(),
+            ..Default::default()
+        };
+        let mut errors = FormErrors::default();
+        let body = task_body(&form("2026-12-04", "17:00"), &la, &mut errors, true);
+        assert_eq!((body["due_at"].as_str(), &body["due_date"]), (Some("2026-12-05T01:00:00Z"), &Value::Null));
+        // Across the spring change: 17:00 on 8 March 2026 is PDT.
+        let body = task_body(&form("2026-03-08", "17:00"), &la, &mut errors, false);
+        assert_eq!(body["due_at"], "2026-03-09T00:00:00Z");
+        assert!(errors.is_empty());
+        task_body(&form("", "17:00"), &la, &mut errors, false);
+        assert!(errors.get("due_date").is_some(), "a time needs a day");
+        let mut errors = FormErrors::default();
+        task_body(&form("2026-12-04", "5 o'clock"), &la, &mut errors, false);
+        assert!(errors.get("due_time").is_some());
     }
 }

@@ -1,7 +1,9 @@
 //! The task page and the delete confirmation.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use jiff::tz::TimeZone;
 use maud::{Markup, html};
+use todo_domain::zone::local_datetime;
 use todo_domain::{Priority, Task};
 
 use super::list_query::{ListQuery, PAGE_SIZE, notice_text};
@@ -37,16 +39,25 @@ pub(crate) struct TaskForm {
     pub(crate) priority: String,
     pub(crate) tags: String,
     pub(crate) due_date: String,
+    /// Optional: with a time the task is due at that instant, without it all day.
+    pub(crate) due_time: String,
 }
 
 impl TaskForm {
-    pub(crate) fn from_task(t: &Task, offset: FixedOffset) -> TaskForm {
+    pub(crate) fn from_task(t: &Task, tz: &TimeZone) -> TaskForm {
+        let local = t.due_at.map(|d| local_datetime(d, tz));
+        let (due_date, due_time) = match (t.due_date, local) {
+            (Some(day), _) => (day.format("%Y-%m-%d").to_string(), String::new()),
+            (None, Some(l)) => (l.format("%Y-%m-%d").to_string(), l.format("%H:%M").to_string()),
+            (None, None) => (String::new(), String::new()),
+        };
         TaskForm {
             title: t.title.clone(),
             description: t.description.clone().unwrap_or_default(),
             priority: t.priority.as_str().into(),
             tags: t.tags.join(", "),
-            due_date: t.due_at.map(|d| d.with_timezone(&offset).format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            due_date,
+            due_time,
             ..Default::default()
         }
     }
@@ -61,7 +72,8 @@ pub(crate) struct TasksView {
     pub(crate) edit: Option<(i64, TaskForm, FormErrors)>,
     pub(crate) chat: ChatView,
     pub(crate) now: DateTime<Utc>,
-    pub(crate) offset: FixedOffset,
+    /// The user's zone: every badge shows local dates and times.
+    pub(crate) tz: TimeZone,
     /// The API rejected the filters (e.g. a tag with spaces).
     pub(crate) filter_error: Option<String>,
 }
@@ -248,6 +260,12 @@ fn task_fields(prefix: &str, f: &TaskForm, e: &FormErrors) -> Markup {
                     aria-invalid=[invalid(e.get("due_date"))] aria-describedby=[described(&id("due"), e.get("due_date"))];
                 (error_for(&id("due"), e.get("due_date")))
             }
+            div.field {
+                label for=(id("due-time")) { "Time " span.optional { "(optional: all day without)" } }
+                input id=(id("due-time")) name="due_time" type="time" value=(f.due_time)
+                    aria-invalid=[invalid(e.get("due_time"))] aria-describedby=[described(&id("due-time"), e.get("due_time"))];
+                (error_for(&id("due-time"), e.get("due_time")))
+            }
         }
     }
 }
@@ -265,30 +283,41 @@ fn add_form(ctx: &Ctx, f: &TaskForm, e: &FormErrors, back: &str) -> Markup {
     }
 }
 
-fn due_info(t: &Task, now: DateTime<Utc>, offset: FixedOffset) -> Option<(String, bool, bool)> {
-    let due = t.due_at?;
-    let local = due.with_timezone(&offset);
-    let today = now.with_timezone(&offset).date_naive();
-    let overdue = !t.completed && due < now;
-    let is_today = !t.completed && local.date_naive() == today;
-    const LAST_MINUTE: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 0) {
-        Some(t) => t,
-        None => NaiveTime::MIN,
+/// The badge of a due date in the user's zone: its text (one format for every
+/// date: "Fri 4 Dec", the year when not this one, ", 17:00" for a timed task),
+/// whether it is overdue and whether it is due today. An all-day task is due
+/// today during its whole local day and overdue from the next local midnight.
+fn due_info(t: &Task, now: DateTime<Utc>, tz: &TimeZone) -> Option<(String, bool, bool)> {
+    let today = local_datetime(now, tz).date();
+    let (day, time, overdue): (NaiveDate, Option<NaiveDateTime>, bool) = match (t.due_date, t.due_at) {
+        (Some(day), _) => (day, None, day < today),
+        (None, Some(at)) => {
+            let local = local_datetime(at, tz);
+            // The web form used to save a day as 23:59:59 of it: still shown as the day.
+            const LAST_MINUTE: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 0) {
+                Some(t) => t,
+                None => NaiveTime::MIN,
+            };
+            let time = (local.time() < LAST_MINUTE).then_some(local);
+            (local.date(), time, at < now)
+        }
+        (None, None) => return None,
     };
-    let end_of_day = local.time() >= LAST_MINUTE;
-    let mut text = if local.year() == today.year() {
-        local.format("%a %-d %b").to_string()
+    let overdue = !t.completed && overdue;
+    let is_today = !t.completed && day == today;
+    let mut text = if day.year() == today.year() {
+        day.format("%a %-d %b").to_string()
     } else {
-        local.format("%a %-d %b %Y").to_string()
+        day.format("%a %-d %b %Y").to_string()
     };
-    if !end_of_day {
+    if let Some(local) = time {
         text.push_str(&local.format(", %H:%M").to_string());
     }
     Some((text, overdue, is_today && !overdue))
 }
 
 fn task_row(ctx: &Ctx, v: &TasksView, t: &Task, back: &str) -> Markup {
-    let due = due_info(t, v.now, v.offset);
+    let due = due_info(t, v.now, &v.tz);
     let overdue = due.as_ref().is_some_and(|d| d.1);
     let today = due.as_ref().is_some_and(|d| d.2);
     let editing = v.edit.as_ref().filter(|(id, _, _)| *id == t.id);
@@ -312,7 +341,7 @@ fn task_row(ctx: &Ctx, v: &TasksView, t: &Task, back: &str) -> Markup {
                     @if let Some((text, _, _)) = &due {
                         span.badge.due {
                             @if overdue { strong { "Overdue" } " · " } @else if today { strong { "Due today" } " · " } @else { "Due " }
-                            time datetime=(t.due_at.map(|d| d.to_rfc3339()).unwrap_or_default()) { (text) }
+                            time datetime=(due_attr(t)) data-all-day=[t.due_date.is_some().then_some("true")] { (text) }
                         }
                     }
                     @if t.completed { span.badge.done-badge { "Done" } }
@@ -349,6 +378,15 @@ fn task_row(ctx: &Ctx, v: &TasksView, t: &Task, back: &str) -> Markup {
     }
 }
 
+/// The machine-readable due date of a badge: the day, or the instant.
+fn due_attr(t: &Task) -> String {
+    match (t.due_date, t.due_at) {
+        (Some(day), _) => day.format("%Y-%m-%d").to_string(),
+        (None, Some(at)) => todo_domain::timestamp::to_rfc3339(&at),
+        (None, None) => String::new(),
+    }
+}
+
 pub(crate) fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
@@ -360,7 +398,7 @@ mod tests {
     #[test]
     fn due_dates_know_today_and_overdue() {
         let now = DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z").unwrap().with_timezone(&Utc);
-        let utc = FixedOffset::east_opt(0).unwrap();
+        let utc = &TimeZone::UTC;
         let task = |due: &str, completed: bool| Task {
             id: 1,
             user_id: "u".into(),
@@ -370,6 +408,7 @@ mod tests {
             priority: Priority::Medium,
             tags: vec![],
             due_at: Some(DateTime::parse_from_rfc3339(due).unwrap().with_timezone(&Utc)),
+            due_date: None,
             created_at: now,
             updated_at: now,
             completed_at: None,
@@ -381,10 +420,40 @@ mod tests {
         let (_, overdue, today) = due_info(&task("2026-11-25T09:30:00Z", true), now, utc).unwrap();
         assert!(!overdue && !today, "done tasks never stand out");
         // Local offset: 23:59 UTC on the 26th is already the 27th in UTC+2.
-        let plus2 = FixedOffset::east_opt(2 * 3600).unwrap();
+        let plus2 = &todo_domain::lookup_time_zone("Etc/GMT-2").unwrap().1;
         let (text, _, today) = due_info(&task("2026-11-26T23:59:59Z", false), now, plus2).unwrap();
         assert_eq!((text.as_str(), today), ("Fri 27 Nov, 01:59", false));
         let (text, _, _) = due_info(&task("2027-01-02T23:59:59Z", false), now, utc).unwrap();
         assert_eq!(text, "Sat 2 Jan 2027");
+    }
+
+    #[test]
+    fn all_day_tasks_are_today_during_the_local_day_and_overdue_after_it() {
+        let tokyo = &todo_domain::lookup_time_zone("Asia/Tokyo").unwrap().1;
+        let la = &todo_domain::lookup_time_zone("America/Los_Angeles").unwrap().1;
+        // 2026-12-02 05:00 UTC: Wednesday 14:00 in Tokyo, Tuesday 21:00 in Los Angeles.
+        let now = DateTime::parse_from_rfc3339("2026-12-02T05:00:00Z").unwrap().with_timezone(&Utc);
+        let task = |day: &str, at: Option<&str>| Task {
+            id: 1,
+            user_id: "u".into(),
+            title: "t".into(),
+            description: None,
+            completed: false,
+            priority: Priority::Medium,
+            tags: vec![],
+            due_at: at.map(|a| DateTime::parse_from_rfc3339(a).unwrap().with_timezone(&Utc)),
+            due_date: (!day.is_empty()).then(|| day.parse().unwrap()),
+            created_at: now,
+            updated_at: now,
+            completed_at: None,
+        };
+        let bill = task("2026-12-01", None);
+        assert_eq!(due_info(&bill, now, la).unwrap(), ("Tue 1 Dec".into(), false, true));
+        assert_eq!(due_info(&bill, now, tokyo).unwrap(), ("Tue 1 Dec".into(), true, false));
+        let call = task("", Some("2026-12-02T08:00:00Z"));
+        assert_eq!(due_info(&call, now, la).unwrap(), ("Wed 2 Dec, 00:00".into(), false, false));
+        assert_eq!(due_info(&call, now, tokyo).unwrap(), ("Wed 2 Dec, 17:00".into(), false, true));
+        assert_eq!(due_attr(&bill), "2026-12-01");
+        assert_eq!(due_attr(&call), "2026-12-02T08:00:00Z");
     }
 }
