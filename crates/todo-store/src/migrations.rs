@@ -30,7 +30,7 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "20261201000006_sessions.sql",
     "20261201000007_task_search_folded.sql",
     "20261201000008_quotas.sql",
-    "20261202000010_task_numbers.sql",
+    "20261202000010_task_numbers_and_reply_assistant.sql",
 );
 
 const SQLITE: &[(&str, &str)] = embed!("sqlite":
@@ -42,7 +42,7 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "20261201000006_sessions.sql",
     "20261201000007_task_search_folded.sql",
     "20261201000008_quotas.sql",
-    "20261202000010_task_numbers.sql",
+    "20261202000010_task_numbers_and_reply_assistant.sql",
 );
 
 /// `VERSION_DESCRIPTION.sql`, as sqlx names migrations: the description is the
@@ -232,9 +232,15 @@ mod tests {
         use crate::{Store, StoreConfig};
         let cfg =
             StoreConfig { url: url.clone(), max_connections: 2, acquire_timeout: std::time::Duration::from_secs(5) };
-        let rows = ["INSERT INTO tasks (user_id, title, created_at, updated_at) VALUES \
+        let rows = [
+            "INSERT INTO tasks (user_id, title, created_at, updated_at) VALUES \
              ('a', 'third', 30, 30), ('b', 'b first', 5, 5), ('a', 'first', 10, 10), ('a', 'second, a tie', 20, 20), \
-             ('a', 'second, a tie later in id', 20, 20)"];
+             ('a', 'second, a tie later in id', 20, 20)",
+            "INSERT INTO conversations (user_id, title, created_at, updated_at) VALUES ('a', 'chat', 1, 1)",
+            "INSERT INTO messages (conversation_id, role, content, created_at) SELECT id, 'user', '(built-in assistant) typed by the user', 1 FROM conversations",
+            "INSERT INTO messages (conversation_id, role, content, created_at) SELECT id, 'assistant', '(built-in assistant) I''ve added it.', 2 FROM conversations",
+            "INSERT INTO messages (conversation_id, role, content, created_at) SELECT id, 'assistant', 'A model''s reply.', 3 FROM conversations",
+        ];
         as_before(&url, backend, 20261202000010, &rows).await;
         let store = Store::connect_lazy(&cfg).unwrap();
         store.migrate().await.unwrap();
@@ -247,6 +253,19 @@ mod tests {
         assert_eq!(title("a", 3).await, "second, a tie later in id");
         assert_eq!(title("a", 4).await, "third");
         assert_eq!(title("b", 1).await, "b first");
+        // The built-in assistant's old text prefix becomes the reply's `assistant`.
+        let chat = store.list_conversations("a", 10, 0).await.unwrap()[0].id;
+        let messages = store.list_messages("a", chat, 10, 0).await.unwrap();
+        let seen: Vec<(&str, Option<&str>)> =
+            messages.iter().map(|m| (m.content.as_str(), m.assistant.as_deref())).collect();
+        assert_eq!(
+            seen,
+            [
+                ("(built-in assistant) typed by the user", None),
+                ("I've added it.", Some("builtin")),
+                ("A model's reply.", None)
+            ]
+        );
         let draft = todo_domain::TaskInput { title: "new".into(), ..Default::default() }.validate().unwrap();
         assert_eq!(store.create_task("a", &draft).await.unwrap().id, 5);
         assert_eq!(store.create_task("b", &draft).await.unwrap().id, 2);

@@ -43,3 +43,11 @@ $$;
 
 CREATE TRIGGER tasks_number BEFORE INSERT ON tasks
     FOR EACH ROW EXECUTE FUNCTION tasks_assign_number();
+
+-- Which assistant wrote a reply: "builtin", or the model provider's name (NULL for the
+-- user's messages and for notes that no assistant wrote). The web UI shows it as a small
+-- label; the built-in assistant used to start every reply with "(built-in assistant) "
+-- instead, which the replies stored so far lose here (the prefix is 21 characters).
+ALTER TABLE messages ADD COLUMN assistant TEXT;
+UPDATE messages SET assistant = 'builtin', content = SUBSTR(content, 22)
+    WHERE role = 'assistant' AND content LIKE '(built-in assistant) %';

@@ -32,3 +32,11 @@ BEGIN
     UPDATE tasks SET number = (SELECT last_task_number FROM user_quotas WHERE user_id = NEW.user_id)
         WHERE id = NEW.id;
 END;
+
+-- Which assistant wrote a reply: "builtin", or the model provider's name (NULL for the
+-- user's messages and for notes that no assistant wrote). The web UI shows it as a small
+-- label; the built-in assistant used to start every reply with "(built-in assistant) "
+-- instead, which the replies stored so far lose here (the prefix is 21 characters).
+ALTER TABLE messages ADD COLUMN assistant TEXT;
+UPDATE messages SET assistant = 'builtin', content = SUBSTR(content, 22)
+    WHERE role = 'assistant' AND content LIKE '(built-in assistant) %';
