@@ -110,6 +110,7 @@ pub struct ChatResponse {
     pub tool_calls: Vec<ToolCallRecord>,
     /// Which assistant answered: `builtin` (the built-in interpreter, also when it
     /// stood in for a provider that failed) or the model provider's name.
+    #[serde(default)]
     pub assistant: String,
 }
 

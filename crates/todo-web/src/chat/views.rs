@@ -35,11 +35,22 @@ pub(crate) fn tool_line(call: &ToolCallRecord) -> String {
     }
 }
 
+/// The small label beside "Assistant" that says which one answered: "built-in" for the
+/// built-in interpreter, otherwise the provider's name.
+pub(crate) fn assistant_label(assistant: &str) -> &str {
+    if assistant == "builtin" { "built-in" } else { assistant }
+}
+
 fn message(m: &ChatMessage) -> Markup {
     let user = m.role == Role::User;
     html! {
         div.msg .msg-user[user] .msg-assistant[!user] {
-            p.msg-who { @if user { "You" } @else { "Assistant" } }
+            p.msg-who {
+                @if user { "You" } @else { "Assistant" }
+                @if let Some(a) = m.assistant.as_deref().filter(|_| !user) {
+                    " " span.msg-label title="Which assistant answered" { (assistant_label(a)) }
+                }
+            }
             @if !m.tool_calls.is_empty() {
                 ul.tools { @for c in &m.tool_calls { li { (tool_line(c)) } } }
             }
