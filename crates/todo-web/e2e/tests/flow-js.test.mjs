@@ -247,6 +247,9 @@ test('with JavaScript: sign up, manage tasks, assistant, persistence, sign out, 
     // and a fresh page load (no query) shows the same tasks
     await page.goto('/');
     await expectTitles(page, ['Buy milk', 'Water the plants', 'Write report']);
+    // ... and the conversation that was open (kept in a cookie, messages from the API)
+    await page.locator('#chat-log .msg.msg-user', { hasText: 'add a task to buy milk' }).waitFor();
+    assert.equal((await page.locator('#chat-log .msg-assistant .msg-label').first().textContent()).trim(), 'built-in');
   });
 
   await step('sign out', async () => {

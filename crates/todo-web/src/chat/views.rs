@@ -82,7 +82,7 @@ pub(crate) fn chat_panel(ctx: &Ctx, v: &TasksView) -> Markup {
         section #history .history aria-labelledby="history-heading" {
             div.history-head {
                 h3 #history-heading { "Conversations" }
-                a.btn.btn-ghost.btn-small #new-conversation href=(format!("{}#chat", v.query.href_with(|q| q.c.clear()))) { "New conversation" }
+                a.btn.btn-ghost.btn-small #new-conversation href=(format!("{}#chat", v.query.href_with(|q| q.c = "new".into()))) { "New conversation" }
             }
             @if c.conversations.is_empty() {
                 p.chat-hint { "Your past conversations will be listed here." }

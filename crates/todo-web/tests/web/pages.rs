@@ -440,6 +440,18 @@ async fn assistant_works_without_javascript_and_streams_with_it() {
     assert!(page.contains("add a task to buy groceries") && page.contains("add a task to call mum"));
     assert_eq!(task_ids(&page).len(), 2);
 
+    // A page without `?c=` (a reload of `/`, a new tab) shows the open conversation again,
+    // from the API's history; "New conversation" closes it for the next loads too.
+    let (_, page) = s.get("/").await;
+    assert!(page.contains("add a task to call mum"), "the open conversation after a fresh load: {page}");
+    assert!(page.contains(&format!(r#"id="chat-conversation" type="hidden" name="conversation_id" value="{conv}""#)));
+    let (_, page) = s.get("/tasks?c=new").await;
+    assert!(!page.contains("add a task to call mum"));
+    let (_, page) = s.get("/tasks").await;
+    assert!(!page.contains("add a task to call mum"), "a new conversation stays chosen");
+    let (_, page) = s.get(&format!("/tasks?c={conv}")).await;
+    assert!(page.contains("add a task to call mum"));
+
     // Empty message: an error in the panel, nothing sent.
     let res = s.post("/chat", &[("csrf", &csrf), ("message", "  ")]).await;
     assert_eq!(res.status(), 422);
