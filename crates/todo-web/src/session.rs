@@ -178,13 +178,11 @@ impl Ctx {
         CookieJar::new().add(self.cookie(SESSION_COOKIE, session.encode(), SESSION_MAX_AGE_SECS))
     }
 
-    /// The cookie that signs this browser out (and forgets the open conversation).
+    /// The cookie that signs this browser out. The chat cookie may stay: another
+    /// account's conversation is not found for the next user, and the first page
+    /// they load clears it.
     pub(crate) fn clear_session_cookie(&self) -> CookieJar {
-        CookieJar::new().add(self.cookie(SESSION_COOKIE, String::new(), 0)).add(self.cookie(
-            CHAT_COOKIE,
-            String::new(),
-            0,
-        ))
+        CookieJar::new().add(self.cookie(SESSION_COOKIE, String::new(), 0))
     }
 
     /// The chat cookie for a page whose panel shows `open`, when it changes.
@@ -317,6 +315,11 @@ mod tests {
                 set_cookies(ctx.pre_session_cookie().unwrap()),
                 vec![(format!("todo_csrf={minted}"), attrs(week))]
             );
+            assert_eq!(set_cookies(ctx.chat_cookie(Some(3)).unwrap()), vec![("todo_chat=3".to_string(), attrs(week))]);
+            assert!(ctx.chat_cookie(None).is_none(), "nothing open, nothing to change");
+            ctx.open_conversation = Some(3);
+            assert!(ctx.chat_cookie(Some(3)).is_none(), "unchanged");
+            assert_eq!(set_cookies(ctx.chat_cookie(None).unwrap()), vec![("todo_chat=".to_string(), attrs(0))]);
         }
     }
 }
