@@ -26,6 +26,8 @@ pub struct TurnOutcome {
     pub text: String,
     /// The tool calls made on the way, in order.
     pub calls: Vec<ToolCallRecord>,
+    /// Who answered: [`BUILTIN`] or the provider's name.
+    pub assistant: String,
 }
 
 /// Why a turn failed.
@@ -118,7 +120,7 @@ impl Assistant {
             let completion = provider.complete(&messages, &tool_defs, deltas).await;
             let completion = completion.map_err(|error| AgentError::Provider { error, calls: calls.clone() })?;
             if completion.tool_calls.is_empty() {
-                return Ok(TurnOutcome { text: completion.content, calls });
+                return Ok(TurnOutcome { text: completion.content, calls, assistant: provider.name().to_string() });
             }
             messages.push(json!({
                 "role": "assistant",
@@ -142,7 +144,7 @@ impl Assistant {
         if let Some(ev) = events {
             let _ = ev.send(TurnEvent::Delta(text.clone()));
         }
-        Ok(TurnOutcome { text, calls })
+        Ok(TurnOutcome { text, calls, assistant: provider.name().to_string() })
     }
 }
 
@@ -216,8 +218,12 @@ pub fn system_prompt(now: DateTime<Utc>, tz: &jiff::tz::TimeZone) -> String {
          - done, complete, finished: call complete_task.\n\
          - delete, remove, cancel: call delete_task.\n\
          - change, update, rename: call update_task.\n\
-         When the user names a task by its title instead of its number, call list_tasks with q set to a word of \
-         the title first and use the matching task's id; if several match, ask which one. Never invent task ids.\n\
+         Each task has a number the user sees as #3 and says as \"task 3\": it is the id list_tasks reports and \
+         the task_id the other tools take. When the user names a task by its title instead of its number, call \
+         list_tasks with q set to a word of the title first and use the matching task's id; if several match, ask \
+         which one, listing them as \"#3 Pay rent, #7 Pay rent deposit\". Never invent task numbers.\n\
+         Tasks cannot repeat and there are no reminders yet: when asked for either, say so plainly and do the rest \
+         of the request. Never leave out part of a request without saying so.\n\
          After every action, confirm it in one short, friendly sentence. If a tool returns an error, explain it plainly.\n\
          Today is {} ({}), {} in {}.",
         local.format("%A %-d %B %Y"),
@@ -281,7 +287,7 @@ async fn builtin_turn(
         }
         let _ = ev.send(TurnEvent::Delta(reply.text.clone()));
     }
-    Ok(TurnOutcome { text: reply.text, calls })
+    Ok(TurnOutcome { text: reply.text, calls, assistant: BUILTIN.to_string() })
 }
 
 #[cfg(test)]
@@ -325,6 +331,7 @@ mod tests {
                 content: "add milk".into(),
                 tool_calls: vec![],
                 created_at: now,
+                assistant: None,
             },
             ChatMessage {
                 id: 2,
@@ -338,6 +345,7 @@ mod tests {
                     result: json!({"task_id": 1, "status": "created", "title": "Milk"}),
                 }],
                 created_at: now,
+                assistant: Some("openai".into()),
             },
         ];
         let m = history_messages(&history);

@@ -43,6 +43,12 @@ fn priority_schema() -> Value {
     json!({"type": "string", "enum": ["low", "medium", "high", "urgent"]})
 }
 
+/// A task as the user names it: its number among the user's tasks ("task 3"),
+/// which `list_tasks` reports as `id` and `add_task` as `task_id`.
+fn task_number_schema() -> Value {
+    json!({"type": "integer", "minimum": 1, "description": "The task's number, as list_tasks reports it (the user's \"task 3\")"})
+}
+
 /// Every task tool, as offered to the model and listed by the MCP server.
 pub fn catalogue() -> Vec<ToolDef> {
     vec![
@@ -81,7 +87,7 @@ pub fn catalogue() -> Vec<ToolDef> {
             description: "Mark a task as completed. Use for done/complete/finished.",
             parameters: json!({
                 "type": "object",
-                "properties": {"task_id": {"type": "integer"}},
+                "properties": {"task_id": task_number_schema()},
                 "required": ["task_id"]
             }),
         },
@@ -90,7 +96,7 @@ pub fn catalogue() -> Vec<ToolDef> {
             description: "Delete a task. Use for delete/remove/cancel.",
             parameters: json!({
                 "type": "object",
-                "properties": {"task_id": {"type": "integer"}},
+                "properties": {"task_id": task_number_schema()},
                 "required": ["task_id"]
             }),
         },
@@ -100,7 +106,7 @@ pub fn catalogue() -> Vec<ToolDef> {
             parameters: json!({
                 "type": "object",
                 "properties": {
-                    "task_id": {"type": "integer"},
+                    "task_id": task_number_schema(),
                     "title": {"type": "string"},
                     "description": {"type": "string"},
                     "priority": priority_schema(),

@@ -1,14 +1,15 @@
-//! The JSON of tasks as the API last rendered them, keyed by task id and checked
-//! against the task's revision in the database on every use.
+//! The JSON of tasks as the API last rendered them, keyed by owner and task
+//! number and checked against the task's revision in the database on every use.
 //!
 //! A task list still asks the database which tasks are on the page, but only for
-//! their ids and revisions (two numbers per task instead of twelve values); when
+//! their numbers and revisions (two numbers per task instead of twelve values); when
 //! every task on the page has been rendered at that revision before, the body is
 //! put together from this cache. Rendering 100 tasks from full rows was half of
 //! the server's CPU time and most of PostgreSQL's for a list (README,
 //! "Performance"). A stale entry is never served: every update of a task raises
 //! its revision, so the entry no longer matches and the page is read in full.
-//! Entries also carry their owner, and a lookup by anyone else misses.
+//! Numbers are per user (every account has a task 1), so the key is the owner
+//! and the number: a lookup by anyone else misses.
 //!
 //! The cache is bounded by bytes: a weighted concurrent cache (`quick_cache`,
 //! sharded, with a scan-resistant CLOCK-Pro policy) holds the entries, each
@@ -19,8 +20,8 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use quick_cache::{Equivalent, Weighter};
 use todo_store::TaskRef;
 
 /// Bookkeeping bytes per entry on top of the JSON and the owner id.
@@ -29,17 +30,30 @@ const ENTRY_OVERHEAD: usize = 64;
 /// A rough size of one task's JSON, to size the cache's tables for its budget.
 const TYPICAL_ENTRY_BYTES: usize = 400;
 
-/// Rendered JSON of listed tasks, keyed by task id and revision, within a byte budget:
-/// a revision the database no longer has is never served.
+/// Rendered JSON of listed tasks, keyed by owner and task number and checked by
+/// revision, within a byte budget: a revision the database no longer has is
+/// never served.
 pub struct TaskJsonCache {
     budget: usize,
-    entries: Option<Cache<i64, Arc<Entry>, EntryWeight>>,
+    entries: Option<Cache<Key, Arc<Entry>, EntryWeight>>,
+}
+
+/// The owner and the task's number.
+type Key = (Box<str>, i64);
+
+/// A [`Key`] to look up without allocating the owner; it hashes as the tuple does.
+#[derive(Hash)]
+struct KeyRef<'a>(&'a str, i64);
+
+impl Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.1 == key.1 && self.0 == &*key.0
+    }
 }
 
 /// Shared, so that a lookup (which clones the value out of the cache) costs one
 /// reference count instead of one per field.
 struct Entry {
-    owner: Box<str>,
     revision: i64,
     json: Bytes,
 }
@@ -48,9 +62,9 @@ struct Entry {
 #[derive(Clone)]
 struct EntryWeight;
 
-impl Weighter<i64, Arc<Entry>> for EntryWeight {
-    fn weight(&self, _id: &i64, e: &Arc<Entry>) -> u64 {
-        (e.json.len() + e.owner.len() + ENTRY_OVERHEAD) as u64
+impl Weighter<Key, Arc<Entry>> for EntryWeight {
+    fn weight(&self, key: &Key, e: &Arc<Entry>) -> u64 {
+        (e.json.len() + key.0.len() + ENTRY_OVERHEAD) as u64
     }
 }
 
@@ -76,8 +90,8 @@ impl TaskJsonCache {
         let Some(entries) = &self.entries else { return refs.is_empty() };
         let start = out.len();
         for (i, r) in refs.iter().enumerate() {
-            match entries.get(&r.id) {
-                Some(e) if e.revision == r.revision && &*e.owner == owner => {
+            match entries.get(&KeyRef(owner, r.number)) {
+                Some(e) if e.revision == r.revision => {
                     if i > 0 {
                         out.push(b',');
                     }
@@ -96,11 +110,12 @@ impl TaskJsonCache {
     /// quarter of the budget is not kept.
     pub fn insert(&self, owner: &str, r: TaskRef, json: Bytes) {
         let Some(entries) = &self.entries else { return };
-        let entry = Arc::new(Entry { owner: owner.into(), revision: r.revision, json });
-        if EntryWeight.weight(&r.id, &entry) > (self.budget / 4) as u64 {
+        let key: Key = (owner.into(), r.number);
+        let entry = Arc::new(Entry { revision: r.revision, json });
+        if EntryWeight.weight(&key, &entry) > (self.budget / 4) as u64 {
             return;
         }
-        entries.insert(r.id, entry);
+        entries.insert(key, entry);
     }
 
     /// Bytes held, for tests and metrics.
@@ -113,8 +128,8 @@ impl TaskJsonCache {
 mod tests {
     use super::*;
 
-    fn r(id: i64, revision: i64) -> TaskRef {
-        TaskRef { id, revision }
+    fn r(number: i64, revision: i64) -> TaskRef {
+        TaskRef { number, revision }
     }
 
     fn json(id: i64) -> Bytes {
@@ -136,8 +151,20 @@ mod tests {
         assert_eq!(out, b"[", "a miss leaves the buffer as it was");
         assert!(!cache.append_page("u1", &[r(1, 0), r(3, 0)], &mut out), "an unknown task misses");
         assert!(!cache.append_page("u2", &[r(1, 0)], &mut out), "another user's lookup misses");
+        assert!(!cache.append_page("u", &[r(1, 0)], &mut out), "an owner that is a prefix misses");
         assert!(cache.append_page("u1", &[], &mut out), "an empty page needs nothing");
         assert_eq!(out, b"[");
+    }
+
+    #[test]
+    fn every_user_has_their_own_task_one() {
+        let cache = TaskJsonCache::new(1 << 20);
+        cache.insert("u1", r(1, 0), Bytes::from_static(b"mine"));
+        cache.insert("u2", r(1, 0), Bytes::from_static(b"theirs"));
+        let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+        assert!(cache.append_page("u1", &[r(1, 0)], &mut mine));
+        assert!(cache.append_page("u2", &[r(1, 0)], &mut theirs));
+        assert_eq!((&mine[..], &theirs[..]), (&b"mine"[..], &b"theirs"[..]));
     }
 
     #[test]

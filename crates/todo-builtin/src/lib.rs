@@ -7,7 +7,10 @@
 //! No model, network or database is involved, so it works on any machine and is the default
 //! assistant when no LLM provider is configured, and the fallback when one fails.
 //!
-//! Every reply starts with [`REPLY_PREFIX`] so users can tell it apart from a model's answer.
+//! It never drops part of a request silently: two changes in one sentence are both made, and
+//! what it cannot do (repeating tasks, reminders, a part it cannot read) is said in the reply
+//! while the rest is done. Which assistant answered is not part of the text: the chat API
+//! reports it beside the reply, and the web UI shows it as a label.
 //! Every date it reads or says is in the user's time zone: "friday" is an all-day task on the
 //! user's Friday, "friday 5pm" the instant it is 17:00 there (see [`dates`]).
 #![forbid(unsafe_code)]
@@ -21,10 +24,7 @@ use jiff::tz::TimeZone;
 use serde_json::{Map, Value, json};
 
 use crate::dates::Due;
-use crate::intent::{Changes, DueFilter, Intent, ListQuery, NewTask, Status, Target};
-
-/// Every reply of the built-in assistant starts with this.
-pub const REPLY_PREFIX: &str = "(built-in assistant) ";
+use crate::intent::{Changes, DueFilter, Intent, ListQuery, NewTask, NotDone, Status, Target};
 
 /// Executes one tool for the authenticated user. Implemented by the agent (real store) and by
 /// tests (in-memory fake).
@@ -63,9 +63,9 @@ pub async fn respond(message: &str, now: DateTime<Utc>, tz: &TimeZone, tools: &m
     let clock = Clock { now, tz: tz.clone() };
     let today = clock.local(now).date();
     let intent = intent::parse(message, today);
-    let mut session = Session { tools, calls: Vec::new(), today, clock };
-    let text = session.run(intent).await;
-    Reply { text: format!("{REPLY_PREFIX}{text}"), calls: session.calls }
+    let mut session = Session { tools, calls: Vec::new(), today, clock, last: None, failed: false };
+    let text = Box::pin(session.run(intent)).await;
+    Reply { text, calls: session.calls }
 }
 
 /// What the built-in assistant can do, in one paragraph.
@@ -233,6 +233,10 @@ struct Session<'t, T: ToolRunner> {
     calls: Vec<MadeCall>,
     today: NaiveDate,
     clock: Clock,
+    /// The task the last step acted on: what "it" means in the next one.
+    last: Option<(i64, Option<TaskInfo>)>,
+    /// Whether a step could not be done (the steps after it are not tried).
+    failed: bool,
 }
 
 impl<T: ToolRunner> Session<'_, T> {
@@ -246,8 +250,52 @@ impl<T: ToolRunner> Session<'_, T> {
         outcome
     }
 
+    /// A reply that says the step was not done.
+    fn fail(&mut self, reply: String) -> String {
+        self.failed = true;
+        reply
+    }
+
     async fn run(&mut self, intent: Intent) -> String {
         match intent {
+            Intent::Sequence(steps) => {
+                let mut said = Vec::new();
+                let total = steps.len();
+                for (i, step) in steps.into_iter().enumerate() {
+                    said.push(Box::pin(self.run(step)).await);
+                    if self.failed && i + 1 < total {
+                        said.push("I stopped there and didn't do the rest of your request.".to_string());
+                        break;
+                    }
+                }
+                said.join(" ")
+            }
+            Intent::Partly { intent, not_done } => {
+                let added = matches!(*intent, Intent::Add(_));
+                let mut out = Box::pin(self.run(*intent)).await;
+                if self.failed {
+                    return out;
+                }
+                for n in not_done {
+                    out.push(' ');
+                    out.push_str(&match n {
+                        NotDone::Repeat(phrase) if added => {
+                            format!("I can't repeat tasks yet, so I added it once (not \"{phrase}\").")
+                        }
+                        NotDone::Repeat(phrase) => {
+                            format!("I can't repeat tasks yet, so it doesn't repeat \"{phrase}\".")
+                        }
+                        NotDone::Reminder if added => {
+                            "I can't send reminders yet, so it's a task on your list instead of a reminder.".to_string()
+                        }
+                        NotDone::Reminder => "I can't send reminders yet, so there is no reminder.".to_string(),
+                        NotDone::Unclear(words) => {
+                            format!("I didn't understand \"{words}\", so I didn't do that part.")
+                        }
+                    });
+                }
+                out
+            }
             Intent::Help { opening } => format!("{opening}{}", help_text()),
             Intent::Clarify(question) => question,
             Intent::Add(task) => self.add(task).await,
@@ -257,6 +305,10 @@ impl<T: ToolRunner> Session<'_, T> {
                 let which = match target {
                     Target::Id(id) => format!("task {id}"),
                     Target::Title(t) => format!("\"{t}\""),
+                    Target::It => match &self.last {
+                        Some((id, _)) => format!("task {id}"),
+                        None => "it".to_string(),
+                    },
                 };
                 format!(
                     "I can't reopen {which}: I can only mark tasks as done. You can reopen it from your task list in the app."
@@ -288,6 +340,7 @@ impl<T: ToolRunner> Session<'_, T> {
             Ok(v) => {
                 let title = v.get("title").and_then(Value::as_str).unwrap_or(&task.title).to_string();
                 let id = v.get("task_id").and_then(Value::as_i64);
+                self.last = id.map(|id| (id, None));
                 let mut details = Vec::new();
                 if let Some(due) = task.due {
                     details.push(format!("due {}", self.due_words(&due)));
@@ -308,7 +361,10 @@ impl<T: ToolRunner> Session<'_, T> {
                 out.push('.');
                 out
             }
-            Err(e) => format!("Sorry, I couldn't add \"{}\": {}.", task.title, trim_err(&e)),
+            Err(e) => {
+                let reply = format!("Sorry, I couldn't add \"{}\": {}.", task.title, trim_err(&e));
+                self.fail(reply)
+            }
         }
     }
 
@@ -377,7 +433,10 @@ impl<T: ToolRunner> Session<'_, T> {
                 let title = result_title(&v, &picked);
                 format!("Nice work! I've marked \"{title}\" (task {}) as complete.", picked.id)
             }
-            Err(e) => friendly_error(Op::Complete, picked.id, &e),
+            Err(e) => {
+                let reply = friendly_error(Op::Complete, picked.id, &e);
+                self.fail(reply)
+            }
         }
     }
 
@@ -391,7 +450,10 @@ impl<T: ToolRunner> Session<'_, T> {
                 let title = result_title(&v, &picked);
                 format!("I've deleted \"{title}\" (task {}) from your list.", picked.id)
             }
-            Err(e) => friendly_error(Op::Delete, picked.id, &e),
+            Err(e) => {
+                let reply = friendly_error(Op::Delete, picked.id, &e);
+                self.fail(reply)
+            }
         }
     }
 
@@ -429,7 +491,10 @@ impl<T: ToolRunner> Session<'_, T> {
                     (None, _) => format!("I've updated \"{title}\" (task {id}): {}.", join_and(&said)),
                 }
             }
-            Err(e) => friendly_error(Op::Update, picked.id, &e),
+            Err(e) => {
+                let reply = friendly_error(Op::Update, picked.id, &e);
+                self.fail(reply)
+            }
         }
     }
 
@@ -458,14 +523,35 @@ impl<T: ToolRunner> Session<'_, T> {
                     format!("\"{title}\" (task {}) is now tagged {}.", picked.id, hash_tags(&tags))
                 }
             }
-            Err(e) => friendly_error(Op::Tag, picked.id, &e),
+            Err(e) => {
+                let reply = friendly_error(Op::Tag, picked.id, &e);
+                self.fail(reply)
+            }
         }
     }
 
     /// Finds the task a command names. `Err` carries the reply to give instead (not found,
     /// ambiguous, already done, lookup failed).
     async fn resolve(&mut self, target: &Target, op: Op) -> Result<Picked, String> {
+        let picked = self.resolve_target(target, op).await;
+        match picked {
+            Ok(p) => {
+                self.last = Some((p.id, p.info.clone()));
+                Ok(p)
+            }
+            Err(reply) => Err(self.fail(reply)),
+        }
+    }
+
+    async fn resolve_target(&mut self, target: &Target, op: Op) -> Result<Picked, String> {
         let words = match target {
+            Target::It => {
+                return match self.last.clone() {
+                    Some((id, info)) if op != Op::Tag || info.is_some() => Ok(Picked { id, info }),
+                    Some((id, _)) => Box::pin(self.resolve_target(&Target::Id(id), op)).await,
+                    None => Err("Which task do you mean? Say, for example, \"task 3\".".to_string()),
+                };
+            }
             Target::Id(id) if op != Op::Tag => return Ok(Picked { id: *id, info: None }),
             Target::Id(id) => {
                 // Tag changes need the current tags.
@@ -506,12 +592,14 @@ impl<T: ToolRunner> Session<'_, T> {
             if let [t] = exact.as_slice() {
                 return Ok(Picked { id: t.id, info: Some((*t).clone()) });
             }
-            let lines: Vec<String> = found.iter().map(|t| self.task_line(t, true)).collect();
+            // "Which one should I delete: #3 Pay rent, #7 Pay rent deposit (due Jun 12)?"
+            let candidates: Vec<String> =
+                found.iter().map(|t| format!("#{}", self.task_line(t, true).replacen(". ", " ", 1))).collect();
             return Err(format!(
-                "I found {} tasks matching \"{words}\":\n{}\n{} Say, for example, \"{}\".",
+                "I found {} tasks matching \"{words}\". {}: {}? Say, for example, \"{}\".",
                 found.len(),
-                lines.join("\n"),
-                op.question(),
+                op.question().trim_end_matches('?'),
+                candidates.join(", "),
                 op.example(found[0].id)
             ));
         }

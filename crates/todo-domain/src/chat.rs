@@ -77,6 +77,11 @@ pub struct ChatMessage {
     pub tool_calls: Vec<ToolCallRecord>,
     /// When it was written.
     pub created_at: DateTime<Utc>,
+    /// Which assistant wrote this reply: `builtin` (the built-in interpreter) or the
+    /// model provider's name (e.g. `openai`); null for the user's messages and for
+    /// notes no assistant wrote (a provider that failed).
+    #[serde(default)]
+    pub assistant: Option<String>,
 }
 
 /// Body of `POST /api/{user_id}/chat`.
@@ -103,6 +108,10 @@ pub struct ChatResponse {
     pub response: String,
     /// The tools it called, in order, with their results.
     pub tool_calls: Vec<ToolCallRecord>,
+    /// Which assistant answered: `builtin` (the built-in interpreter, also when it
+    /// stood in for a provider that failed) or the model provider's name.
+    #[serde(default)]
+    pub assistant: String,
 }
 
 /// An optional `i64` sent as any JSON integer, `3.0` included: JSON Schema, and

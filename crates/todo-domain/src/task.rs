@@ -83,7 +83,10 @@ impl Priority {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Task {
-    /// Its id, unique across all users.
+    /// Its number among the user's tasks: 1, 2, 3... in creation order, never
+    /// reused (not even after a delete). It is the `{id}` of the task's paths,
+    /// what the MCP tools and the assistant call "task 3", and `#3` in the UI.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, example = 3))]
     pub id: i64,
     /// The account that owns it.
     pub user_id: String,

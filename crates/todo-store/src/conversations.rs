@@ -20,8 +20,9 @@ struct MessageRow {
     content: String,
     tool_calls: String,
     created_at: i64,
+    assistant: Option<String>,
 }
-from_row_by_position!(MessageRow { id, conversation_id, role, content, tool_calls, created_at });
+from_row_by_position!(MessageRow { id, conversation_id, role, content, tool_calls, created_at, assistant });
 
 fn at(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
@@ -42,12 +43,13 @@ impl From<MessageRow> for ChatMessage {
             content: r.content,
             tool_calls: serde_json::from_str(&r.tool_calls).unwrap_or_default(),
             created_at: at(r.created_at),
+            assistant: r.assistant,
         }
     }
 }
 
 const CONVERSATION_COLUMNS: &str = "id, title, created_at, updated_at";
-const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, tool_calls, created_at";
+const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, tool_calls, created_at, assistant";
 
 /// A chat turn begun by [`Store::begin_turn`].
 #[derive(Debug, Clone)]
@@ -64,11 +66,13 @@ async fn insert_message(
     role: Role,
     content: &str,
     tool_calls: &[ToolCallRecord],
+    assistant: Option<&str>,
     now: i64,
 ) -> Result<ChatMessage, StoreError> {
     let calls = serde_json::to_string(tool_calls).unwrap_or_else(|_| "[]".into());
     let sql = format!(
-        "INSERT INTO messages (conversation_id, role, content, tool_calls, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {MESSAGE_COLUMNS}"
+        "INSERT INTO messages (conversation_id, role, content, tool_calls, created_at, assistant) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {MESSAGE_COLUMNS}"
     );
     let args = [
         Arg::I64(conversation_id),
@@ -76,6 +80,7 @@ async fn insert_message(
         Arg::Text(content.into()),
         Arg::Text(calls),
         Arg::I64(now),
+        Arg::OptText(assistant.map(str::to_string)),
     ];
     let row: Option<MessageRow> = tx.fetch_optional(&sql, &args).await?;
     row.map(ChatMessage::from).ok_or(StoreError::Internal("insert returned no row".into()))
@@ -182,7 +187,7 @@ impl Store {
             "SELECT {MESSAGE_COLUMNS} FROM (SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2) recent ORDER BY id ASC"
         );
         let rows: Vec<MessageRow> = tx.fetch_all(&sql, &[Arg::I64(conversation.id), Arg::I64(history.into())]).await?;
-        insert_message(&mut tx, conversation.id, Role::User, message, &[], now).await?;
+        insert_message(&mut tx, conversation.id, Role::User, message, &[], None, now).await?;
         tx.commit().await?;
         Ok(TurnStart { conversation, history: rows.into_iter().map(ChatMessage::from).collect() })
     }
@@ -231,10 +236,11 @@ impl Store {
         role: Role,
         content: &str,
         tool_calls: &[ToolCallRecord],
+        assistant: Option<&str>,
     ) -> Result<ChatMessage, StoreError> {
         let now = Utc::now().timestamp_millis();
         let mut tx = self.db.begin().await?;
-        let message = insert_message(&mut tx, conversation_id, role, content, tool_calls, now).await?;
+        let message = insert_message(&mut tx, conversation_id, role, content, tool_calls, assistant, now).await?;
         tx.execute(
             "UPDATE conversations SET updated_at = $2 WHERE id = $1",
             &[Arg::I64(conversation_id), Arg::I64(now)],

@@ -31,6 +31,7 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "20261201000007_task_search_folded.sql",
     "20261201000008_quotas.sql",
     "20261202000009_time_zones.sql",
+    "20261202000010_task_numbers_and_reply_assistant.sql",
 );
 
 const SQLITE: &[(&str, &str)] = embed!("sqlite":
@@ -43,6 +44,7 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "20261201000007_task_search_folded.sql",
     "20261201000008_quotas.sql",
     "20261202000009_time_zones.sql",
+    "20261202000010_task_numbers_and_reply_assistant.sql",
 );
 
 /// `VERSION_DESCRIPTION.sql`, as sqlx names migrations: the description is the
@@ -197,6 +199,110 @@ mod tests {
         sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
         let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
         counts_of_existing_rows_are_backfilled(url, Backend::Postgres).await;
+    }
+
+    /// Applies the migrations before `version` to the database at `url`, then
+    /// runs `rows` (a database as an older version left it).
+    async fn as_before(url: &str, backend: Backend, version: i64, rows: &[&str]) {
+        use sqlx::Connection;
+        let full = migrator(backend).await.unwrap();
+        let before: Vec<Migration> = full.iter().filter(|m| m.version < version).cloned().collect();
+        assert!(before.len() < full.iter().count(), "migration {version} exists");
+        let old = Migrator { migrations: before.into(), ..Migrator::DEFAULT };
+        match backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+                old.run(&mut c).await.unwrap();
+                for sql in rows {
+                    sqlx::query(sql).execute(&mut c).await.unwrap();
+                }
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+                old.run(&mut c).await.unwrap();
+                for sql in rows {
+                    sqlx::query(sql).execute(&mut c).await.unwrap();
+                }
+            }
+        }
+    }
+
+    /// A database from before task numbers: each user's tasks are numbered by
+    /// creation order (then id), new tasks continue after them, and a task
+    /// another writer inserts without a number (an older replica) gets the next.
+    async fn existing_tasks_are_numbered_by_creation_order(url: String, backend: Backend) {
+        use crate::{Store, StoreConfig};
+        let cfg =
+            StoreConfig { url: url.clone(), max_connections: 2, acquire_timeout: std::time::Duration::from_secs(5) };
+        let rows = [
+            "INSERT INTO tasks (user_id, title, created_at, updated_at) VALUES \
+             ('a', 'third', 30, 30), ('b', 'b first', 5, 5), ('a', 'first', 10, 10), ('a', 'second, a tie', 20, 20), \
+             ('a', 'second, a tie later in id', 20, 20)",
+            "INSERT INTO conversations (user_id, title, created_at, updated_at) VALUES ('a', 'chat', 1, 1)",
+            "INSERT INTO messages (conversation_id, role, content, created_at) SELECT id, 'user', '(built-in assistant) typed by the user', 1 FROM conversations",
+            "INSERT INTO messages (conversation_id, role, content, created_at) SELECT id, 'assistant', '(built-in assistant) I''ve added it.', 2 FROM conversations",
+            "INSERT INTO messages (conversation_id, role, content, created_at) SELECT id, 'assistant', 'A model''s reply.', 3 FROM conversations",
+        ];
+        as_before(&url, backend, 20261202000010, &rows).await;
+        let store = Store::connect_lazy(&cfg).unwrap();
+        store.migrate().await.unwrap();
+        let title = |user: &'static str, n: i64| {
+            let store = store.clone();
+            async move { store.get_task(user, n).await.unwrap().title }
+        };
+        assert_eq!(title("a", 1).await, "first");
+        assert_eq!(title("a", 2).await, "second, a tie");
+        assert_eq!(title("a", 3).await, "second, a tie later in id");
+        assert_eq!(title("a", 4).await, "third");
+        assert_eq!(title("b", 1).await, "b first");
+        // The built-in assistant's old text prefix becomes the reply's `assistant`.
+        let chat = store.list_conversations("a", 10, 0).await.unwrap()[0].id;
+        let messages = store.list_messages("a", chat, 10, 0).await.unwrap();
+        let seen: Vec<(&str, Option<&str>)> =
+            messages.iter().map(|m| (m.content.as_str(), m.assistant.as_deref())).collect();
+        assert_eq!(
+            seen,
+            [
+                ("(built-in assistant) typed by the user", None),
+                ("I've added it.", Some("builtin")),
+                ("A model's reply.", None)
+            ]
+        );
+        let draft = todo_domain::TaskInput { title: "new".into(), ..Default::default() }.validate().unwrap();
+        assert_eq!(store.create_task("a", &draft).await.unwrap().id, 5);
+        assert_eq!(store.create_task("b", &draft).await.unwrap().id, 2);
+        assert_eq!(store.create_task("c", &draft).await.unwrap().id, 1, "a user with no task yet");
+        store
+            .db
+            .execute(
+                "INSERT INTO tasks (user_id, title, created_at, updated_at) VALUES ('a', 'by an older replica', 40, 40)",
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(title("a", 6).await, "by an older replica");
+        assert_eq!(store.create_task("a", &draft).await.unwrap().id, 7);
+        store.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn existing_tasks_are_numbered_by_creation_order_on_sqlite() {
+        let dir = std::env::temp_dir().join(format!("todo-upgrade-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.join("todo.db").display());
+        existing_tasks_are_numbered_by_creation_order(url, Backend::Sqlite).await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn existing_tasks_are_numbered_by_creation_order_on_postgres() {
+        use sqlx::Connection;
+        let admin = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL (scripts/test.sh starts PostgreSQL)");
+        let name = format!("todo_upgrade_{}", uuid::Uuid::new_v4().simple());
+        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
+        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+        existing_tasks_are_numbered_by_creation_order(url, Backend::Postgres).await;
     }
 
     #[tokio::test]

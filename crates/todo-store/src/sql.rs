@@ -15,7 +15,9 @@ pub(crate) enum Arg {
     OptI64(Option<i64>),
 }
 
-pub(crate) const TASK_COLUMNS: &str = "id, user_id, title, description, completed, priority, tags, due_at, due_day, created_at, updated_at, completed_at, revision";
+/// The columns of a task as clients see it: `number` is its `id` there (the
+/// row's own `id` is internal, only a tie-breaker of the list order).
+pub(crate) const TASK_COLUMNS: &str = "number, user_id, title, description, completed, priority, tags, due_at, due_day, created_at, updated_at, completed_at, revision";
 
 /// Number of columns in [`TASK_COLUMNS`]; a page row carries the total after them.
 pub(crate) const TASK_COLUMN_COUNT: usize = 13;
@@ -33,7 +35,7 @@ pub(crate) fn day_of_number(n: i64) -> Option<NaiveDate> {
 /// The statements a task list needs. `select_sql` returns one page of rows, each
 /// carrying the total number of matches as a last column (an uncorrelated
 /// subquery, which both databases evaluate once), so a list costs one round trip.
-/// `refs_sql` is the same page as `id, revision, total` only. `count_sql` is only
+/// `refs_sql` is the same page as `number, revision, total` only. `count_sql` is only
 /// for a page past the end, which has no row to carry it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct TaskQuery {
@@ -165,7 +167,7 @@ pub(crate) fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>
     };
     TaskQuery {
         select_sql: page_sql(TASK_COLUMNS),
-        refs_sql: page_sql("id, revision"),
+        refs_sql: page_sql("number, revision"),
         count_sql: format!("SELECT COUNT(*) FROM tasks WHERE {where_sql}"),
         filter_args: args,
         page_args: [Arg::I64(f.limit.into()), Arg::I64(f.offset.into())],
@@ -198,7 +200,7 @@ mod tests {
         );
         assert_eq!(
             q.refs_sql,
-            "SELECT id, revision, (SELECT COUNT(*) FROM tasks WHERE user_id = $1) AS total \
+            "SELECT number, revision, (SELECT COUNT(*) FROM tasks WHERE user_id = $1) AS total \
              FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
         );
         assert_eq!(q.count_sql, "SELECT COUNT(*) FROM tasks WHERE user_id = $1");

@@ -12,7 +12,7 @@ use crate::{Arg, COUNT_QUOTA_RETRY_AFTER_SECS, Quota, Store, StoreError, TaskQue
 /// columns and their types are ours, and every integration test decodes them on
 /// both databases.
 struct TaskRow {
-    id: i64,
+    number: i64,
     user_id: String,
     title: String,
     description: Option<String>,
@@ -34,25 +34,32 @@ struct ListedTaskRow {
 }
 
 from_row_by_position!(unchecked TaskRow {
-    id, user_id, title, description, completed, priority, tags, due_at, due_day, created_at, updated_at, completed_at, revision,
+    number, user_id, title, description, completed, priority, tags, due_at, due_day, created_at, updated_at, completed_at, revision,
 });
+
+/// The number a create took from the user's counter.
+struct NumberRow {
+    number: i64,
+}
+from_row_by_position!(NumberRow { number });
 
 /// A row of [`crate::TaskQuery::refs_sql`].
 struct TaskRefRow {
-    id: i64,
+    number: i64,
     revision: i64,
     total: i64,
 }
 
-from_row_by_position!(TaskRefRow { id, revision, total });
+from_row_by_position!(TaskRefRow { number, revision, total });
 
-/// One exact state of a task: its id and how many times it has been changed.
-/// Ids are never reused (identity / AUTOINCREMENT) and every update adds one to
-/// the revision, so equal refs mean equal tasks.
+/// One exact state of one of a user's tasks: its number and how many times it
+/// has been changed. A user's numbers are never reused (the counter in
+/// `user_quotas` only goes up) and every update adds one to the revision, so
+/// for one user equal refs mean equal tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TaskRef {
-    /// The task's id.
-    pub id: i64,
+    /// The task's number among its user's tasks.
+    pub number: i64,
     /// How many times it has been changed.
     pub revision: i64,
 }
@@ -93,7 +100,7 @@ fn from_millis(ms: i64) -> DateTime<Utc> {
 impl From<TaskRow> for Task {
     fn from(r: TaskRow) -> Task {
         Task {
-            id: r.id,
+            id: r.number,
             user_id: r.user_id,
             title: r.title,
             description: r.description,
@@ -137,16 +144,33 @@ fn tags_json(tags: &[String]) -> String {
 }
 
 impl Store {
-    /// Creates a task for a user, within the user's task quota.
+    /// Creates a task for a user, within the user's task quota, with the next
+    /// number of the user's counter.
     pub async fn create_task(&self, user_id: &str, draft: &TaskDraft) -> Result<Task, StoreError> {
         let now = Utc::now().timestamp_millis();
         let completed = draft.completed.unwrap_or(false);
         let sql = format!(
-            "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, completed_at, \
-               title_folded, description_folded, search_revision, due_day) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, 0, $12) RETURNING {TASK_COLUMNS}"
+            "INSERT INTO tasks (number, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, \
+               completed_at, title_folded, description_folded, search_revision, due_day) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, 0, $13) RETURNING {TASK_COLUMNS}"
         );
+        // The counter is raised first: the upsert holds the user's row until the
+        // commit (on SQLite, as a first write, the database's write lock), so
+        // concurrent creates on any replica take their numbers one after the
+        // other. A create rolled back (over the quota, a failed insert) gives
+        // its number back with it: no task ever had it.
+        let mut tx = self.db.begin().await?;
+        let numbered: Vec<NumberRow> = tx
+            .fetch_all(
+                "INSERT INTO user_quotas (user_id, last_task_number) VALUES ($1, 1) \
+                 ON CONFLICT (user_id) DO UPDATE SET last_task_number = user_quotas.last_task_number + 1 \
+                 RETURNING last_task_number",
+                &[Arg::Text(user_id.into())],
+            )
+            .await?;
+        let number = numbered.first().map(|r| r.number).ok_or(StoreError::Internal("no task number".into()))?;
         let args = [
+            Arg::I64(number),
             Arg::Text(user_id.into()),
             Arg::Text(draft.title.clone()),
             Arg::OptText(draft.description.clone()),
@@ -160,34 +184,24 @@ impl Store {
             Arg::Text(folded_description(draft.description.as_deref())),
             Arg::OptI64(draft.due_date.map(day_number)),
         ];
+        let row: Option<TaskRow> = tx.fetch_optional(&sql, &args).await?;
         let limit = self.quotas.tasks_per_user;
-        let row: Option<TaskRow> = if limit == 0 {
-            self.db.fetch_optional(&sql, &args).await?
-        } else {
-            // Insert first, then look at the count the insert trigger raised:
-            // the trigger holds the user's quota row from the insert to the
-            // commit, which is all the time that same-user creates (waiting
-            // for that row) are serialised for. Over the limit, the insert is
-            // rolled back.
-            let mut tx = self.db.begin().await?;
-            let row: Option<TaskRow> = tx.fetch_optional(&sql, &args).await?;
-            if quotas::count(&mut tx, user_id, quotas::Column::Tasks).await? > i64::from(limit) {
-                tx.rollback().await?;
-                return Err(StoreError::QuotaExceeded {
-                    quota: Quota::Tasks,
-                    limit,
-                    retry_after_secs: COUNT_QUOTA_RETRY_AFTER_SECS,
-                });
-            }
-            tx.commit().await?;
-            row
-        };
+        // The count the insert trigger raised, within this transaction.
+        if limit > 0 && quotas::count(&mut tx, user_id, quotas::Column::Tasks).await? > i64::from(limit) {
+            tx.rollback().await?;
+            return Err(StoreError::QuotaExceeded {
+                quota: Quota::Tasks,
+                limit,
+                retry_after_secs: COUNT_QUOTA_RETRY_AFTER_SECS,
+            });
+        }
+        tx.commit().await?;
         row.map(Task::from).ok_or(StoreError::Internal("insert returned no row".into()))
     }
 
     /// One of the user's tasks; [`StoreError::NotFound`] for any other.
     pub async fn get_task(&self, user_id: &str, id: i64) -> Result<Task, StoreError> {
-        let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2");
+        let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE number = $1 AND user_id = $2");
         let row: Option<TaskRow> = self.db.fetch_optional(&sql, &[Arg::I64(id), Arg::Text(user_id.into())]).await?;
         row.map(Task::from).ok_or(StoreError::NotFound)
     }
@@ -216,7 +230,10 @@ impl Store {
         let q = build_task_query(user_id, filter, Utc::now());
         let rows: Vec<TaskRefRow> = self.db.fetch_all(&q.refs_sql, &q.select_args()).await?;
         let total = self.total_of_page(&q, filter, rows.first().map(|r| r.total)).await?;
-        Ok(TaskRefPage { refs: rows.iter().map(|r| TaskRef { id: r.id, revision: r.revision }).collect(), total })
+        Ok(TaskRefPage {
+            refs: rows.iter().map(|r| TaskRef { number: r.number, revision: r.revision }).collect(),
+            total,
+        })
     }
 
     /// `filter` with the user's time zone filled in when answering needs it
@@ -278,7 +295,7 @@ impl Store {
                description_folded = CASE WHEN $4 THEN $14 ELSE description_folded END, \
                {KEEP_SEARCH_FRESH_UNLESS} ($3 IS NOT NULL AND $4) THEN revision + 1 ELSE search_revision END, \
                updated_at = $12, revision = revision + 1 \
-             WHERE id = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
+             WHERE number = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
         );
         let args = [
             Arg::I64(id),
@@ -309,7 +326,7 @@ impl Store {
                completed_at = CASE WHEN completed THEN NULL ELSE $3 END, updated_at = $3, \
                {KEEP_SEARCH_FRESH_UNLESS} FALSE THEN revision + 1 ELSE search_revision END, \
                revision = revision + 1 \
-             WHERE id = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
+             WHERE number = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
         );
         let args = [Arg::I64(id), Arg::Text(user_id.into()), Arg::I64(Utc::now().timestamp_millis())];
         let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
@@ -360,7 +377,7 @@ impl Store {
 
     /// Deletes one of the user's tasks and returns it as it was.
     pub async fn delete_task(&self, user_id: &str, id: i64) -> Result<Task, StoreError> {
-        let sql = format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}");
+        let sql = format!("DELETE FROM tasks WHERE number = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}");
         let row: Option<TaskRow> = self.db.fetch_optional(&sql, &[Arg::I64(id), Arg::Text(user_id.into())]).await?;
         row.map(Task::from).ok_or(StoreError::NotFound)
     }

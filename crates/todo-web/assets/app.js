@@ -186,6 +186,13 @@
         u.searchParams.delete("notice");
         history.replaceState(null, "", u.pathname + u.search);
         if (!got) replyText.textContent = data.response;
+        if (data.assistant) {
+          var label = document.createElement("span");
+          label.className = "msg-label";
+          label.title = "Which assistant answered";
+          label.textContent = data.assistant;
+          $(".msg-who", reply).append(" ", label);
+        }
       } else if (name === "error") {
         replyText.textContent = data.message;
       }

@@ -25,6 +25,9 @@ use crate::state::WebState;
 
 pub const SESSION_COOKIE: &str = "todo_session";
 pub const PRE_SESSION_COOKIE: &str = "todo_csrf";
+/// The conversation open in the chat panel, so a page loaded without `?c=` (a
+/// bookmark of `/`, a new tab) shows it again.
+pub const CHAT_COOKIE: &str = "todo_chat";
 pub const CSRF_FIELD: &str = "csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 const CSRF_LABEL: &[u8] = b"todo-web csrf v1";
@@ -84,6 +87,8 @@ pub struct Ctx {
     pub request_id: Option<String>,
     /// The browser's address (behind TRUSTED_PROXIES), for the API's throttling.
     pub client_ip: Option<std::net::IpAddr>,
+    /// The conversation last open in the chat panel, from [`CHAT_COOKIE`].
+    pub open_conversation: Option<i64>,
     header_csrf: Option<String>,
 }
 
@@ -94,6 +99,7 @@ impl Ctx {
             session: None,
             pre_session: None,
             new_pre_session: None,
+            open_conversation: None,
             secure: false,
             request_id: None,
             client_ip: None,
@@ -168,9 +174,21 @@ impl Ctx {
         CookieJar::new().add(self.cookie(SESSION_COOKIE, session.encode(), SESSION_MAX_AGE_SECS))
     }
 
-    /// The cookie that signs this browser out.
+    /// The cookie that signs this browser out. The chat cookie may stay: another
+    /// account's conversation is not found for the next user, and the first page
+    /// they load clears it.
     pub(crate) fn clear_session_cookie(&self) -> CookieJar {
         CookieJar::new().add(self.cookie(SESSION_COOKIE, String::new(), 0))
+    }
+
+    /// The chat cookie for a page whose panel shows `open`, when it changes.
+    pub(crate) fn chat_cookie(&self, open: Option<i64>) -> Option<CookieJar> {
+        (open != self.open_conversation).then(|| {
+            CookieJar::new().add(match open {
+                Some(id) => self.cookie(CHAT_COOKIE, id.to_string(), SESSION_MAX_AGE_SECS),
+                None => self.cookie(CHAT_COOKIE, String::new(), 0),
+            })
+        })
     }
 
     /// The pre-session cookie minted for this response, if one was.
@@ -207,6 +225,7 @@ impl FromRequestParts<WebState> for Ctx {
                 .extensions
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map(|c| state.config.trusted_proxies.client_ip(c.0.ip(), h)),
+            open_conversation: cookie(CHAT_COOKIE).and_then(|v| v.parse().ok()),
             header_csrf: h.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string),
         })
     }
@@ -287,6 +306,11 @@ mod tests {
                 set_cookies(ctx.pre_session_cookie().unwrap()),
                 vec![(format!("todo_csrf={minted}"), attrs(week))]
             );
+            assert_eq!(set_cookies(ctx.chat_cookie(Some(3)).unwrap()), vec![("todo_chat=3".to_string(), attrs(week))]);
+            assert!(ctx.chat_cookie(None).is_none(), "nothing open, nothing to change");
+            ctx.open_conversation = Some(3);
+            assert!(ctx.chat_cookie(Some(3)).is_none(), "unchanged");
+            assert_eq!(set_cookies(ctx.chat_cookie(None).unwrap()), vec![("todo_chat=".to_string(), attrs(0))]);
         }
     }
 }

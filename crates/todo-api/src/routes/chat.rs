@@ -60,13 +60,13 @@ async fn run_turn(
             // The model's text is stored like the user's: a control character
             // in it (PostgreSQL cannot store U+0000) must not fail the turn.
             let text = strip_forbidden_chars(&out.text);
-            state.store.add_message(conversation_id, Role::Assistant, &text, &out.calls).await?;
-            Ok(ChatResponse { conversation_id, response: text, tool_calls: out.calls })
+            state.store.add_message(conversation_id, Role::Assistant, &text, &out.calls, Some(&out.assistant)).await?;
+            Ok(ChatResponse { conversation_id, response: text, tool_calls: out.calls, assistant: out.assistant })
         }
         Err(AgentError::Provider { error, calls }) => {
             tracing::warn!(provider = state.assistant.provider_name(), %error, "assistant provider failed");
             let note = strip_forbidden_chars(&format!("Sorry, I could not answer this time ({error})."));
-            state.store.add_message(conversation_id, Role::Assistant, &note, &calls).await?;
+            state.store.add_message(conversation_id, Role::Assistant, &note, &calls, None).await?;
             let timeout = matches!(error, ProviderError::Timeout { .. });
             Err(ApiError::Provider { detail: error.to_string(), timeout })
         }

@@ -26,7 +26,8 @@ pub struct UserPath {
 pub struct TaskPath {
     /// The user's id; must equal the token's subject (otherwise 403).
     pub user_id: String,
-    /// The task's number (anything else is 404).
+    /// The task's number among the user's tasks (1, 2, 3... in creation order,
+    /// never reused); another user's number, or anything else, is 404.
     #[param(minimum = 1)]
     pub id: i64,
 }

@@ -76,7 +76,7 @@ async fn render_page(state: &AppState, user_id: &str, filter: &TaskFilter) -> Ap
         let start = body.len();
         serde_json::to_writer(&mut body, task).map_err(|e| ApiError::Internal(e.to_string()))?;
         let json = Bytes::copy_from_slice(&body[start..]);
-        state.task_json.insert(user_id, TaskRef { id: task.id, revision }, json);
+        state.task_json.insert(user_id, TaskRef { number: task.id, revision }, json);
     }
     Ok((body, revised.page.total))
 }

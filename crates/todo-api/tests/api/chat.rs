@@ -450,8 +450,13 @@ async fn fallback_to_builtin_when_the_provider_fails() {
     let u = app.sign_up("fallback@example.com").await;
     llm.push(Reply::Json(500, json!({}), vec![]));
     let body: Value = chat(&app, &u, json!({"message": "Add a task to buy groceries"})).await.json().await.unwrap();
-    assert!(body["response"].as_str().unwrap().to_lowercase().contains("built-in"), "{body}");
+    // Which assistant answered is a field of the reply (it used to be a "(built-in
+    // assistant)" prefix of the text, which the web UI now shows as a label).
+    assert_eq!(body["assistant"], "builtin", "{body}");
+    assert!(!body["response"].as_str().unwrap().starts_with('('), "{body}");
     assert_eq!(app.list(&u, "").await, (1, vec!["Buy groceries".into()]));
+    let stored = messages(&app, &u, body["conversation_id"].as_i64().unwrap()).await;
+    assert_eq!((stored[0]["assistant"].clone(), stored[1]["assistant"].clone()), (Value::Null, json!("builtin")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -491,9 +496,11 @@ async fn streamed_reply_arrives_as_events() {
     assert_eq!(events[1].1["text"], "Added ");
     let done = &events[3].1;
     assert_eq!(done["response"], "Added 'Streamed task'.");
+    assert_eq!(done["assistant"], "openai-compatible", "the provider answered: {done}");
     assert_eq!(app.list(&u, "").await, (1, vec!["Streamed task".into()]));
     let stored = messages(&app, &u, done["conversation_id"].as_i64().unwrap()).await;
     assert_eq!(stored[1]["content"], "Added 'Streamed task'.");
+    assert_eq!(stored[1]["assistant"], "openai-compatible");
     assert_eq!(llm.requests()[0]["stream"], true);
 }
 
@@ -502,7 +509,8 @@ async fn builtin_assistant_is_the_default_and_uses_the_same_tools() {
     let app = crate::common::spawn(Db::Sqlite).await;
     let u = app.sign_up("builtin@example.com").await;
     let body: Value = chat(&app, &u, json!({"message": "add a task to buy milk"})).await.json().await.unwrap();
-    assert!(body["response"].as_str().unwrap().to_lowercase().contains("built-in"));
+    assert_eq!(body["assistant"], "builtin", "{body}");
+    assert!(!body["response"].as_str().unwrap().starts_with('('), "{body}");
     assert_eq!(body["tool_calls"][0]["tool"], "add_task");
     assert_eq!(app.list(&u, "").await, (1, vec!["Buy milk".into()]));
     let conversation = body["conversation_id"].as_i64().unwrap();

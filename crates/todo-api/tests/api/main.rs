@@ -20,6 +20,7 @@ mod search;
 mod sessions;
 mod sqlite_files;
 mod task_cache;
+mod task_numbers;
 mod tasks;
 mod text_input;
 mod throttle;

@@ -25,6 +25,7 @@ on_both_databases!(
     add_task_then_list_tasks_acts_for_the_token_user,
     bad_calls_are_tool_errors_naming_the_problem,
     users_never_see_each_others_tasks,
+    tools_take_and_report_the_users_task_numbers,
 );
 
 /// Sends one JSON-RPC request and returns the whole JSON-RPC response.
@@ -467,4 +468,41 @@ async fn transport_errors_are_problem_json_or_json_rpc_errors() {
     // After all that, the endpoint still answers.
     let ok = rpc(&app, &user, "tools/list", json!({})).await;
     assert_eq!(ok["result"]["tools"].as_array().unwrap().len(), 5);
+}
+
+/// The tools speak the numbers the user sees: a second account's first task is
+/// `task_id` 1 there too, and `task_id` 1 names the caller's task 1 only.
+async fn tools_take_and_report_the_users_task_numbers(app: TestApp) {
+    let first = app.sign_up("mcp-numbers-1@example.com").await;
+    let second = app.sign_up("mcp-numbers-2@example.com").await;
+    for title in ["a", "b", "c"] {
+        app.create_task(&first, json!({"title": title})).await;
+    }
+    let added = call(&app, &second, "add_task", json!({"title": "Water the plants"})).await;
+    assert_eq!(added["structuredContent"]["task_id"], 1, "{added}");
+    let added = call(&app, &second, "add_task", json!({"title": "Pay rent"})).await;
+    assert_eq!(added["structuredContent"]["task_id"], 2, "{added}");
+
+    let listed = call(&app, &second, "list_tasks", json!({})).await;
+    let mut ids: Vec<i64> =
+        listed["structuredContent"]["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, [1, 2], "{listed}");
+
+    let done = call(&app, &second, "complete_task", json!({"task_id": 1})).await;
+    assert_eq!(done["structuredContent"], json!({"task_id": 1, "status": "completed", "title": "Water the plants"}));
+    let renamed = call(&app, &second, "update_task", json!({"task_id": "#2", "title": "Pay the rent"})).await;
+    assert_eq!(renamed["structuredContent"]["task_id"], 2, "{renamed}");
+    let missing = call(&app, &second, "delete_task", json!({"task_id": 3})).await;
+    assert_eq!(missing["isError"], true, "the first account's task 3 is not the second's");
+    assert_eq!(text_of(&missing), "task 3 doesn't exist");
+    let deleted = call(&app, &second, "delete_task", json!({"task_id": 2})).await;
+    assert_eq!(deleted["structuredContent"]["task_id"], 2);
+
+    // The first account's task 1 is untouched by the second's "task 1".
+    let res = app.as_user(Method::GET, &first, "/api/{me}/tasks/1").send().await.unwrap();
+    let one: Value = res.json().await.unwrap();
+    assert_eq!((one["title"].as_str(), one["completed"].as_bool()), (Some("a"), Some(false)));
+    let added = call(&app, &second, "add_task", json!({"title": "After a delete"})).await;
+    assert_eq!(added["structuredContent"]["task_id"], 3, "numbers are never reused");
 }

@@ -6,12 +6,14 @@
 //! politeness, greeting and help word lists the dispatcher strips or answers).
 
 mod add;
+mod clauses;
 mod complete;
 mod delete;
 mod list;
 mod priority;
 mod tags;
 mod target;
+mod unsupported;
 mod update;
 mod words;
 
@@ -40,6 +42,19 @@ pub enum Target {
     Id(i64),
     /// Words to search titles for: "the meeting task" -> "meeting".
     Title(String),
+    /// "it": the task the request before in the same message acted on.
+    It,
+}
+
+/// A part of a request the interpreter cannot carry out; the reply names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotDone {
+    /// Tasks do not repeat yet: "every monday", "daily" (the phrase, lowercased).
+    Repeat(String),
+    /// There are no reminders yet ("remind me ...").
+    Reminder,
+    /// A second part of the sentence that reads as nothing ("share it with Bob").
+    Unclear(String),
 }
 
 /// A task to add, as read from the message.
@@ -149,6 +164,15 @@ pub enum Intent {
     Delete(Target),
     /// Change a task's title, description, priority or due date.
     Update(Target, Changes),
+    /// Several requests of one sentence, in order ("complete task 3 and delete task 4").
+    Sequence(Vec<Intent>),
+    /// A request with parts that cannot be done: the rest is done and the reply says what was not.
+    Partly {
+        /// What can be done.
+        intent: Box<Intent>,
+        /// What cannot, in the order said.
+        not_done: Vec<NotDone>,
+    },
     /// Add tags to a task and remove others.
     Tags {
         /// The task.
@@ -187,13 +211,58 @@ pub fn parse(message: &str, today: NaiveDate) -> Intent {
     if s.is_empty() {
         return Intent::Help { opening: "" };
     }
+    // Repeats and reminders are read out first, so that the rest is read as usual; they count
+    // only for requests that make or change a task ("show my daily tasks" is just a list).
+    let found = unsupported::find(s);
+    if !found.not_done.is_empty() {
+        let (intent, mut not_done) = parse_request(trim_punct(&found.text), wanted, today);
+        if changes_tasks(&intent) {
+            let intent = due_on_first_day(intent, found.first_day, today);
+            not_done.splice(0..0, found.not_done);
+            return partly(intent, not_done);
+        }
+    }
+    let (intent, not_done) = parse_request(s, wanted, today);
+    partly(intent, not_done)
+}
+
+/// One request, or several joined by "and" / "then".
+fn parse_request(s: &str, wanted: bool, today: NaiveDate) -> (Intent, Vec<NotDone>) {
+    if let Some(several) = clauses::parse_clauses(s, today) {
+        return several;
+    }
     if let Some(intent) = parse_command(s, today) {
-        return intent;
+        return (intent, Vec::new());
     }
     if wanted {
-        return parse_add(s, today);
+        return (parse_add(s, today), Vec::new());
     }
-    Intent::Help { opening: "Sorry, I didn't understand that. " }
+    (Intent::Help { opening: "Sorry, I didn't understand that. " }, Vec::new())
+}
+
+fn partly(intent: Intent, not_done: Vec<NotDone>) -> Intent {
+    if not_done.is_empty() { intent } else { Intent::Partly { intent: Box::new(intent), not_done } }
+}
+
+fn changes_tasks(intent: &Intent) -> bool {
+    match intent {
+        Intent::Add(_) | Intent::Update(..) | Intent::Tags { .. } => true,
+        Intent::Sequence(steps) => steps.iter().any(changes_tasks),
+        _ => false,
+    }
+}
+
+/// "every monday": the task is added (or moved) once, due on the next Monday, unless the
+/// message gives a date.
+fn due_on_first_day(intent: Intent, day: Option<&str>, today: NaiveDate) -> Intent {
+    let Some(due) = day.and_then(|d| crate::dates::parse_exact(d, today)) else { return intent };
+    match intent {
+        Intent::Add(mut task) if task.due.is_none() => {
+            task.due = Some(due);
+            Intent::Add(task)
+        }
+        other => other,
+    }
 }
 
 fn parse_command(s: &str, today: NaiveDate) -> Option<Intent> {

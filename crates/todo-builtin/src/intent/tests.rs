@@ -8,7 +8,7 @@
 
 use chrono::NaiveDate;
 
-use super::{DueFilter, Intent, ListQuery, Target, parse};
+use super::{DueFilter, Intent, ListQuery, NotDone, Target, parse};
 use crate::dates::Due;
 
 const FIXTURE_PATH: &str = "tests/fixtures/intents.txt";
@@ -27,6 +27,7 @@ fn target(t: &Target) -> String {
     match t {
         Target::Id(id) => format!("#{id}"),
         Target::Title(words) => quoted(words),
+        Target::It => "it".to_string(),
     }
 }
 
@@ -89,6 +90,18 @@ fn render(intent: &Intent) -> String {
             s
         }
         Intent::List(q) => list(q),
+        Intent::Sequence(steps) => steps.iter().map(render).collect::<Vec<_>>().join(" ; "),
+        Intent::Partly { intent, not_done } => {
+            let mut s = render(intent);
+            for n in not_done {
+                match n {
+                    NotDone::Repeat(phrase) => s.push_str(&format!(" !repeat={}", quoted(phrase))),
+                    NotDone::Reminder => s.push_str(" !reminder"),
+                    NotDone::Unclear(words) => s.push_str(&format!(" !unclear={}", quoted(words))),
+                }
+            }
+            s
+        }
         Intent::Complete(t) => format!("complete {}", target(t)),
         Intent::Reopen(t) => format!("reopen {}", target(t)),
         Intent::Delete(t) => format!("delete {}", target(t)),

@@ -68,6 +68,9 @@ test('with JavaScript: sign up, manage tasks, assistant, persistence, sign out, 
       await expectStatus(page, 'Task added.');
       await page.locator('#task-count', { hasText: `${i + 1} task` }).waitFor();
       ids[task.title] = await taskId(page, task.title);
+      // Each account numbers its tasks 1, 2, 3... and the list shows the number.
+      assert.equal(ids[task.title], String(TASKS.indexOf(task) + 1));
+      assert.equal((await row(page, task.title).locator('.task-number').textContent()).trim(), `#${ids[task.title]}`);
       // the form is cleared and focused for the next task
       assert.equal(await page.inputValue('#new-title'), '');
     }
@@ -213,7 +216,12 @@ test('with JavaScript: sign up, manage tasks, assistant, persistence, sign out, 
     await reply.waitFor({ timeout: 60_000 });
     await reply.locator('ul.tools li', { hasText: "Added 'Buy milk'" }).waitFor();
     assert.notEqual((await reply.locator('.msg-text').textContent()).trim(), '');
+    // Which assistant answered is a label, not a prefix of the text; the reply names the number.
+    assert.equal((await reply.locator('.msg-who .msg-label').textContent()).trim(), 'built-in');
+    assert.doesNotMatch(await reply.locator('.msg-text').textContent(), /^\s*\(built-in/);
+    assert.match(await reply.locator('.msg-text').textContent(), /task 4\b/);
     await row(page, 'Buy milk').waitFor();
+    assert.equal((await row(page, 'Buy milk').locator('.task-number').textContent()).trim(), '#4');
     assert.match(await page.textContent('#task-count'), /3 tasks/);
     assert.ok(await marked(), 'the chat turn must not reload the page');
     assert.match(page.url(), /[?&]c=\d+/);
@@ -232,10 +240,16 @@ test('with JavaScript: sign up, manage tasks, assistant, persistence, sign out, 
     // the conversation is still open, with its tool line
     await page.locator('#chat-log .msg.msg-user', { hasText: 'add a task to buy milk' }).waitFor();
     await page.locator('#chat-log ul.tools li', { hasText: "Added 'Buy milk'" }).waitFor();
+    // the label comes back from the conversation's history
+    assert.equal((await page.locator('#chat-log .msg-assistant .msg-label').first().textContent()).trim(), 'built-in');
+    assert.doesNotMatch(await page.locator('#chat-log .msg-assistant .msg-text').first().textContent(), /^\s*\(built-in/);
     assert.equal(await page.locator('#conversation-list li').count(), 1);
     // and a fresh page load (no query) shows the same tasks
     await page.goto('/');
     await expectTitles(page, ['Buy milk', 'Water the plants', 'Write report']);
+    // ... and the conversation that was open (kept in a cookie, messages from the API)
+    await page.locator('#chat-log .msg.msg-user', { hasText: 'add a task to buy milk' }).waitFor();
+    assert.equal((await page.locator('#chat-log .msg-assistant .msg-label').first().textContent()).trim(), 'built-in');
   });
 
   await step('sign out', async () => {
@@ -261,6 +275,18 @@ test('with JavaScript: sign up, manage tasks, assistant, persistence, sign out, 
     assert.doesNotMatch(await page.textContent('body'), /Water the plants/);
     const body = await page.content();
     assert.doesNotMatch(body, /Balcony first|Buy milk/);
+  });
+
+  await step('the second user\'s first task is task 1, in the list and for the assistant', async () => {
+    await page.goto('/tasks');
+    await page.fill('#chat-message', 'add a task to call the bank and make it urgent');
+    await page.press('#chat-message', 'Enter');
+    const reply = page.locator('#chat-log .msg.msg-assistant[aria-busy="false"]');
+    await reply.waitFor({ timeout: 60_000 });
+    assert.match(await reply.locator('.msg-text').textContent(), /task 1\b.*urgent/);
+    await row(page, 'Call the bank').waitFor();
+    assert.equal((await row(page, 'Call the bank').locator('.task-number').textContent()).trim(), '#1');
+    assert.match(await row(page, 'Call the bank').locator('.badge.prio').textContent(), /Urgent/);
   });
 
   await step('the first user signs in again and finds the tasks', async () => {

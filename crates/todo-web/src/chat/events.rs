@@ -42,7 +42,14 @@ fn translate(event: &str, data: &str) -> Option<PageEvent> {
         }
         "done" => {
             let r: ChatResponse = serde_json::from_value(v).ok()?;
-            Some(PageEvent::new("done", json!({"conversation_id": r.conversation_id, "response": r.response})))
+            Some(PageEvent::new(
+                "done",
+                json!({
+                    "conversation_id": r.conversation_id,
+                    "response": r.response,
+                    "assistant": views::assistant_label(&r.assistant),
+                }),
+            ))
         }
         "error" => {
             let detail = v.get("detail").and_then(Value::as_str).unwrap_or("the assistant failed");
@@ -91,7 +98,7 @@ mod tests {
     const WIRE: &str = "event: delta\r\ndata: {\"text\":\"Grüße aus 東京 🎉\"}\r\n\r\n: keep-alive\r\n\r\n\
         event: ping\r\ndata: {}\r\n\r\n\
         event: tool_call\r\ndata: {\"id\":\"1\",\"tool\":\"add_task\",\"arguments\":{},\"result\":{\"title\":\"Café ☕\"}}\r\n\r\n\
-        event: done\r\ndata: {\"conversation_id\":4,\"response\":\"Fertig ✓\",\"tool_calls\":[]}\r\n\r\n";
+        event: done\r\ndata: {\"conversation_id\":4,\"response\":\"Fertig ✓\",\"tool_calls\":[],\"assistant\":\"builtin\"}\r\n\r\n";
 
     fn decode(chunks: Vec<&[u8]>) -> Vec<PageEvent> {
         let owned: Vec<Bytes> = chunks.into_iter().map(Bytes::copy_from_slice).collect();
@@ -104,7 +111,7 @@ mod tests {
         let expected = vec![
             PageEvent::new("delta", json!({"text": "Grüße aus 東京 🎉"})),
             PageEvent::new("tool", json!({"line": "Added 'Café ☕'", "tool": "add_task"})),
-            PageEvent::new("done", json!({"conversation_id": 4, "response": "Fertig ✓"})),
+            PageEvent::new("done", json!({"conversation_id": 4, "response": "Fertig ✓", "assistant": "built-in"})),
         ];
         let wire = WIRE.as_bytes();
         assert_eq!(decode(vec![wire]), expected);

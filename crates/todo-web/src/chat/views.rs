@@ -35,11 +35,22 @@ pub(crate) fn tool_line(call: &ToolCallRecord) -> String {
     }
 }
 
+/// The small label beside "Assistant" that says which one answered: "built-in" for the
+/// built-in interpreter, otherwise the provider's name.
+pub(crate) fn assistant_label(assistant: &str) -> &str {
+    if assistant == "builtin" { "built-in" } else { assistant }
+}
+
 fn message(m: &ChatMessage) -> Markup {
     let user = m.role == Role::User;
     html! {
         div.msg .msg-user[user] .msg-assistant[!user] {
-            p.msg-who { @if user { "You" } @else { "Assistant" } }
+            p.msg-who {
+                @if user { "You" } @else { "Assistant" }
+                @if let Some(a) = m.assistant.as_deref().filter(|_| !user) {
+                    " " span.msg-label title="Which assistant answered" { (assistant_label(a)) }
+                }
+            }
             @if !m.tool_calls.is_empty() {
                 ul.tools { @for c in &m.tool_calls { li { (tool_line(c)) } } }
             }
@@ -71,7 +82,7 @@ pub(crate) fn chat_panel(ctx: &Ctx, v: &TasksView) -> Markup {
         section #history .history aria-labelledby="history-heading" {
             div.history-head {
                 h3 #history-heading { "Conversations" }
-                a.btn.btn-ghost.btn-small #new-conversation href=(format!("{}#chat", v.query.href_with(|q| q.c.clear()))) { "New conversation" }
+                a.btn.btn-ghost.btn-small #new-conversation href=(format!("{}#chat", v.query.href_with(|q| q.c = "new".into()))) { "New conversation" }
             }
             @if c.conversations.is_empty() {
                 p.chat-hint { "Your past conversations will be listed here." }

@@ -10,6 +10,7 @@ pub(crate) use views::TasksView;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use chrono::{NaiveDate, NaiveTime, Utc};
 use jiff::tz::TimeZone;
@@ -99,11 +100,22 @@ pub(crate) async fn tasks_page(
 ) -> PageResult {
     session(&ctx)?;
     let editing = query.editing();
+    let mut query = query;
+    // No conversation named: the one open last time ("New conversation" names `c=new`).
+    if query.c.trim().is_empty()
+        && let Some(open) = ctx.open_conversation
+    {
+        query.c = open.to_string();
+    }
     let mut view = load_view(&state, &ctx, query).await?;
     if let Some(task) = editing.and_then(|id| view.tasks.iter().find(|t| t.id == id)) {
         view.edit = Some((task.id, TaskForm::from_task(task, &view.tz), FormErrors::default()));
     }
-    Ok(html(StatusCode::OK, views::tasks_page(&ctx, &view)))
+    let page = html(StatusCode::OK, views::tasks_page(&ctx, &view));
+    Ok(match ctx.chat_cookie(view.chat.current) {
+        Some(jar) => (jar, page).into_response(),
+        None => page,
+    })
 }
 
 /// The API body of a task form; `None` fields are omitted (create) or cleared (edit).

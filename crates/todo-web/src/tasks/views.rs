@@ -337,6 +337,8 @@ fn task_row(ctx: &Ctx, v: &TasksView, t: &Task, back: &str) -> Markup {
                 p.task-title { (t.title) }
                 @if let Some(d) = &t.description { p.task-desc { (d) } }
                 div.task-meta {
+                    // The number the user says to the assistant ("task 3"), the {id} of the API.
+                    span.badge.task-number title=(format!("Task {}: say “task {}” to the assistant", t.id, t.id)) { "#" (t.id) }
                     span class=(format!("badge prio prio-{}", t.priority.as_str())) { (priority_label(t.priority.as_str())) " priority" }
                     @if let Some((text, _, _)) = &due {
                         span.badge.due {

@@ -407,6 +407,10 @@ async fn assistant_works_without_javascript_and_streams_with_it() {
     let page = res.text().await.unwrap();
     assert!(page.contains("Added &#39;Buy groceries&#39;") || page.contains("Added 'Buy groceries'"), "{page}");
     assert_eq!(task_ids(&page).len(), 1, "the task list shows the new task");
+    assert!(page.contains(">#1</span>"), "the list shows the account's task number: {page}");
+    assert!(page.contains(r#"<span class="msg-label" title="Which assistant answered">built-in</span>"#), "{page}");
+    assert!(!page.contains("(built-in assistant)"), "a label, not a prefix of the text");
+    assert!(page.contains("as task 1"), "the assistant says the number: {page}");
     assert!(page.contains(r#"id="conversation-list""#));
     let conv: i64 =
         page.split(r#"data-testid="conversation-"#).nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
@@ -429,11 +433,24 @@ async fn assistant_works_without_javascript_and_streams_with_it() {
     assert!(body.contains("event: tool"), "{body}");
     assert!(body.contains("Added 'Call mum'") || body.contains(r#"Added 'Call mum'"#), "{body}");
     assert!(body.contains("event: done") && body.contains(&format!("\"conversation_id\":{conv}")), "{body}");
+    assert!(body.contains(r#""assistant":"built-in""#), "the label comes with the reply: {body}");
 
     // Reopen the conversation: both turns are there.
     let (_, page) = s.get(&format!("/tasks?c={conv}")).await;
     assert!(page.contains("add a task to buy groceries") && page.contains("add a task to call mum"));
     assert_eq!(task_ids(&page).len(), 2);
+
+    // A page without `?c=` (a reload of `/`, a new tab) shows the open conversation again,
+    // from the API's history; "New conversation" closes it for the next loads too.
+    let (_, page) = s.get("/").await;
+    assert!(page.contains("add a task to call mum"), "the open conversation after a fresh load: {page}");
+    assert!(page.contains(&format!(r#"id="chat-conversation" type="hidden" name="conversation_id" value="{conv}""#)));
+    let (_, page) = s.get("/tasks?c=new").await;
+    assert!(!page.contains("add a task to call mum"));
+    let (_, page) = s.get("/tasks").await;
+    assert!(!page.contains("add a task to call mum"), "a new conversation stays chosen");
+    let (_, page) = s.get(&format!("/tasks?c={conv}")).await;
+    assert!(page.contains("add a task to call mum"));
 
     // Empty message: an error in the panel, nothing sent.
     let res = s.post("/chat", &[("csrf", &csrf), ("message", "  ")]).await;
