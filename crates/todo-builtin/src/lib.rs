@@ -593,8 +593,7 @@ impl<T: ToolRunner> Session<'_, T> {
                 return Ok(Picked { id: t.id, info: Some((*t).clone()) });
             }
             // "Which one should I delete: #3 Pay rent, #7 Pay rent deposit (due Jun 12)?"
-            let candidates: Vec<String> =
-                found.iter().map(|t| format!("#{}", self.task_line(t, true).replacen(". ", " ", 1))).collect();
+            let candidates: Vec<String> = found.iter().map(|t| self.task_line(t, true)).collect();
             return Err(format!(
                 "I found {} tasks matching \"{words}\". {}: {}? Say, for example, \"{}\".",
                 found.len(),
@@ -642,9 +641,9 @@ impl<T: ToolRunner> Session<'_, T> {
             details.push(hash_tags(&t.tags));
         }
         if details.is_empty() {
-            format!("{}. {}", t.id, t.title)
+            format!("#{} {}", t.id, t.title)
         } else {
-            format!("{}. {} ({})", t.id, t.title, details.join(", "))
+            format!("#{} {} ({})", t.id, t.title, details.join(", "))
         }
     }
 

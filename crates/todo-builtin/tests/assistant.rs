@@ -344,7 +344,7 @@ async fn show_me_all_my_tasks() {
     assert_eq!(reply.calls[0].result["count"], 3);
     assert_words(
         &reply.text,
-        &["3 tasks", "1. Buy milk (due Dec 1, high)", "2. Walk the dog (done)", "3. Team meeting"],
+        &["3 tasks", "#1 Buy milk (due Dec 1, high)", "#2 Walk the dog (done)", "#3 Team meeting"],
     );
 }
 
@@ -354,7 +354,7 @@ async fn whats_pending() {
     fake.tasks[1].completed = true;
     let reply = say(&mut fake, "What's pending?").await;
     assert_eq!(calls(&reply), vec![call("list_tasks", json!({"status": "pending"}))]);
-    assert_words(&reply.text, &["2 pending tasks", "1. Buy milk", "3. Team meeting"]);
+    assert_words(&reply.text, &["2 pending tasks", "#1 Buy milk", "#3 Team meeting"]);
     assert!(!reply.text.contains("Walk the dog"), "{}", reply.text);
 }
 
@@ -422,7 +422,7 @@ async fn what_have_i_completed() {
     fake.tasks[2].completed = true;
     let reply = say(&mut fake, "What have I completed?").await;
     assert_eq!(calls(&reply), vec![call("list_tasks", json!({"status": "completed"}))]);
-    assert_words(&reply.text, &["completed 2 tasks", "2. Walk the dog", "3. File taxes"]);
+    assert_words(&reply.text, &["completed 2 tasks", "#2 Walk the dog", "#3 File taxes"]);
     assert!(!reply.text.contains("Buy milk"));
     // Completed tasks are not marked "done" again when only completed ones are listed.
     assert!(!reply.text.contains("(done)"));
@@ -536,8 +536,8 @@ async fn a_time_across_a_daylight_saving_change_uses_that_days_offset() {
 #[tokio::test]
 async fn listed_dates_and_overdue_markers_are_local() {
     for (zone, bill, call) in [
-        ("America/Los_Angeles", "1. Pay the bill (due today)", "2. Call the bank (due today at 17:00, overdue)"),
-        ("Asia/Tokyo", "1. Pay the bill (due Dec 1, overdue)", "2. Call the bank (due today at 10:00, overdue)"),
+        ("America/Los_Angeles", "#1 Pay the bill (due today)", "#2 Call the bank (due today at 17:00, overdue)"),
+        ("Asia/Tokyo", "#1 Pay the bill (due Dec 1, overdue)", "#2 Call the bank (due today at 10:00, overdue)"),
     ] {
         let mut fake = Fake::at(zone, "2026-12-02T05:00:00Z");
         fake.seed("Pay the bill", |t| t.due_date = Some("2026-12-01".parse().unwrap()));
@@ -622,16 +622,16 @@ async fn list_filters() {
     fake.tasks[2].tags = vec!["health".into()];
     fake.tasks[3].completed = true;
     let cases: &[(&str, Value, &[&str])] = &[
-        ("show overdue tasks", json!({"status": "all", "due": "overdue"}), &["1. Buy milk (due Jun 8, overdue)"]),
-        ("what's due today?", json!({"status": "all", "due": "today"}), &["2. Pay rent (due today, high)"]),
-        ("show high priority tasks", json!({"status": "all", "priority": "high"}), &["2. Pay rent"]),
-        ("search dentist", json!({"status": "all", "q": "dentist"}), &["3. Dentist appointment (#health)"]),
-        ("show me tasks about the meeting", json!({"status": "all", "q": "meeting"}), &["4. Team meeting (done)"]),
-        ("show #health tasks", json!({"status": "all", "tag": "health"}), &["3. Dentist appointment"]),
+        ("show overdue tasks", json!({"status": "all", "due": "overdue"}), &["#1 Buy milk (due Jun 8, overdue)"]),
+        ("what's due today?", json!({"status": "all", "due": "today"}), &["#2 Pay rent (due today, high)"]),
+        ("show high priority tasks", json!({"status": "all", "priority": "high"}), &["#2 Pay rent"]),
+        ("search dentist", json!({"status": "all", "q": "dentist"}), &["#3 Dentist appointment (#health)"]),
+        ("show me tasks about the meeting", json!({"status": "all", "q": "meeting"}), &["#4 Team meeting (done)"]),
+        ("show #health tasks", json!({"status": "all", "tag": "health"}), &["#3 Dentist appointment"]),
         ("list my pending tasks", json!({"status": "pending"}), &["3 pending tasks"]),
         ("what do I still need to do?", json!({"status": "pending"}), &["3 pending tasks"]),
-        ("show completed tasks", json!({"status": "completed"}), &["4. Team meeting"]),
-        ("what's due this week", json!({"status": "all", "due": "week"}), &["2. Pay rent"]),
+        ("show completed tasks", json!({"status": "completed"}), &["#4 Team meeting"]),
+        ("what's due this week", json!({"status": "all", "due": "week"}), &["#2 Pay rent"]),
         ("what should I do today?", json!({"status": "pending", "due": "today"}), &["1 pending task due today"]),
     ];
     for (message, args, words) in cases {
