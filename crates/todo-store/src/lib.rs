@@ -4,6 +4,7 @@
 //! and placeholders `$n`, which both drivers understand.
 #![forbid(unsafe_code)]
 
+mod accounts;
 pub mod check;
 mod conversations;
 mod db;

@@ -3,7 +3,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde::Serialize;
-use todo_domain::{SignInInput, SignUpInput, User, UserPatchInput};
+use todo_domain::{AccountDeleteInput, PasswordChangeInput, SignInInput, SignUpInput, User, UserPatchInput};
 use todo_service::throttle_key;
 use todo_store::{Admission, RateSlot};
 use utoipa::ToSchema;
@@ -105,20 +105,7 @@ pub async fn sign_in(
         return Err(todo_auth::AuthError::IssuingDisabled.into());
     }
 
-    let address = throttle_key(client);
-    let address_key = format!("sign-in:{address}");
-    let account_key = format!("sign-in:{address}:{email}");
-    let limits = &state.throttle;
-    for (key, max) in
-        [(&address_key, limits.sign_in_max_per_address), (&account_key, limits.sign_in_max_per_email_and_address)]
-    {
-        if let Admission::Locked { until } =
-            state.store.admit_sign_in(key, max, limits.sign_in_first_lock, SIGN_IN_WINDOW).await?
-        {
-            return Err(ApiError::TooManySignIns { retry_after: seconds_until(until) });
-        }
-    }
-    prune_now_and_then(&state);
+    let (address_key, account_key) = admit_password_attempt(&state, client, &email).await?;
 
     let stored = state.store.find_user_by_email(&email).await?;
     let ok = state.passwords.verify(input.password, stored.as_ref().map(|s| s.password_hash.clone())).await?;
@@ -132,6 +119,54 @@ pub async fn sign_in(
             tracing::info!(client = %client, "failed sign-in");
             Err(ApiError::Unauthorized("invalid email or password".into()))
         }
+    }
+}
+
+/// Counts an attempt at the password of `email` from `client` in the sign-in
+/// throttle (per address, and per email and address) before the password is
+/// checked, or refuses it with 429 while either is locked. Returns both keys,
+/// for [`todo_store::Store::sign_in_succeeded`] once the password is right.
+async fn admit_password_attempt(
+    state: &AppState,
+    client: std::net::IpAddr,
+    email: &str,
+) -> ApiResult<(String, String)> {
+    let address = throttle_key(client);
+    let address_key = format!("sign-in:{address}");
+    let account_key = format!("sign-in:{address}:{email}");
+    let limits = &state.throttle;
+    for (key, max) in
+        [(&address_key, limits.sign_in_max_per_address), (&account_key, limits.sign_in_max_per_email_and_address)]
+    {
+        if let Admission::Locked { until } =
+            state.store.admit_sign_in(key, max, limits.sign_in_first_lock, SIGN_IN_WINDOW).await?
+        {
+            return Err(ApiError::TooManySignIns { retry_after: seconds_until(until) });
+        }
+    }
+    prune_now_and_then(state);
+    Ok((address_key, account_key))
+}
+
+/// Checks the signed-in user's password, counted by the sign-in throttle like
+/// a sign-in (a stolen token is no way to guess the password faster); a wrong
+/// one is [`ApiError::WrongPassword`] naming `field`.
+async fn confirm_password(
+    state: &AppState,
+    client: std::net::IpAddr,
+    user_id: &str,
+    password: String,
+    field: &'static str,
+) -> ApiResult<todo_store::StoredUser> {
+    let user = state.store.get_user(user_id).await.not_found_as("user")?;
+    let (address_key, account_key) = admit_password_attempt(state, client, &user.email).await?;
+    let stored = state.store.find_user_by_email(&user.email).await?.ok_or(ApiError::NotFound("user"))?;
+    if state.passwords.verify(password, Some(stored.password_hash.clone())).await? {
+        state.store.sign_in_succeeded(&account_key, &address_key).await?;
+        Ok(stored)
+    } else {
+        tracing::info!(client = %client, user_id = %user_id, "wrong password confirming an account change");
+        Err(ApiError::WrongPassword(field))
     }
 }
 
@@ -242,4 +277,78 @@ fn own_session(user: &AuthUser) -> ApiResult<String> {
             "this token comes from the identity provider: sign out there to end its session".into(),
         )
     })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+/// The answer of `POST /api/auth/password`.
+pub struct PasswordChanged {
+    /// How many other sessions were ended; this token's stays.
+    pub ended_sessions: usize,
+}
+
+/// Change the password: `current_password` confirms it (counted by the sign-in
+/// throttle), `new_password` follows the sign-up rules. Every other session of
+/// the user ends in the same transaction; this token keeps working.
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChangeInput,
+    responses(
+        (status = 200, description = "Password changed, every other session ended", body = PasswordChanged),
+        (status = 400, response = MalformedJson),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "`current_password` is wrong (`wrong_password`, the field in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The token's account no longer exists (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "A missing, unknown or invalid field (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong passwords (`too_many_sign_in_attempts`)", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait before retrying"))),
+        (status = 501, description = "A token of the external identity provider: its password is kept there", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    user: AuthUser,
+    ApiJson(input): ApiJson<PasswordChangeInput>,
+) -> ApiResult<Json<PasswordChanged>> {
+    input.validate()?;
+    let session_id = own_session(&user)?;
+    confirm_password(&state, client, &user.user_id, input.current_password, "current_password").await?;
+    let hash = state.passwords.hash(input.new_password).await?;
+    let ended = state.store.change_password(&user.user_id, &hash, &session_id).await.not_found_as("user")?;
+    state.sessions.forget(&ended).await;
+    tracing::info!(user_id = %user.user_id, sessions = ended.len(), "password changed");
+    Ok(Json(PasswordChanged { ended_sessions: ended.len() }))
+}
+
+/// Delete the account and all its data (tasks, conversations and their
+/// messages, sessions, counters), confirmed by its password, in one
+/// transaction. Its tokens stop working.
+#[utoipa::path(post, path = "/api/auth/delete-account", tag = "auth", security(("bearer" = [])), request_body = AccountDeleteInput,
+    responses(
+        (status = 204, description = "The account and everything of it is gone"),
+        (status = 400, response = MalformedJson),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "`password` is wrong (`wrong_password`, the field in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The token's account no longer exists (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "A missing, unknown or empty field (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong passwords (`too_many_sign_in_attempts`)", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait before retrying"))),
+        (status = 501, description = "A token of the external identity provider: the account is kept there", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn delete_account(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    user: AuthUser,
+    ApiJson(input): ApiJson<AccountDeleteInput>,
+) -> ApiResult<StatusCode> {
+    input.validate()?;
+    own_session(&user)?;
+    confirm_password(&state, client, &user.user_id, input.password, "password").await?;
+    let ended = state.store.delete_account(&user.user_id).await.not_found_as("user")?;
+    state.sessions.forget(&ended).await;
+    tracing::info!(user_id = %user.user_id, "account deleted");
+    Ok(StatusCode::NO_CONTENT)
 }

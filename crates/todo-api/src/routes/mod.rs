@@ -128,6 +128,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::me, auth::update_me))
         .routes(routes!(auth::sign_out))
         .routes(routes!(auth::sign_out_everywhere))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::delete_account))
         .routes(routes!(tasks::list_tasks, tasks::create_task))
         .routes(routes!(tasks::get_task, tasks::replace_task, tasks::patch_task, tasks::delete_task))
         .routes(routes!(tasks::toggle_task))

@@ -123,6 +123,8 @@ async fn openapi_document_covers_every_route() {
         ("/api/auth/me", "patch"),
         ("/api/auth/sign-out", "post"),
         ("/api/auth/sign-out-everywhere", "post"),
+        ("/api/auth/password", "post"),
+        ("/api/auth/delete-account", "post"),
         ("/api/{user_id}/tasks", "get"),
         ("/api/{user_id}/tasks", "post"),
         ("/api/{user_id}/tasks/{id}", "get"),
