@@ -1,9 +1,12 @@
-//! What a user does to the whole account: change its password, delete it.
+//! What a user does to the whole account: change its password, delete it,
+//! export it, import an export into it.
 
 use chrono::Utc;
+use todo_domain::{AccountExport, EXPORT_VERSION, ImportPlan};
 
 use crate::db::from_row_by_position;
-use crate::{Arg, Store, StoreError};
+use crate::quotas;
+use crate::{Arg, Quota, Store, StoreError};
 
 struct IdRow {
     id: String,
@@ -92,5 +95,66 @@ impl Store {
         tx.execute("DELETE FROM users WHERE id = $1", &by_id).await?;
         tx.commit().await?;
         Ok(sessions.into_iter().map(|r| r.id).collect())
+    }
+}
+
+/// What an import created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportCounts {
+    /// Tasks created.
+    pub tasks: usize,
+    /// Conversations created.
+    pub conversations: usize,
+    /// Messages created.
+    pub messages: usize,
+}
+
+impl Store {
+    /// Everything of the account as one document.
+    pub async fn export_account(&self, user_id: &str) -> Result<AccountExport, StoreError> {
+        let account = self.get_user(user_id).await?;
+        let tasks = self.all_tasks(user_id).await?;
+        let conversations = self.export_conversations(user_id).await?;
+        Ok(AccountExport { version: EXPORT_VERSION, exported_at: Utc::now(), account, tasks, conversations })
+    }
+
+    /// Creates the plan's tasks (with the account's next numbers, in order)
+    /// and conversations in one transaction: all of it, or, when a quota of
+    /// the store would be exceeded, nothing ([`StoreError::QuotaExceeded`]).
+    pub async fn import_account(&self, user_id: &str, plan: &ImportPlan) -> Result<ImportCounts, StoreError> {
+        let q = self.quotas;
+        let exceeded = |quota, limit| StoreError::QuotaExceeded {
+            quota,
+            limit,
+            retry_after_secs: crate::COUNT_QUOTA_RETRY_AFTER_SECS,
+        };
+        let limit = q.messages_per_conversation;
+        if limit > 0 && plan.conversations.iter().any(|c| c.messages.len() > limit as usize) {
+            return Err(exceeded(Quota::MessagesPerConversation, limit));
+        }
+        let now = Utc::now().timestamp_millis();
+        let mut tx = self.db.begin().await?;
+        for draft in &plan.tasks {
+            crate::tasks::insert_task(&mut tx, user_id, draft, now).await?;
+        }
+        for c in &plan.conversations {
+            crate::conversations::import_conversation(&mut tx, user_id, c, now).await?;
+        }
+        // The counts the insert triggers raised, within this transaction.
+        for (column, quota, limit) in [
+            (quotas::Column::Tasks, Quota::Tasks, q.tasks_per_user),
+            (quotas::Column::Conversations, Quota::Conversations, q.conversations_per_user),
+        ] {
+            if limit > 0 && quotas::count(&mut tx, user_id, column).await? > i64::from(limit) {
+                tx.rollback().await?;
+                return Err(exceeded(quota, limit));
+            }
+        }
+        tx.commit().await?;
+        Ok(ImportCounts {
+            tasks: plan.tasks.len(),
+            conversations: plan.conversations.len(),
+            messages: plan.conversations.iter().map(|c| c.messages.len()).sum(),
+        })
     }
 }

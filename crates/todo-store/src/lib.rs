@@ -25,6 +25,7 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
+pub use accounts::ImportCounts;
 pub use conversations::TurnStart;
 pub use sessions::{ActiveSession, NewSession};
 pub(crate) use sql::{Arg, TaskQuery, build_task_query};

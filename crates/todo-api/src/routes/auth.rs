@@ -3,7 +3,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde::Serialize;
-use todo_domain::{AccountDeleteInput, PasswordChangeInput, SignInInput, SignUpInput, User, UserPatchInput};
+use todo_domain::{
+    AccountDeleteInput, AccountExport, ImportDocument, PasswordChangeInput, SignInInput, SignUpInput, User,
+    UserPatchInput,
+};
 use todo_service::throttle_key;
 use todo_store::{Admission, RateSlot};
 use utoipa::ToSchema;
@@ -351,4 +354,71 @@ pub async fn delete_account(
     state.sessions.forget(&ended).await;
     tracing::info!(user_id = %user.user_id, "account deleted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Largest import document accepted, in bytes (413 beyond): room for a full
+/// account at the default quotas (10,000 tasks of about 500 bytes each).
+pub const IMPORT_LIMIT_BYTES: usize = 8 * 1024 * 1024;
+
+/// Export all of the account's data as one JSON document: the account
+/// (without its password hash), every task with every field, every
+/// conversation with its messages and tool calls, and the format's `version`.
+/// Sent as an attachment, so a browser saves it as a file.
+#[utoipa::path(get, path = "/api/auth/export", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The export (`Content-Disposition: attachment`)", body = AccountExport,
+            headers(("content-disposition" = String, description = "`attachment; filename=\"todo-export-<date>.json\"`"))),
+        (status = 401, response = Unauthorized),
+        (status = 404, description = "The token's account does not exist here (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn export_account(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<([(axum::http::HeaderName, String); 1], Json<AccountExport>)> {
+    let export = state.store.export_account(&user.user_id).await.not_found_as("user")?;
+    let name = format!("attachment; filename=\"todo-export-{}.json\"", export.exported_at.format("%Y-%m-%d"));
+    tracing::info!(user_id = %user.user_id, tasks = export.tasks.len(), "account exported");
+    Ok(([(axum::http::header::CONTENT_DISPOSITION, name)], Json(export)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+/// The answer of `POST /api/auth/import`.
+pub struct Imported {
+    /// Tasks created (numbered after the account's existing ones, in the document's order).
+    pub tasks: usize,
+    /// Conversations created.
+    pub conversations: usize,
+    /// Messages created.
+    pub messages: usize,
+}
+
+/// Import an export (of this or another account, on this or another server)
+/// into the signed-in account: its tasks get the account's next numbers in
+/// the document's order, its conversations are added with their messages.
+/// All or nothing, in one transaction; at most 8 MiB.
+#[utoipa::path(post, path = "/api/auth/import", tag = "auth", security(("bearer" = [])), request_body = ImportDocument,
+    responses(
+        (status = 201, description = "Everything was imported", body = Imported),
+        (status = 400, response = MalformedJson),
+        (status = 401, response = Unauthorized),
+        (status = 413, description = "The document is over 8 MiB (`payload_too_large`)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "Not an export this server reads: a wrong `version`, an invalid task (`tasks[i].<field>`), a missing or unknown field (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The import would exceed a quota (`task_quota_exceeded`, `conversation_quota_exceeded`, `message_quota_exceeded`); nothing was imported", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait before retrying"))),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn import_account(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(document): ApiJson<ImportDocument, IMPORT_LIMIT_BYTES>,
+) -> ApiResult<(StatusCode, Json<Imported>)> {
+    let plan = document.validate()?;
+    let counts = state.store.import_account(&user.user_id, &plan).await?;
+    tracing::info!(user_id = %user.user_id, tasks = counts.tasks, conversations = counts.conversations, "account data imported");
+    Ok((
+        StatusCode::CREATED,
+        Json(Imported { tasks: counts.tasks, conversations: counts.conversations, messages: counts.messages }),
+    ))
 }

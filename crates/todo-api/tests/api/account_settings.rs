@@ -11,7 +11,12 @@ on_both_databases!(
     wrong_passwords_count_for_the_sign_in_throttle,
     deletion_leaves_no_row,
     deletion_needs_the_password,
+    export_has_everything_as_an_attachment,
+    export_then_import_reproduces_the_tasks,
+    invalid_imports_are_422_and_write_nothing,
 );
+
+for_both_databases!(imports_over_the_task_quota_write_nothing);
 
 /// The first column of the first row of `statement`, as i64, on the app's
 /// database behind its back.
@@ -202,4 +207,188 @@ async fn deletion_needs_the_password(app: TestApp) {
     let p = expect_problem(post(json!({"password": "wrong horse"})).await.unwrap(), 403, "wrong_password").await;
     assert_eq!(fields(&p), ["password"]);
     assert_eq!(app.list(&u, "").await.1, ["Keep me"]);
+}
+
+async fn export(app: &TestApp, user: &User) -> Value {
+    let res = app.as_user(Method::GET, user, "/api/auth/export").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let disposition = res.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.starts_with("attachment; filename=\"todo-export-"), "{disposition}");
+    res.json().await.unwrap()
+}
+
+async fn import(app: &TestApp, user: &User, document: &Value) -> reqwest::Response {
+    app.as_user(Method::POST, user, "/api/auth/import").json(document).send().await.unwrap()
+}
+
+/// Tasks of a user as the list returns them, without what an import renumbers
+/// or restamps.
+async fn task_fields(app: &TestApp, user: &User) -> Vec<Value> {
+    let res = app.as_user(Method::GET, user, "/api/{me}/tasks?limit=100&sort=created&order=asc").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let tasks: Vec<Value> = res.json().await.unwrap();
+    tasks
+        .into_iter()
+        .map(|mut t| {
+            let o = t.as_object_mut().unwrap();
+            for renumbered in ["id", "user_id", "created_at", "updated_at", "completed_at"] {
+                o.remove(renumbered);
+            }
+            t
+        })
+        .collect()
+}
+
+async fn some_tasks(app: &TestApp, user: &User) {
+    app.create_task(
+        user,
+        json!({"title": "Buy milk", "description": "2 litres", "priority": "high", "tags": ["home", "shop"]}),
+    )
+    .await;
+    app.create_task(user, json!({"title": "Pay rent", "due_date": "2030-01-01", "priority": "urgent"})).await;
+    app.create_task(user, json!({"title": "Call mum", "due_at": "2030-02-03T17:00:00Z", "completed": true})).await;
+    app.create_task(user, json!({"title": "Plain"})).await;
+}
+
+async fn export_has_everything_as_an_attachment(app: TestApp) {
+    let u = app.sign_up("export@example.com").await;
+    some_tasks(&app, &u).await;
+    let res = app.as_user(Method::POST, &u, "/api/{me}/chat").json(&json!({"message": "add a task to water plants"}));
+    assert_eq!(res.send().await.unwrap().status(), 200);
+    let other = app.sign_up("not-exported@example.com").await;
+    app.create_task(&other, json!({"title": "Not mine"})).await;
+
+    let doc = export(&app, &u).await;
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["account"]["email"], "export@example.com");
+    assert!(doc["account"].get("password_hash").is_none());
+    assert!(!doc.to_string().contains("$argon2"), "no password hash anywhere");
+    let titles: Vec<&str> = doc["tasks"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Buy milk", "Pay rent", "Call mum", "Plain", "Water plants"]);
+    assert_eq!(doc["tasks"][1]["due_date"], "2030-01-01");
+    assert_eq!(doc["tasks"][0]["tags"], json!(["home", "shop"]));
+    let conversations = doc["conversations"].as_array().unwrap();
+    assert_eq!(conversations.len(), 1);
+    let messages = conversations[0]["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0]["role"], "user");
+    assert_eq!(messages[1]["tool_calls"][0]["tool"], "add_task");
+}
+
+async fn export_then_import_reproduces_the_tasks(app: TestApp) {
+    let from = app.sign_up("from@example.com").await;
+    some_tasks(&app, &from).await;
+    let res =
+        app.as_user(Method::POST, &from, "/api/{me}/chat").json(&json!({"message": "add a task to water plants"}));
+    assert_eq!(res.send().await.unwrap().status(), 200);
+    let doc = export(&app, &from).await;
+
+    // Into another account (on another server: the document is all it gets).
+    let other_server = TestApp::builder().database(app.db).start().await;
+    let to = other_server.sign_up("to@example.com").await;
+    other_server.create_task(&to, json!({"title": "Already here"})).await;
+    let res = import(&other_server, &to, &doc).await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body, json!({"tasks": 5, "conversations": 1, "messages": 2}));
+
+    let imported = task_fields(&other_server, &to).await;
+    assert_eq!(imported[0]["title"], "Already here");
+    assert_eq!(imported[1..], task_fields(&app, &from).await[..], "the tasks' fields, in order");
+    // New numbers after the account's own, in the export's order.
+    let again = export(&other_server, &to).await;
+    let numbers: Vec<i64> = again["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
+    let strip = |c: &Value| {
+        c["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| json!([m["role"], m["content"], m["tool_calls"], m["assistant"], m["created_at"]]))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip(&again["conversations"][0]), strip(&doc["conversations"][0]));
+    assert_eq!(again["conversations"][0]["title"], doc["conversations"][0]["title"]);
+    // The imported conversation goes on like any other.
+    let c = again["conversations"][0]["id"].as_i64().unwrap();
+    let res = other_server
+        .as_user(Method::POST, &to, "/api/{me}/chat")
+        .json(&json!({"conversation_id": c, "message": "show my tasks"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+async fn invalid_imports_are_422_and_write_nothing(app: TestApp) {
+    let u = app.sign_up("bad-import@example.com").await;
+    let good = json!({"title": "Fine"});
+    let cases = [
+        (json!({"version": 2, "tasks": [good]}), vec!["version"]),
+        (
+            json!({"version": 1, "tasks": [good, {"title": ""}, {"title": "x", "tags": ["no spaces!"]}]}),
+            vec!["tasks[1].title", "tasks[2].tags"],
+        ),
+        (
+            json!({"version": 1, "tasks": [{"title": "Both", "due_at": "2030-01-01T00:00:00Z", "due_date": "2030-01-01"}]}),
+            vec!["tasks[0].due_date"],
+        ),
+    ];
+    for (doc, expected) in cases {
+        let p = expect_problem(import(&app, &u, &doc).await, 422, "validation_failed").await;
+        let named = fields(&p);
+        for field in &expected {
+            assert!(named.iter().any(|n| n.starts_with(field)), "{field} named in {named:?} for {doc}");
+        }
+    }
+    let p = expect_problem(import(&app, &u, &json!({"tasks": []})).await, 422, "validation_failed").await;
+    assert_eq!(fields(&p), ["version"]);
+    let p = expect_problem(
+        import(&app, &u, &json!({"version": 1, "tasks": [{"title": "x", "colour": "red"}]})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&p), ["tasks[0].colour"]);
+    let p = expect_problem(
+        import(
+            &app,
+            &u,
+            &json!({"version": 1, "conversations": [{"title": "x", "messages": [{"role": "robot", "content": "hi"}]}]}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert!(fields(&p)[0].contains("conversations"), "{p}");
+    // Over the size limit.
+    let huge = json!({"version": 1, "tasks": [{"title": "x", "description": "y".repeat(9 * 1024 * 1024)}]});
+    expect_problem(import(&app, &u, &huge).await, 413, "payload_too_large").await;
+    // A large document within the limit is fine (above the other routes' 64 KiB).
+    let many: Vec<Value> =
+        (0..400).map(|i| json!({"title": format!("Task {i}"), "description": "d".repeat(200)})).collect();
+    let res = import(&app, &u, &json!({"version": 1, "tasks": many})).await;
+    assert_eq!(res.status(), 201);
+    let (total, titles) = app.list(&u, "limit=1&sort=created&order=asc").await;
+    assert_eq!(total, 400, "only the valid import wrote anything");
+    assert_eq!(titles, ["Task 0"]);
+}
+
+async fn imports_over_the_task_quota_write_nothing(db: Db) {
+    let app = TestApp::builder().database(db).config(|a| a.quotas.quota_tasks_per_user = 3).start().await;
+    let u = app.sign_up("quota-import@example.com").await;
+    app.create_task(&u, json!({"title": "One"})).await;
+    let doc = json!({"version": 1, "tasks": [{"title": "Two"}, {"title": "Three"}, {"title": "Four"}],
+        "conversations": [{"title": "c", "messages": [{"role": "user", "content": "hi"}]}]});
+    expect_problem(import(&app, &u, &doc).await, 429, "task_quota_exceeded").await;
+    assert_eq!(app.list(&u, "").await.0, 1);
+    let conversations: Vec<Value> =
+        app.as_user(Method::GET, &u, "/api/{me}/conversations").send().await.unwrap().json().await.unwrap();
+    assert!(conversations.is_empty());
+    // Within it, the numbers go on where they were.
+    let doc = json!({"version": 1, "tasks": [{"title": "Two"}, {"title": "Three"}]});
+    assert_eq!(import(&app, &u, &doc).await.status(), 201);
+    let res = app.as_user(Method::GET, &u, "/api/{me}/tasks/3").send().await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["title"], "Three");
 }

@@ -125,6 +125,8 @@ async fn openapi_document_covers_every_route() {
         ("/api/auth/sign-out-everywhere", "post"),
         ("/api/auth/password", "post"),
         ("/api/auth/delete-account", "post"),
+        ("/api/auth/export", "get"),
+        ("/api/auth/import", "post"),
         ("/api/{user_id}/tasks", "get"),
         ("/api/{user_id}/tasks", "post"),
         ("/api/{user_id}/tasks/{id}", "get"),
