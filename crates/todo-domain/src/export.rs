@@ -54,6 +54,7 @@ pub struct ConversationExport {
 #[serde(deny_unknown_fields)]
 pub struct ImportDocument {
     /// Must be [`EXPORT_VERSION`].
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::export_version))]
     pub version: u32,
     /// Ignored: the data goes into the signed-in account.
     #[serde(default)]
