@@ -42,6 +42,10 @@ pub enum ApiError {
     /// A token used on another user's path (403).
     #[error("this token may only access its own user's data")]
     Forbidden,
+    /// The password confirming an account change is wrong (403: the token is
+    /// fine, so not a 401 that would make a client sign out); names the field.
+    #[error("{0} is not the account's password")]
+    WrongPassword(&'static str),
     /// `/mcp` refused the `Host` (DNS-rebinding protection, MCP_ALLOWED_HOSTS).
     #[error("{0}")]
     HostNotAllowed(String),
@@ -153,7 +157,10 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden | ApiError::HostNotAllowed(_) | ApiError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden
+            | ApiError::WrongPassword(_)
+            | ApiError::HostNotAllowed(_)
+            | ApiError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
@@ -180,6 +187,7 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden => "forbidden",
+            ApiError::WrongPassword(_) => "wrong_password",
             ApiError::HostNotAllowed(_) => "host_not_allowed",
             ApiError::OriginNotAllowed(_) => "origin_not_allowed",
             ApiError::NotFound(_) => "not_found",
@@ -214,6 +222,7 @@ impl ApiError {
             code: self.code(),
             errors: match self {
                 ApiError::Validation(v) => v.0.clone(),
+                ApiError::WrongPassword(field) => ValidationErrors::single(*field, "is not the account's password").0,
                 _ => Vec::new(),
             },
         }

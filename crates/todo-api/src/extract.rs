@@ -19,9 +19,11 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// A JSON body. Syntax errors are 400; wrong types, missing or unknown fields 422
 /// with the field's path; a non-JSON content type 415; an oversized body 413.
-pub struct ApiJson<T>(pub T);
+/// `LIMIT` is the body limit a 413 reports: the route's `DefaultBodyLimit`
+/// (the app's [`BODY_LIMIT_BYTES`] unless the route sets a larger one).
+pub struct ApiJson<T, const LIMIT: usize = BODY_LIMIT_BYTES>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned, S: Send + Sync, const LIMIT: usize> FromRequest<S> for ApiJson<T, LIMIT> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
@@ -42,7 +44,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e: BytesRejection| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge { limit: BODY_LIMIT_BYTES }
+                ApiError::PayloadTooLarge { limit: LIMIT }
             } else {
                 ApiError::MalformedJson(e.body_text())
             }
@@ -65,8 +67,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             Category::Data => {
                 let msg = strip_position(&inner.to_string());
                 let field = named_field(&msg).unwrap_or_else(|| if path == "." { "body".into() } else { path.clone() });
-                let field = if path != "." && field != path && !path.is_empty() && msg.starts_with("missing field") {
+                let nested = path != "." && field != path && !path.is_empty();
+                let field = if nested && msg.starts_with("missing field") {
                     format!("{path}.{field}")
+                } else if nested && msg.starts_with("unknown field") {
+                    // Where in a nested document (an import's `tasks[3]`) the key was.
+                    if path.ends_with(&field) { path.clone() } else { format!("{path}.{field}") }
                 } else {
                     field
                 };

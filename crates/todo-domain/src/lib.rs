@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod chat;
+mod export;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod task;
@@ -13,6 +14,7 @@ mod validation;
 pub mod zone;
 
 pub use chat::*;
+pub use export::*;
 pub use task::*;
 pub use text::*;
 pub use user::*;

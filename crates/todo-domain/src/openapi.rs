@@ -192,6 +192,15 @@ pub fn id() -> ObjectBuilder {
         .maximum(Some(i64::MAX))
 }
 
+/// The export format version an import accepts: exactly [`crate::export::EXPORT_VERSION`].
+pub fn export_version() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(crate::export::EXPORT_VERSION))
+        .maximum(Some(crate::export::EXPORT_VERSION))
+        .description(Some(format!("The export format; this server reads {}.", crate::export::EXPORT_VERSION)))
+}
+
 /// The conversation a chat turn continues.
 pub fn conversation_id() -> ObjectBuilder {
     id().schema_type([Type::Integer, Type::Null].into_iter().collect::<SchemaType>())

@@ -134,10 +134,10 @@ fn validate_email(raw: &str, errors: &mut ValidationErrors) -> String {
     email
 }
 
-fn validate_password(password: &str, errors: &mut ValidationErrors) {
+fn validate_password(field: &str, password: &str, errors: &mut ValidationErrors) {
     let n = password.chars().count();
     if !(PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&n) {
-        errors.push("password", format!("must be {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters"));
+        errors.push(field, format!("must be {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters"));
     }
 }
 
@@ -146,7 +146,7 @@ impl SignUpInput {
     pub fn validate(&self) -> Result<NewAccount, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let email = validate_email(&self.email, &mut errors);
-        validate_password(&self.password, &mut errors);
+        validate_password("password", &self.password, &mut errors);
         let name = validate_name(&self.name, &mut errors);
         let time_zone = match self.time_zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
             Some(z) => validate_time_zone("time_zone", z, &mut errors),
@@ -206,6 +206,53 @@ impl SignInInput {
             errors.push("password", "must not be empty");
         }
         errors.into_result(email)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+/// Body of `POST /api/auth/password`.
+pub struct PasswordChangeInput {
+    /// The account's password now.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::sign_in_password))]
+    pub current_password: String,
+    /// The new password: 8-128 characters, as at sign-up.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::sign_up_password))]
+    pub new_password: String,
+}
+
+impl PasswordChangeInput {
+    /// Checks both fields, naming each problem; the current password's
+    /// correctness is for the caller to check against the stored hash.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        if self.current_password.is_empty() {
+            errors.push("current_password", "must not be empty");
+        }
+        validate_password("new_password", &self.new_password, &mut errors);
+        errors.into_result(())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+/// Body of `POST /api/auth/delete-account`: the password confirms it.
+pub struct AccountDeleteInput {
+    /// The account's password.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::sign_in_password))]
+    pub password: String,
+}
+
+impl AccountDeleteInput {
+    /// Refuses an empty password by name.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        if self.password.is_empty() {
+            errors.push("password", "must not be empty");
+        }
+        errors.into_result(())
     }
 }
 

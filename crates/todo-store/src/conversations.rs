@@ -1,5 +1,5 @@
 use chrono::{DateTime, TimeZone, Utc};
-use todo_domain::{ChatMessage, Conversation, Role, ToolCallRecord};
+use todo_domain::{ChatMessage, Conversation, ConversationExport, ImportedConversation, Role, ToolCallRecord};
 
 use crate::db::{Tx, from_row_by_position};
 use crate::quotas;
@@ -268,4 +268,67 @@ impl Store {
             .await?;
         Ok(rows.into_iter().map(ChatMessage::from).collect())
     }
+}
+
+impl Store {
+    /// Every conversation of the user with all its messages, oldest first
+    /// (for the export).
+    pub async fn export_conversations(&self, user_id: &str) -> Result<Vec<ConversationExport>, StoreError> {
+        let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE user_id = $1 ORDER BY id");
+        let conversations: Vec<ConversationRow> = self.db.fetch_all(&sql, &[Arg::Text(user_id.into())]).await?;
+        let sql = format!(
+            "SELECT m.{} FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+             WHERE c.user_id = $1 ORDER BY m.id",
+            MESSAGE_COLUMNS.replace(", ", ", m.")
+        );
+        let messages: Vec<MessageRow> = self.db.fetch_all(&sql, &[Arg::Text(user_id.into())]).await?;
+        let mut by_conversation: std::collections::HashMap<i64, Vec<ChatMessage>> = std::collections::HashMap::new();
+        for m in messages {
+            by_conversation.entry(m.conversation_id).or_default().push(m.into());
+        }
+        Ok(conversations
+            .into_iter()
+            .map(|r| ConversationExport {
+                id: r.id,
+                title: r.title,
+                created_at: at(r.created_at),
+                updated_at: at(r.updated_at),
+                messages: by_conversation.remove(&r.id).unwrap_or_default(),
+            })
+            .collect())
+    }
+}
+
+/// Creates a conversation with its messages in the caller's transaction
+/// (which checks the quotas before it commits).
+pub(crate) async fn import_conversation(
+    tx: &mut Tx,
+    user_id: &str,
+    conversation: &ImportedConversation,
+    now: i64,
+) -> Result<(), StoreError> {
+    let first = conversation.messages.iter().filter_map(|m| m.created_at).map(|t| t.timestamp_millis()).min();
+    let last = conversation.messages.iter().filter_map(|m| m.created_at).map(|t| t.timestamp_millis()).max();
+    let count = i64::try_from(conversation.messages.len()).unwrap_or(i64::MAX);
+    let row: Option<ConversationRow> = tx
+        .fetch_optional(
+            &format!(
+                "INSERT INTO conversations (user_id, title, created_at, updated_at, message_count) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING {CONVERSATION_COLUMNS}"
+            ),
+            &[
+                Arg::Text(user_id.into()),
+                Arg::Text(conversation.title.clone()),
+                Arg::I64(first.unwrap_or(now)),
+                Arg::I64(last.unwrap_or(now)),
+                Arg::I64(count),
+            ],
+        )
+        .await?;
+    let id = row.map(|r| r.id).ok_or(StoreError::Internal("insert returned no row".into()))?;
+    for m in &conversation.messages {
+        let when = m.created_at.map(|t| t.timestamp_millis()).unwrap_or(now);
+        insert_message(tx, id, m.role, &m.content, &m.tool_calls, m.assistant.as_deref(), when).await?;
+    }
+    Ok(())
 }

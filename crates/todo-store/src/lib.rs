@@ -4,6 +4,7 @@
 //! and placeholders `$n`, which both drivers understand.
 #![forbid(unsafe_code)]
 
+mod accounts;
 pub mod check;
 mod conversations;
 mod db;
@@ -24,6 +25,7 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
+pub use accounts::ImportCounts;
 pub use conversations::TurnStart;
 pub use sessions::{ActiveSession, NewSession};
 pub(crate) use sql::{Arg, TaskQuery, build_task_query};

@@ -148,43 +148,8 @@ impl Store {
     /// number of the user's counter.
     pub async fn create_task(&self, user_id: &str, draft: &TaskDraft) -> Result<Task, StoreError> {
         let now = Utc::now().timestamp_millis();
-        let completed = draft.completed.unwrap_or(false);
-        let sql = format!(
-            "INSERT INTO tasks (number, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, \
-               completed_at, title_folded, description_folded, search_revision, due_day) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, 0, $13) RETURNING {TASK_COLUMNS}"
-        );
-        // The counter is raised first: the upsert holds the user's row until the
-        // commit (on SQLite, as a first write, the database's write lock), so
-        // concurrent creates on any replica take their numbers one after the
-        // other. A create rolled back (over the quota, a failed insert) gives
-        // its number back with it: no task ever had it.
         let mut tx = self.db.begin().await?;
-        let numbered: Vec<NumberRow> = tx
-            .fetch_all(
-                "INSERT INTO user_quotas (user_id, last_task_number) VALUES ($1, 1) \
-                 ON CONFLICT (user_id) DO UPDATE SET last_task_number = user_quotas.last_task_number + 1 \
-                 RETURNING last_task_number",
-                &[Arg::Text(user_id.into())],
-            )
-            .await?;
-        let number = numbered.first().map(|r| r.number).ok_or(StoreError::Internal("no task number".into()))?;
-        let args = [
-            Arg::I64(number),
-            Arg::Text(user_id.into()),
-            Arg::Text(draft.title.clone()),
-            Arg::OptText(draft.description.clone()),
-            Arg::Bool(completed),
-            Arg::I16(draft.priority.rank()),
-            Arg::Text(tags_json(&draft.tags)),
-            Arg::OptI64(draft.due_at.map(|d| d.timestamp_millis())),
-            Arg::I64(now),
-            Arg::OptI64(completed.then_some(now)),
-            Arg::Text(search_fold(&draft.title)),
-            Arg::Text(folded_description(draft.description.as_deref())),
-            Arg::OptI64(draft.due_date.map(day_number)),
-        ];
-        let row: Option<TaskRow> = tx.fetch_optional(&sql, &args).await?;
+        let row = insert_task(&mut tx, user_id, draft, now).await?;
         let limit = self.quotas.tasks_per_user;
         // The count the insert trigger raised, within this transaction.
         if limit > 0 && quotas::count(&mut tx, user_id, quotas::Column::Tasks).await? > i64::from(limit) {
@@ -196,7 +161,14 @@ impl Store {
             });
         }
         tx.commit().await?;
-        row.map(Task::from).ok_or(StoreError::Internal("insert returned no row".into()))
+        Ok(row)
+    }
+
+    /// Every task of the user, by number (for the export).
+    pub async fn all_tasks(&self, user_id: &str) -> Result<Vec<Task>, StoreError> {
+        let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE user_id = $1 ORDER BY number");
+        let rows: Vec<TaskRow> = self.db.fetch_all(&sql, &[Arg::Text(user_id.into())]).await?;
+        Ok(rows.into_iter().map(Task::from).collect())
     }
 
     /// One of the user's tasks; [`StoreError::NotFound`] for any other.
@@ -381,4 +353,51 @@ impl Store {
         let row: Option<TaskRow> = self.db.fetch_optional(&sql, &[Arg::I64(id), Arg::Text(user_id.into())]).await?;
         row.map(Task::from).ok_or(StoreError::NotFound)
     }
+}
+
+/// Inserts a task with the next number of the user's counter, in the caller's
+/// transaction (which checks the quota before it commits).
+pub(crate) async fn insert_task(
+    tx: &mut crate::db::Tx,
+    user_id: &str,
+    draft: &TaskDraft,
+    now: i64,
+) -> Result<Task, StoreError> {
+    let completed = draft.completed.unwrap_or(false);
+    let sql = format!(
+        "INSERT INTO tasks (number, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, \
+               completed_at, title_folded, description_folded, search_revision, due_day) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, 0, $13) RETURNING {TASK_COLUMNS}"
+    );
+    // The counter is raised first: the upsert holds the user's row until the
+    // commit (on SQLite, as a first write, the database's write lock), so
+    // concurrent creates on any replica take their numbers one after the
+    // other. A create rolled back (over the quota, a failed insert) gives
+    // its number back with it: no task ever had it.
+    let numbered: Vec<NumberRow> = tx
+        .fetch_all(
+            "INSERT INTO user_quotas (user_id, last_task_number) VALUES ($1, 1) \
+                 ON CONFLICT (user_id) DO UPDATE SET last_task_number = user_quotas.last_task_number + 1 \
+                 RETURNING last_task_number",
+            &[Arg::Text(user_id.into())],
+        )
+        .await?;
+    let number = numbered.first().map(|r| r.number).ok_or(StoreError::Internal("no task number".into()))?;
+    let args = [
+        Arg::I64(number),
+        Arg::Text(user_id.into()),
+        Arg::Text(draft.title.clone()),
+        Arg::OptText(draft.description.clone()),
+        Arg::Bool(completed),
+        Arg::I16(draft.priority.rank()),
+        Arg::Text(tags_json(&draft.tags)),
+        Arg::OptI64(draft.due_at.map(|d| d.timestamp_millis())),
+        Arg::I64(now),
+        Arg::OptI64(completed.then_some(now)),
+        Arg::Text(search_fold(&draft.title)),
+        Arg::Text(folded_description(draft.description.as_deref())),
+        Arg::OptI64(draft.due_date.map(day_number)),
+    ];
+    let row: Option<TaskRow> = tx.fetch_optional(&sql, &args).await?;
+    row.map(Task::from).ok_or(StoreError::Internal("insert returned no row".into()))
 }

@@ -130,7 +130,10 @@ impl Backend {
             StatusCode::UNAUTHORIZED if problem.code.as_deref() != Some("validation_failed") => {
                 BackendError::Unauthorized(detail)
             }
-            StatusCode::FORBIDDEN => BackendError::Unauthorized(detail),
+            // A wrong confirming password is a form error, not a lost session.
+            StatusCode::FORBIDDEN if problem.code.as_deref() != Some("wrong_password") => {
+                BackendError::Unauthorized(detail)
+            }
             StatusCode::NOT_FOUND => BackendError::NotFound,
             _ => BackendError::Invalid {
                 status: status.as_u16(),
@@ -183,6 +186,33 @@ impl Backend {
     /// Ends every session of the caller's user, this one included.
     pub async fn sign_out_everywhere(&self, caller: &Caller) -> Result<(), BackendError> {
         self.send(self.request(caller, Method::POST, "/api/auth/sign-out-everywhere")).await.map(|_| ())
+    }
+
+    /// Changes the caller's password; every other session of the user ends.
+    pub async fn change_password(&self, caller: &Caller, current: &str, new: &str) -> Result<(), BackendError> {
+        let body = serde_json::json!({"current_password": current, "new_password": new});
+        self.send(self.request(caller, Method::POST, "/api/auth/password").json(&body)).await.map(|_| ())
+    }
+
+    /// Deletes the caller's account and all its data, confirmed by the password.
+    pub async fn delete_account(&self, caller: &Caller, password: &str) -> Result<(), BackendError> {
+        let body = serde_json::json!({"password": password});
+        self.send(self.request(caller, Method::POST, "/api/auth/delete-account").json(&body)).await.map(|_| ())
+    }
+
+    /// The export document of the caller's account, as the API sent it.
+    pub async fn export(&self, caller: &Caller) -> Result<bytes::Bytes, BackendError> {
+        let res = self.send(self.request(caller, Method::GET, "/api/auth/export")).await?;
+        res.bytes().await.map_err(|e| BackendError::Unavailable(format!("export interrupted: {}", e.without_url())))
+    }
+
+    /// Imports an export document (sent as uploaded) into the caller's account.
+    pub async fn import(&self, caller: &Caller, document: bytes::Bytes) -> Result<Value, BackendError> {
+        let req = self
+            .request(caller, Method::POST, "/api/auth/import")
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(document);
+        self.json(req).await
     }
 
     /// Tasks matching the query string, and the total count.

@@ -3,7 +3,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde::Serialize;
-use todo_domain::{SignInInput, SignUpInput, User, UserPatchInput};
+use todo_domain::{
+    AccountDeleteInput, AccountExport, ImportDocument, PasswordChangeInput, SignInInput, SignUpInput, User,
+    UserPatchInput,
+};
 use todo_service::throttle_key;
 use todo_store::{Admission, RateSlot};
 use utoipa::ToSchema;
@@ -105,20 +108,7 @@ pub async fn sign_in(
         return Err(todo_auth::AuthError::IssuingDisabled.into());
     }
 
-    let address = throttle_key(client);
-    let address_key = format!("sign-in:{address}");
-    let account_key = format!("sign-in:{address}:{email}");
-    let limits = &state.throttle;
-    for (key, max) in
-        [(&address_key, limits.sign_in_max_per_address), (&account_key, limits.sign_in_max_per_email_and_address)]
-    {
-        if let Admission::Locked { until } =
-            state.store.admit_sign_in(key, max, limits.sign_in_first_lock, SIGN_IN_WINDOW).await?
-        {
-            return Err(ApiError::TooManySignIns { retry_after: seconds_until(until) });
-        }
-    }
-    prune_now_and_then(&state);
+    let (address_key, account_key) = admit_password_attempt(&state, client, &email).await?;
 
     let stored = state.store.find_user_by_email(&email).await?;
     let ok = state.passwords.verify(input.password, stored.as_ref().map(|s| s.password_hash.clone())).await?;
@@ -132,6 +122,54 @@ pub async fn sign_in(
             tracing::info!(client = %client, "failed sign-in");
             Err(ApiError::Unauthorized("invalid email or password".into()))
         }
+    }
+}
+
+/// Counts an attempt at the password of `email` from `client` in the sign-in
+/// throttle (per address, and per email and address) before the password is
+/// checked, or refuses it with 429 while either is locked. Returns both keys,
+/// for [`todo_store::Store::sign_in_succeeded`] once the password is right.
+async fn admit_password_attempt(
+    state: &AppState,
+    client: std::net::IpAddr,
+    email: &str,
+) -> ApiResult<(String, String)> {
+    let address = throttle_key(client);
+    let address_key = format!("sign-in:{address}");
+    let account_key = format!("sign-in:{address}:{email}");
+    let limits = &state.throttle;
+    for (key, max) in
+        [(&address_key, limits.sign_in_max_per_address), (&account_key, limits.sign_in_max_per_email_and_address)]
+    {
+        if let Admission::Locked { until } =
+            state.store.admit_sign_in(key, max, limits.sign_in_first_lock, SIGN_IN_WINDOW).await?
+        {
+            return Err(ApiError::TooManySignIns { retry_after: seconds_until(until) });
+        }
+    }
+    prune_now_and_then(state);
+    Ok((address_key, account_key))
+}
+
+/// Checks the signed-in user's password, counted by the sign-in throttle like
+/// a sign-in (a stolen token is no way to guess the password faster); a wrong
+/// one is [`ApiError::WrongPassword`] naming `field`.
+async fn confirm_password(
+    state: &AppState,
+    client: std::net::IpAddr,
+    user_id: &str,
+    password: String,
+    field: &'static str,
+) -> ApiResult<todo_store::StoredUser> {
+    let user = state.store.get_user(user_id).await.not_found_as("user")?;
+    let (address_key, account_key) = admit_password_attempt(state, client, &user.email).await?;
+    let stored = state.store.find_user_by_email(&user.email).await?.ok_or(ApiError::NotFound("user"))?;
+    if state.passwords.verify(password, Some(stored.password_hash.clone())).await? {
+        state.store.sign_in_succeeded(&account_key, &address_key).await?;
+        Ok(stored)
+    } else {
+        tracing::info!(client = %client, user_id = %user_id, "wrong password confirming an account change");
+        Err(ApiError::WrongPassword(field))
     }
 }
 
@@ -242,4 +280,145 @@ fn own_session(user: &AuthUser) -> ApiResult<String> {
             "this token comes from the identity provider: sign out there to end its session".into(),
         )
     })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+/// The answer of `POST /api/auth/password`.
+pub struct PasswordChanged {
+    /// How many other sessions were ended; this token's stays.
+    pub ended_sessions: usize,
+}
+
+/// Change the password: `current_password` confirms it (counted by the sign-in
+/// throttle), `new_password` follows the sign-up rules. Every other session of
+/// the user ends in the same transaction; this token keeps working.
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChangeInput,
+    responses(
+        (status = 200, description = "Password changed, every other session ended", body = PasswordChanged),
+        (status = 400, response = MalformedJson),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "`current_password` is wrong (`wrong_password`, the field in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The token's account no longer exists (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "A missing, unknown or invalid field (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong passwords (`too_many_sign_in_attempts`)", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait before retrying"))),
+        (status = 501, description = "A token of the external identity provider: its password is kept there", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    user: AuthUser,
+    ApiJson(input): ApiJson<PasswordChangeInput>,
+) -> ApiResult<Json<PasswordChanged>> {
+    input.validate()?;
+    let session_id = own_session(&user)?;
+    confirm_password(&state, client, &user.user_id, input.current_password, "current_password").await?;
+    let hash = state.passwords.hash(input.new_password).await?;
+    let ended = state.store.change_password(&user.user_id, &hash, &session_id).await.not_found_as("user")?;
+    state.sessions.forget(&ended).await;
+    tracing::info!(user_id = %user.user_id, sessions = ended.len(), "password changed");
+    Ok(Json(PasswordChanged { ended_sessions: ended.len() }))
+}
+
+/// Delete the account and all its data (tasks, conversations and their
+/// messages, sessions, counters), confirmed by its password, in one
+/// transaction. Its tokens stop working.
+#[utoipa::path(post, path = "/api/auth/delete-account", tag = "auth", security(("bearer" = [])), request_body = AccountDeleteInput,
+    responses(
+        (status = 204, description = "The account and everything of it is gone"),
+        (status = 400, response = MalformedJson),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "`password` is wrong (`wrong_password`, the field in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The token's account no longer exists (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "A missing, unknown or empty field (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong passwords (`too_many_sign_in_attempts`)", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait before retrying"))),
+        (status = 501, description = "A token of the external identity provider: the account is kept there", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn delete_account(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    user: AuthUser,
+    ApiJson(input): ApiJson<AccountDeleteInput>,
+) -> ApiResult<StatusCode> {
+    input.validate()?;
+    own_session(&user)?;
+    confirm_password(&state, client, &user.user_id, input.password, "password").await?;
+    let ended = state.store.delete_account(&user.user_id).await.not_found_as("user")?;
+    state.sessions.forget(&ended).await;
+    tracing::info!(user_id = %user.user_id, "account deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Largest import document accepted, in bytes (413 beyond): room for a full
+/// account at the default quotas (10,000 tasks of about 500 bytes each).
+pub const IMPORT_LIMIT_BYTES: usize = 8 * 1024 * 1024;
+
+/// Export all of the account's data as one JSON document: the account
+/// (without its password hash), every task with every field, every
+/// conversation with its messages and tool calls, and the format's `version`.
+/// Sent as an attachment, so a browser saves it as a file.
+#[utoipa::path(get, path = "/api/auth/export", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The export (`Content-Disposition: attachment`)", body = AccountExport,
+            headers(("content-disposition" = String, description = "`attachment; filename=\"todo-export-<date>.json\"`"))),
+        (status = 401, response = Unauthorized),
+        (status = 404, description = "The token's account does not exist here (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn export_account(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<([(axum::http::HeaderName, String); 1], Json<AccountExport>)> {
+    let export = state.store.export_account(&user.user_id).await.not_found_as("user")?;
+    let name = format!("attachment; filename=\"todo-export-{}.json\"", export.exported_at.format("%Y-%m-%d"));
+    tracing::info!(user_id = %user.user_id, tasks = export.tasks.len(), "account exported");
+    Ok(([(axum::http::header::CONTENT_DISPOSITION, name)], Json(export)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+/// The answer of `POST /api/auth/import`.
+pub struct Imported {
+    /// Tasks created (numbered after the account's existing ones, in the document's order).
+    pub tasks: usize,
+    /// Conversations created.
+    pub conversations: usize,
+    /// Messages created.
+    pub messages: usize,
+}
+
+/// Import an export (of this or another account, on this or another server)
+/// into the signed-in account: its tasks get the account's next numbers in
+/// the document's order, its conversations are added with their messages.
+/// All or nothing, in one transaction; at most 8 MiB.
+#[utoipa::path(post, path = "/api/auth/import", tag = "auth", security(("bearer" = [])), request_body = ImportDocument,
+    responses(
+        (status = 201, description = "Everything was imported", body = Imported),
+        (status = 400, response = MalformedJson),
+        (status = 401, response = Unauthorized),
+        (status = 413, description = "The document is over 8 MiB (`payload_too_large`)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "Not an export this server reads: a wrong `version`, an invalid task (`tasks[i].<field>`), a missing or unknown field (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The import would exceed a quota (`task_quota_exceeded`, `conversation_quota_exceeded`, `message_quota_exceeded`); nothing was imported", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait before retrying"))),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn import_account(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(document): ApiJson<ImportDocument, IMPORT_LIMIT_BYTES>,
+) -> ApiResult<(StatusCode, Json<Imported>)> {
+    let plan = document.validate()?;
+    let counts = state.store.import_account(&user.user_id, &plan).await?;
+    tracing::info!(user_id = %user.user_id, tasks = counts.tasks, conversations = counts.conversations, "account data imported");
+    Ok((
+        StatusCode::CREATED,
+        Json(Imported { tasks: counts.tasks, conversations: counts.conversations, messages: counts.messages }),
+    ))
 }

@@ -128,6 +128,14 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::me, auth::update_me))
         .routes(routes!(auth::sign_out))
         .routes(routes!(auth::sign_out_everywhere))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::delete_account))
+        .routes(routes!(auth::export_account))
+        .routes({
+            // The one route whose body may be larger than BODY_LIMIT_BYTES.
+            let (schemas, paths, route) = routes!(auth::import_account);
+            (schemas, paths, route.layer(axum::extract::DefaultBodyLimit::max(auth::IMPORT_LIMIT_BYTES)))
+        })
         .routes(routes!(tasks::list_tasks, tasks::create_task))
         .routes(routes!(tasks::get_task, tasks::replace_task, tasks::patch_task, tasks::delete_task))
         .routes(routes!(tasks::toggle_task))

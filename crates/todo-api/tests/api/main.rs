@@ -6,6 +6,7 @@
 #[macro_use]
 mod common;
 
+mod account_settings;
 mod accounts;
 mod cache_control;
 mod chat;

@@ -51,6 +51,7 @@ pub(crate) async fn sign_in_page(mut ctx: Ctx, PageQuery(q): PageQuery<SignInQue
     ctx.ensure_pre_session();
     let notice = match (q.signed_out.as_deref(), q.expired) {
         (Some("everywhere"), _) => Some("You are signed out on every device."),
+        (Some("deleted"), _) => Some("Your account and all its data have been deleted."),
         (Some("incomplete"), _) => Some(
             "You are signed out in this browser, but the server could not be reached to end the session. \
              To be sure, sign in and use \u{201c}Sign out everywhere\u{201d} once it is back.",

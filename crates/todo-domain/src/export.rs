@@ -1,0 +1,227 @@
+//! The export of an account's data (`GET /api/auth/export`) and the import of
+//! such a document into an account (`POST /api/auth/import`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    CONVERSATION_TITLE_MAX_CHARS, ChatMessage, Priority, Role, Task, TaskDraft, TaskInput, ToolCallRecord, User,
+    ValidationErrors,
+};
+
+/// The version of the export document this build writes and reads.
+pub const EXPORT_VERSION: u32 = 1;
+
+/// Everything of one account, as one JSON document.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountExport {
+    /// The document's format, [`EXPORT_VERSION`].
+    #[cfg_attr(feature = "openapi", schema(example = 1))]
+    pub version: u32,
+    /// When it was made.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub exported_at: DateTime<Utc>,
+    /// The account (never its password hash).
+    pub account: User,
+    /// Every task, oldest first, with every field.
+    pub tasks: Vec<Task>,
+    /// Every conversation, oldest first, with its messages.
+    pub conversations: Vec<ConversationExport>,
+}
+
+/// A conversation with all its messages (and their tool calls), oldest first.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationExport {
+    /// Its id on the exporting server.
+    pub id: i64,
+    /// The start of the first message.
+    pub title: String,
+    /// When its first message was sent.
+    pub created_at: DateTime<Utc>,
+    /// When its last message was added.
+    pub updated_at: DateTime<Utc>,
+    /// Its messages, oldest first.
+    pub messages: Vec<ChatMessage>,
+}
+
+/// Body of `POST /api/auth/import`: an export document. The account, the
+/// ids, numbers and timestamps of tasks are the exporting server's and are
+/// not imported (tasks get new numbers in the document's order).
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportDocument {
+    /// Must be [`EXPORT_VERSION`].
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::export_version))]
+    pub version: u32,
+    /// Ignored: the data goes into the signed-in account.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub account: Option<serde_json::Value>,
+    /// Ignored.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub exported_at: Option<serde_json::Value>,
+    /// The tasks to create, in this order.
+    #[serde(default)]
+    pub tasks: Vec<ImportTask>,
+    /// The conversations to create, in this order.
+    #[serde(default)]
+    pub conversations: Vec<ImportConversation>,
+}
+
+/// A task of an import: the fields of a task as the export writes them.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportTask {
+    /// As in a created task.
+    pub title: String,
+    /// As in a created task.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// As in a created task.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// As in a created task.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// As in a created task.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    /// As in a created task.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub due_date: Option<NaiveDate>,
+    /// As in a created task.
+    #[serde(default)]
+    pub completed: Option<bool>,
+    /// Ignored (the task gets the next number of the account).
+    #[serde(default)]
+    pub id: Option<i64>,
+    /// Ignored.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// Ignored.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub created_at: Option<serde_json::Value>,
+    /// Ignored.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub updated_at: Option<serde_json::Value>,
+    /// Ignored.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub completed_at: Option<serde_json::Value>,
+}
+
+/// A conversation of an import.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportConversation {
+    /// Its title (cut to 80 characters).
+    pub title: String,
+    /// Its messages, oldest first.
+    #[serde(default)]
+    pub messages: Vec<ImportMessage>,
+    /// Ignored.
+    #[serde(default)]
+    pub id: Option<i64>,
+    /// Ignored.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub created_at: Option<serde_json::Value>,
+    /// Ignored.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub updated_at: Option<serde_json::Value>,
+}
+
+/// A message of an imported conversation.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportMessage {
+    /// Who wrote it.
+    pub role: Role,
+    /// Its text.
+    pub content: String,
+    /// The tools the assistant called before it.
+    #[serde(default)]
+    pub tool_calls: Vec<ToolCallRecord>,
+    /// When it was written (kept); omitted: now.
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Which assistant wrote it.
+    #[serde(default)]
+    pub assistant: Option<String>,
+    /// Ignored.
+    #[serde(default)]
+    pub id: Option<i64>,
+    /// Ignored.
+    #[serde(default)]
+    pub conversation_id: Option<i64>,
+}
+
+/// A validated import: what to create, in order.
+#[derive(Debug, Clone)]
+pub struct ImportPlan {
+    /// The tasks, as validated creates.
+    pub tasks: Vec<TaskDraft>,
+    /// The conversations.
+    pub conversations: Vec<ImportedConversation>,
+}
+
+/// A conversation to create with its messages.
+#[derive(Debug, Clone)]
+pub struct ImportedConversation {
+    /// Its title, trimmed and cut to [`CONVERSATION_TITLE_MAX_CHARS`].
+    pub title: String,
+    /// Its messages, oldest first.
+    pub messages: Vec<ImportMessage>,
+}
+
+impl ImportDocument {
+    /// Checks the version and every task by the rules of a created task,
+    /// naming each problem by its place (`tasks[2].title`).
+    pub fn validate(self) -> Result<ImportPlan, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        if self.version != EXPORT_VERSION {
+            errors.push("version", format!("must be {EXPORT_VERSION} (the export format this server reads)"));
+        }
+        let mut tasks = Vec::with_capacity(self.tasks.len());
+        for (i, t) in self.tasks.into_iter().enumerate() {
+            let input = TaskInput {
+                title: t.title,
+                description: t.description,
+                priority: t.priority,
+                tags: t.tags,
+                due_at: t.due_at,
+                due_date: t.due_date,
+                completed: t.completed,
+            };
+            match input.validate() {
+                Ok(draft) => tasks.push(draft),
+                Err(e) => {
+                    for f in e.0 {
+                        errors.push(format!("tasks[{i}].{}", f.field), f.message);
+                    }
+                }
+            }
+        }
+        let conversations = self
+            .conversations
+            .into_iter()
+            .map(|c| {
+                let title: String = c.title.trim().chars().take(CONVERSATION_TITLE_MAX_CHARS).collect();
+                let title = if title.is_empty() { "Imported conversation".to_string() } else { title };
+                ImportedConversation { title, messages: c.messages }
+            })
+            .collect();
+        errors.into_result(ImportPlan { tasks, conversations })
+    }
+}
