@@ -78,29 +78,34 @@ pub struct ImportDocument {
 #[serde(deny_unknown_fields)]
 pub struct ImportTask {
     /// As in a created task.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::title))]
     pub title: String,
     /// As in a created task.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::description))]
     pub description: Option<String>,
     /// As in a created task.
     #[serde(default)]
     pub priority: Option<Priority>,
     /// As in a created task.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::tags))]
     pub tags: Option<Vec<String>>,
     /// As in a created task.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::due_at))]
     pub due_at: Option<DateTime<Utc>>,
-    /// As in a created task.
+    /// As in a created task (not together with `due_at`).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::due_date))]
     pub due_date: Option<NaiveDate>,
     /// As in a created task.
     #[serde(default)]
     pub completed: Option<bool>,
     /// Ignored (the task gets the next number of the account).
     #[serde(default)]
-    pub id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub id: Option<serde_json::Value>,
     /// Ignored.
     #[serde(default)]
     pub user_id: Option<String>,
@@ -124,13 +129,15 @@ pub struct ImportTask {
 #[serde(deny_unknown_fields)]
 pub struct ImportConversation {
     /// Its title (cut to 80 characters).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::free_text))]
     pub title: String,
     /// Its messages, oldest first.
     #[serde(default)]
     pub messages: Vec<ImportMessage>,
     /// Ignored.
     #[serde(default)]
-    pub id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub id: Option<serde_json::Value>,
     /// Ignored.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
@@ -149,6 +156,7 @@ pub struct ImportMessage {
     /// Who wrote it.
     pub role: Role,
     /// Its text.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::free_text))]
     pub content: String,
     /// The tools the assistant called before it.
     #[serde(default)]
@@ -158,13 +166,16 @@ pub struct ImportMessage {
     pub created_at: Option<DateTime<Utc>>,
     /// Which assistant wrote it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::free_text_or_null))]
     pub assistant: Option<String>,
     /// Ignored.
     #[serde(default)]
-    pub id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub id: Option<serde_json::Value>,
     /// Ignored.
     #[serde(default)]
-    pub conversation_id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub conversation_id: Option<serde_json::Value>,
 }
 
 /// A validated import: what to create, in order.
@@ -213,15 +224,29 @@ impl ImportDocument {
                 }
             }
         }
-        let conversations = self
-            .conversations
-            .into_iter()
-            .map(|c| {
-                let title: String = c.title.trim().chars().take(CONVERSATION_TITLE_MAX_CHARS).collect();
-                let title = if title.is_empty() { "Imported conversation".to_string() } else { title };
-                ImportedConversation { title, messages: c.messages }
-            })
-            .collect();
+        // Text is stored as sent, so it obeys the rules of every other text (no
+        // NUL, which PostgreSQL cannot store), and a tool call's result is an
+        // object, as the messages' schema says when they are read back.
+        let mut conversations = Vec::with_capacity(self.conversations.len());
+        for (i, c) in self.conversations.into_iter().enumerate() {
+            let title = crate::text::check_text(&format!("conversations[{i}].title"), &c.title, &mut errors);
+            let title: String = title.trim().chars().take(CONVERSATION_TITLE_MAX_CHARS).collect();
+            let title = if title.is_empty() { "Imported conversation".to_string() } else { title };
+            let mut messages = c.messages;
+            for (j, m) in messages.iter_mut().enumerate() {
+                let at = format!("conversations[{i}].messages[{j}]");
+                m.content = crate::text::check_text(&format!("{at}.content"), &m.content, &mut errors);
+                if let Some(a) = &m.assistant {
+                    m.assistant = Some(crate::text::check_text(&format!("{at}.assistant"), a, &mut errors));
+                }
+                for (k, call) in m.tool_calls.iter().enumerate() {
+                    if !call.result.is_object() {
+                        errors.push(format!("{at}.tool_calls[{k}].result"), "must be an object");
+                    }
+                }
+            }
+            conversations.push(ImportedConversation { title, messages });
+        }
         errors.into_result(ImportPlan { tasks, conversations })
     }
 }

@@ -121,6 +121,17 @@ pub fn description() -> ObjectBuilder {
     )))
 }
 
+/// Text stored as sent (imported messages, conversation titles): no control
+/// characters but tab and line breaks.
+pub fn free_text() -> ObjectBuilder {
+    string(false).pattern(Some(text_pattern())).description(Some("No control characters but tab and line breaks."))
+}
+
+/// [`free_text`], or `null`.
+pub fn free_text_or_null() -> ObjectBuilder {
+    string(true).pattern(Some(text_pattern())).description(Some("No control characters but tab and line breaks."))
+}
+
 /// One tag, as sent.
 pub fn tag() -> ObjectBuilder {
     string(false).pattern(Some(tag_pattern())).description(Some(format!(
@@ -277,7 +288,7 @@ pub fn utc_offset() -> ObjectBuilder {
 /// What utoipa cannot say, added to the served JSON: a task body may not
 /// carry both a `due_at` and a `due_date` (either may be null or absent).
 pub fn finish_json(doc: &mut serde_json::Value) {
-    for name in ["TaskInput", "TaskPatchInput"] {
+    for name in ["TaskInput", "TaskPatchInput", "ImportTask"] {
         if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{name}")).and_then(|s| s.as_object_mut()) {
             schema.insert(
                 "not".into(),

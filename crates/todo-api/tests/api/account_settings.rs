@@ -333,6 +333,21 @@ async fn invalid_imports_are_422_and_write_nothing(app: TestApp) {
             json!({"version": 1, "tasks": [{"title": "Both", "due_at": "2030-01-01T00:00:00Z", "due_date": "2030-01-01"}]}),
             vec!["tasks[0].due_date"],
         ),
+        // Stored text obeys the rules of every text (PostgreSQL cannot store NUL),
+        // and a tool call's result is an object, as the messages' schema says.
+        (
+            json!({"version": 1, "conversations": [
+                {"title": "a\u{0}b", "messages": [
+                    {"role": "user", "content": "nul \u{0} here"},
+                    {"role": "assistant", "content": "ok", "assistant": "x\u{1}",
+                     "tool_calls": [{"id": "1", "tool": "add_task", "arguments": {}, "result": false}]}]}]}),
+            vec![
+                "conversations[0].title",
+                "conversations[0].messages[0].content",
+                "conversations[0].messages[1].assistant",
+                "conversations[0].messages[1].tool_calls[0].result",
+            ],
+        ),
     ];
     for (doc, expected) in cases {
         let p = expect_problem(import(&app, &u, &doc).await, 422, "validation_failed").await;
