@@ -115,6 +115,7 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
                 .expose_headers([
                     REQUEST_ID,
                     HeaderName::from_static(routes::tasks::TOTAL_COUNT_HEADER),
+                    HeaderName::from_static(routes::tasks::TOTAL_EXACT_HEADER),
                     HeaderName::from_static("mcp-session-id"),
                 ])
                 .max_age(Duration::from_secs(600)),

@@ -740,8 +740,11 @@ impl TaskFilter {
 pub struct TaskPage {
     /// The tasks of this page.
     pub tasks: Vec<Task>,
-    /// How many tasks match, over all pages.
+    /// How many tasks match, over all pages; past the store's bound (10,000)
+    /// the bound itself, a lower bound.
     pub total: i64,
+    /// False when `total` is a lower bound: more tasks match than were counted.
+    pub total_exact: bool,
 }
 
 #[cfg(test)]

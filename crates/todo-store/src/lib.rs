@@ -28,6 +28,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 pub use accounts::ImportCounts;
 pub use conversations::TurnStart;
 pub use sessions::{ActiveSession, NewSession};
+pub use sql::TOTAL_BOUND;
 pub(crate) use sql::{Arg, TaskQuery, build_task_query};
 pub use tasks::{RevisedTaskPage, TaskRef, TaskRefPage};
 pub use throttle::{Admission, MAX_LOCK, RateSlot};

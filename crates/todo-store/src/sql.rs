@@ -32,6 +32,14 @@ pub(crate) fn day_of_number(n: i64) -> Option<NaiveDate> {
     NaiveDate::default().checked_add_signed(chrono::Duration::try_days(n)?)
 }
 
+/// Up to how many matches a list's total is exact; past it the total says "at
+/// least this many" ([`crate::TaskRefPage::total_exact`] is false). Counting
+/// stops at one more than the bound, so a user with 100,000 tasks pays for
+/// 10,001 index entries per page, not for all of them, and a cached
+/// sequential-scan plan (few users, one of them owning most rows) stops after
+/// as many matches instead of reading the whole table.
+pub const TOTAL_BOUND: i64 = 10_000;
+
 /// The statements a task list needs. `select_sql` returns one page of rows, each
 /// carrying the total number of matches as a last column (an uncorrelated
 /// subquery, which both databases evaluate once), so a list costs one round trip.
@@ -156,10 +164,12 @@ pub(crate) fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>
     };
 
     let where_sql = conds.join(" AND ");
+    let count =
+        format!("SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE {where_sql} LIMIT {}) AS bounded", TOTAL_BOUND + 1);
     let n = args.len();
     let page_sql = |columns: &str| {
         format!(
-            "SELECT {columns}, (SELECT COUNT(*) FROM tasks WHERE {where_sql}) AS total \
+            "SELECT {columns}, ({count}) AS total \
              FROM tasks WHERE {where_sql} ORDER BY {order_by} LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
@@ -168,7 +178,7 @@ pub(crate) fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>
     TaskQuery {
         select_sql: page_sql(TASK_COLUMNS),
         refs_sql: page_sql("number, revision"),
-        count_sql: format!("SELECT COUNT(*) FROM tasks WHERE {where_sql}"),
+        count_sql: count.clone(),
         filter_args: args,
         page_args: [Arg::I64(f.limit.into()), Arg::I64(f.offset.into())],
     }
@@ -194,16 +204,16 @@ mod tests {
         assert_eq!(
             q.select_sql,
             format!(
-                "SELECT {TASK_COLUMNS}, (SELECT COUNT(*) FROM tasks WHERE user_id = $1) AS total \
+                "SELECT {TASK_COLUMNS}, (SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE user_id = $1 LIMIT 10001) AS bounded) AS total \
                  FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
             )
         );
         assert_eq!(
             q.refs_sql,
-            "SELECT number, revision, (SELECT COUNT(*) FROM tasks WHERE user_id = $1) AS total \
+            "SELECT number, revision, (SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE user_id = $1 LIMIT 10001) AS bounded) AS total \
              FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
         );
-        assert_eq!(q.count_sql, "SELECT COUNT(*) FROM tasks WHERE user_id = $1");
+        assert_eq!(q.count_sql, "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE user_id = $1 LIMIT 10001) AS bounded");
         assert_eq!(q.filter_args, [Arg::Text("u1".into())]);
         assert_eq!(q.select_args().len(), 3);
     }
@@ -224,7 +234,7 @@ mod tests {
              (CASE WHEN search_revision = revision \
                THEN (title_folded LIKE $5 ESCAPE '\\' OR description_folded LIKE $5 ESCAPE '\\') \
                ELSE (LOWER(title) LIKE $5 ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE $5 ESCAPE '\\') END) \
-             AND ((due_at >= $6 AND due_at < $7) OR (due_day >= $8 AND due_day < $9))"
+             AND ((due_at >= $6 AND due_at < $7) OR (due_day >= $8 AND due_day < $9)) LIMIT 10001) AS bounded"
         ));
         assert!(q.select_sql.ends_with("LIMIT $10 OFFSET $11"));
         assert_eq!(q.filter_args[1], Arg::Bool(false));
@@ -242,7 +252,10 @@ mod tests {
     fn overdue_means_open_and_past_due() {
         let f = TaskFilter { due: Some(DueFilter::Overdue), ..Default::default() };
         let q = build_task_query("u1", &f, now());
-        assert!(q.count_sql.ends_with("user_id = $1 AND completed = $2 AND (due_at < $3 OR due_day < $4)"));
+        assert!(
+            q.count_sql
+                .ends_with("user_id = $1 AND completed = $2 AND (due_at < $3 OR due_day < $4) LIMIT 10001) AS bounded")
+        );
         assert_eq!(q.filter_args[2], Arg::I64(now().timestamp_millis()));
         assert_eq!(q.filter_args[3], Arg::I64(now().timestamp_millis() / 86_400_000), "before today, all day");
     }

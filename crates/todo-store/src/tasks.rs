@@ -3,7 +3,7 @@ use todo_domain::{Priority, Task, TaskChanges, TaskDraft, TaskFilter, TaskPage, 
 
 use crate::db::from_row_by_position;
 use crate::quotas;
-use crate::sql::{TASK_COLUMN_COUNT, TASK_COLUMNS, day_number, day_of_number};
+use crate::sql::{TASK_COLUMN_COUNT, TASK_COLUMNS, TOTAL_BOUND, day_number, day_of_number};
 use crate::{Arg, COUNT_QUOTA_RETRY_AFTER_SECS, Quota, Store, StoreError, TaskQuery, build_task_query};
 
 /// One row of [`TASK_COLUMNS`], decoded by position and without sqlx's per-value
@@ -69,8 +69,11 @@ pub struct TaskRef {
 pub struct TaskRefPage {
     /// The page, in list order.
     pub refs: Vec<TaskRef>,
-    /// How many tasks match, over all pages.
+    /// How many tasks match, over all pages, up to [`crate::TOTAL_BOUND`].
     pub total: i64,
+    /// False when more than [`crate::TOTAL_BOUND`] tasks match: `total` is
+    /// then the bound, a lower bound of the matches.
+    pub total_exact: bool,
 }
 
 /// A page of tasks with each task's revision (`revisions[i]` is `page.tasks[i]`'s).
@@ -139,6 +142,12 @@ from_row_by_position!(StaleSearchRow { id, revision, title, description });
 /// Rows recomputed per round trip of [`Store::refresh_search_columns`].
 const REFRESH_BATCH: i64 = 500;
 
+/// A counted total (which counts at most one past the bound) as the total
+/// clients see and whether it is exact.
+fn bounded(counted: i64) -> (i64, bool) {
+    (counted.min(TOTAL_BOUND), counted <= TOTAL_BOUND)
+}
+
 fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
@@ -189,10 +198,10 @@ impl Store {
         let q = build_task_query(user_id, filter, Utc::now());
         let rows: Vec<ListedTaskRow> = self.db.fetch_all(&q.select_sql, &q.select_args()).await?;
         let first_total = rows.first().map(|r| r.total);
-        let total = self.total_of_page(&q, filter, first_total).await?;
+        let (total, total_exact) = bounded(self.total_of_page(&q, filter, first_total).await?);
         let revisions = rows.iter().map(|r| r.task.revision).collect();
         let tasks = rows.into_iter().map(|r| Task::from(r.task)).collect();
-        Ok(RevisedTaskPage { page: TaskPage { tasks, total }, revisions })
+        Ok(RevisedTaskPage { page: TaskPage { tasks, total, total_exact }, revisions })
     }
 
     /// The same page as [`Store::list_tasks`], as ids and revisions only: about a
@@ -201,10 +210,11 @@ impl Store {
         let filter = &self.with_zone(user_id, filter).await?;
         let q = build_task_query(user_id, filter, Utc::now());
         let rows: Vec<TaskRefRow> = self.db.fetch_all(&q.refs_sql, &q.select_args()).await?;
-        let total = self.total_of_page(&q, filter, rows.first().map(|r| r.total)).await?;
+        let (total, total_exact) = bounded(self.total_of_page(&q, filter, rows.first().map(|r| r.total)).await?);
         Ok(TaskRefPage {
             refs: rows.iter().map(|r| TaskRef { number: r.number, revision: r.revision }).collect(),
             total,
+            total_exact,
         })
     }
 

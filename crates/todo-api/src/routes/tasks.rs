@@ -16,13 +16,20 @@ use crate::state::AppState;
 /// The header of a task list that carries the number of matches over all pages.
 pub const TOTAL_COUNT_HEADER: &str = "x-total-count";
 
+/// The header that says whether [`TOTAL_COUNT_HEADER`] is the exact number of
+/// matches (`true`) or, past 10,000 matches, a lower bound (`false`): counting
+/// further would make every page cost the whole list.
+pub const TOTAL_EXACT_HEADER: &str = "x-total-count-exact";
+
 /// List the user's tasks, filtered, sorted and paginated on the server. The total
-/// number of matching tasks is in the `X-Total-Count` header.
+/// number of matching tasks is in the `X-Total-Count` header, exact up to 10,000;
+/// past that it is 10,000 and `X-Total-Count-Exact` is `false`.
 #[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
     params(UserPath, TaskListParams),
     responses(
         (status = 200, description = "One page of tasks", body = Vec<Task>,
-            headers(("x-total-count" = i64, description = "Number of tasks matching the filters"))),
+            headers(("x-total-count" = i64, description = "Number of tasks matching the filters, at most 10000"),
+                ("x-total-count-exact" = bool, description = "false when more than 10000 tasks match and x-total-count is a lower bound"))),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 422, description = "An invalid query parameter (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
@@ -46,10 +53,10 @@ pub async fn list_tasks(
         let hit = state.task_json.append_page(&user_id, &refs.refs, &mut body);
         state.metrics.task_cache_page(hit);
         if hit {
-            cached = Some((body, refs.total));
+            cached = Some((body, (refs.total, refs.total_exact)));
         }
     }
-    let (mut body, total) = match cached {
+    let (mut body, (total, total_exact)) = match cached {
         Some(page) => page,
         None => render_page(&state, &user_id, &filter).await?,
     };
@@ -58,6 +65,10 @@ pub async fn list_tasks(
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
             (HeaderName::from_static(TOTAL_COUNT_HEADER), HeaderValue::from(total)),
+            (
+                HeaderName::from_static(TOTAL_EXACT_HEADER),
+                HeaderValue::from_static(if total_exact { "true" } else { "false" }),
+            ),
         ],
         body,
     )
@@ -65,8 +76,8 @@ pub async fn list_tasks(
 }
 
 /// Reads a page in full and caches each task's JSON at its revision. Returns the
-/// body without its closing `]`, and the total number of matches.
-async fn render_page(state: &AppState, user_id: &str, filter: &TaskFilter) -> ApiResult<(Vec<u8>, i64)> {
+/// body without its closing `]`, and the total number of matches with whether it is exact.
+async fn render_page(state: &AppState, user_id: &str, filter: &TaskFilter) -> ApiResult<(Vec<u8>, (i64, bool))> {
     let revised = state.store.list_tasks_revised(user_id, filter).await?;
     let mut body = page_buffer(revised.page.tasks.len());
     for (i, (task, &revision)) in revised.page.tasks.iter().zip(&revised.revisions).enumerate() {
@@ -78,7 +89,7 @@ async fn render_page(state: &AppState, user_id: &str, filter: &TaskFilter) -> Ap
         let json = Bytes::copy_from_slice(&body[start..]);
         state.task_json.insert(user_id, TaskRef { number: task.id, revision }, json);
     }
-    Ok((body, revised.page.total))
+    Ok((body, (revised.page.total, revised.page.total_exact)))
 }
 
 /// `[`, in a buffer sized for `tasks` tasks once the page is known (growing from

@@ -12,6 +12,7 @@ mod cache_control;
 mod chat;
 mod config_doc;
 mod jwks;
+mod list_total;
 mod mcp;
 mod operations;
 mod process;

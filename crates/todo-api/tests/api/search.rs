@@ -63,7 +63,7 @@ async fn postgres_and_sqlite_find_the_same_tasks_whatever_the_case() {
     }
 }
 
-async fn run_sql(db: Db, url: &str, sql: &str, binds: &[&str]) {
+pub(crate) async fn run_sql(db: Db, url: &str, sql: &str, binds: &[&str]) {
     match db {
         Db::Sqlite => {
             let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
