@@ -139,6 +139,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tasks::list_tasks, tasks::create_task))
         .routes(routes!(tasks::get_task, tasks::replace_task, tasks::patch_task, tasks::delete_task))
         .routes(routes!(tasks::toggle_task))
+        .routes(routes!(tasks::restore_task))
+        .routes(routes!(tasks::bulk_tasks))
         .routes(routes!(chat::chat))
         .routes(routes!(chat::list_conversations))
         .routes(routes!(chat::list_messages))
