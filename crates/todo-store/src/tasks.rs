@@ -1,5 +1,5 @@
 use chrono::{DateTime, TimeZone, Utc};
-use todo_domain::{Priority, Task, TaskChanges, TaskDraft, TaskFilter, TaskPage, search_fold};
+use todo_domain::{DueFilter, Priority, Task, TaskChanges, TaskCounts, TaskDraft, TaskFilter, TaskPage, search_fold};
 
 use crate::db::from_row_by_position;
 use crate::quotas;
@@ -42,6 +42,16 @@ struct NumberRow {
     number: i64,
 }
 from_row_by_position!(NumberRow { number });
+
+/// The row of [`Store::task_counts`].
+struct CountsRow {
+    all: i64,
+    completed: i64,
+    overdue: i64,
+    today: i64,
+    upcoming: i64,
+}
+from_row_by_position!(CountsRow { all, completed, overdue, today, upcoming });
 
 /// A row of [`crate::TaskQuery::refs_sql`].
 struct TaskRefRow {
@@ -343,6 +353,48 @@ impl Store {
             });
         }
         tx.commit().await
+    }
+
+    /// How many tasks each view has, in one query, with "today" in the user's zone.
+    pub async fn task_counts(&self, user_id: &str) -> Result<TaskCounts, StoreError> {
+        let now = Utc::now();
+        let filter = |due| TaskFilter { due: Some(due), ..Default::default() };
+        let mut today = filter(DueFilter::Today);
+        self.resolve_zone(user_id, &mut today).await?;
+        let week = TaskFilter { due: Some(DueFilter::Week), ..today.clone() };
+        let (Some((Some(today_start), tomorrow)), Some((Some(today_day), tomorrow_day))) =
+            (today.due_window(now), today.due_days(now))
+        else {
+            return Err(StoreError::Internal("no today window".into()));
+        };
+        let (Some((_, week_end)), Some((_, week_end_day))) = (week.due_window(now), week.due_days(now)) else {
+            return Err(StoreError::Internal("no week window".into()));
+        };
+        let sql = "SELECT COUNT(*), COUNT(*) FILTER (WHERE completed), \
+              COUNT(*) FILTER (WHERE NOT completed AND (due_at < $2 OR due_day < $3)), \
+              COUNT(*) FILTER (WHERE NOT completed AND (due_at < $4 OR due_day < $5)), \
+              COUNT(*) FILTER (WHERE NOT completed AND ((due_at >= $6 AND due_at < $7) OR (due_day >= $3 AND due_day < $8))) \
+            FROM tasks WHERE user_id = $1";
+        let args = [
+            Arg::Text(user_id.into()),
+            Arg::I64(now.timestamp_millis()),
+            Arg::I64(day_number(today_day)),
+            Arg::I64(tomorrow.timestamp_millis()),
+            Arg::I64(day_number(tomorrow_day)),
+            Arg::I64(today_start.timestamp_millis()),
+            Arg::I64(week_end.timestamp_millis()),
+            Arg::I64(day_number(week_end_day)),
+        ];
+        let rows: Vec<CountsRow> = self.db.fetch_all(sql, &args).await?;
+        let r = rows.first().ok_or(StoreError::Internal("no count row".into()))?;
+        Ok(TaskCounts {
+            all: r.all,
+            pending: r.all - r.completed,
+            completed: r.completed,
+            overdue: r.overdue,
+            today: r.today,
+            upcoming: r.upcoming,
+        })
     }
 
     /// The user's deleted tasks that can still be restored, by number (for the export).

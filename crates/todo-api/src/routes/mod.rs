@@ -141,6 +141,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tasks::toggle_task))
         .routes(routes!(tasks::restore_task))
         .routes(routes!(tasks::bulk_tasks))
+        .routes(routes!(tasks::task_counts))
         .routes(routes!(chat::chat))
         .routes(routes!(chat::list_conversations))
         .routes(routes!(chat::list_messages))

@@ -3,7 +3,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use todo_domain::{Task, TaskChanges, TaskFilter, TaskInput, TaskListParams, TaskPatchInput};
+use todo_domain::{Task, TaskChanges, TaskCounts, TaskFilter, TaskInput, TaskListParams, TaskPatchInput};
 use todo_domain::{ValidationErrors, validate_tags};
 use todo_store::{BulkAction, BulkRejection, TaskRef};
 
@@ -417,4 +417,18 @@ pub async fn bulk_tasks(
             Err(errors.into())
         }
     }
+}
+
+/// How many tasks each view has (all, pending, completed, overdue, today with
+/// the overdue ones, the next 7 days), in one query, in the user's time zone.
+#[utoipa::path(get, path = "/api/{user_id}/tasks/counts", tag = "tasks", security(("bearer" = [])),
+    params(UserPath),
+    responses(
+        (status = 200, description = "The counts", body = TaskCounts),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn task_counts(State(state): State<AppState>, Owner(user_id): Owner) -> ApiResult<Json<TaskCounts>> {
+    Ok(Json(state.store.task_counts(&user_id).await?))
 }

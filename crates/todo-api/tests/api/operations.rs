@@ -136,6 +136,7 @@ async fn openapi_document_covers_every_route() {
         ("/api/{user_id}/tasks/{id}/complete", "patch"),
         ("/api/{user_id}/tasks/{id}/restore", "post"),
         ("/api/{user_id}/tasks/bulk", "post"),
+        ("/api/{user_id}/tasks/counts", "get"),
         ("/api/{user_id}/chat", "post"),
         ("/api/{user_id}/conversations", "get"),
         ("/api/{user_id}/conversations/{id}/messages", "get"),

@@ -12,7 +12,8 @@ for_both_databases!(
     two_restores_at_once_make_one_task,
     bulk_actions_are_all_or_nothing_and_undoable,
     bulk_input_is_checked,
-    the_trash_is_exported_and_goes_with_the_account
+    the_trash_is_exported_and_goes_with_the_account,
+    counts_of_every_view_in_one_call
 );
 
 async fn get(app: &TestApp, user: &User, id: i64) -> (u16, Value) {
@@ -258,4 +259,46 @@ async fn the_trash_is_exported_and_goes_with_the_account(db: Db) {
     // The export imports again (its trash is ignored).
     let res = app.as_user(Method::POST, &user, "/api/auth/import").json(&export).send().await.unwrap();
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+}
+
+async fn counts_of_every_view_in_one_call(db: Db) {
+    let app = TestApp::builder().database(db).start().await;
+    let user = app.sign_up("counts@example.com").await;
+    // Tokyo: "today" is the account's day, not the server's.
+    let res = app
+        .as_user(Method::PATCH, &user, "/api/auth/me")
+        .json(&json!({"time_zone": "Asia/Tokyo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let tz = todo_domain::lookup_time_zone("Asia/Tokyo").unwrap().1;
+    let today = todo_domain::zone::local_date(chrono::Utc::now(), &tz);
+    let day = |n: i64| (today + chrono::Duration::days(n)).format("%Y-%m-%d").to_string();
+    let hour_ago = todo_domain::timestamp::to_rfc3339(&(chrono::Utc::now() - chrono::Duration::hours(1)));
+    for body in [
+        json!({"title": "overdue day", "due_date": day(-2)}),
+        json!({"title": "overdue hour", "due_at": hour_ago}),
+        json!({"title": "today", "due_date": day(0)}),
+        json!({"title": "in three days", "due_date": day(3)}),
+        json!({"title": "in six days", "due_date": day(6)}),
+        json!({"title": "in a week", "due_date": day(7)}),
+        json!({"title": "undated"}),
+        json!({"title": "done today", "due_date": day(0), "completed": true}),
+    ] {
+        app.create_task(&user, body).await;
+    }
+    let counts: Value =
+        app.as_user(Method::GET, &user, "/api/{me}/tasks/counts").send().await.unwrap().json().await.unwrap();
+    // The hour-old task is overdue whether or not it is still today in Tokyo.
+    assert_eq!(counts["all"], 8);
+    assert_eq!(counts["completed"], 1);
+    assert_eq!(counts["pending"], 7);
+    assert_eq!(counts["overdue"], 2);
+    assert_eq!(counts["today"], 3, "{counts}");
+    // The same as the API's own due filters say.
+    let (week, _) = app.list(&user, "due=week&status=pending").await;
+    assert_eq!(counts["upcoming"], week, "{counts}");
+    let (overdue, _) = app.list(&user, "due=overdue").await;
+    assert_eq!(counts["overdue"], overdue);
 }
