@@ -252,21 +252,7 @@ pub async fn restore_task(
 /// The most tasks one bulk action may name.
 pub const BULK_MAX_TASKS: usize = 500;
 
-/// What a bulk action does to each task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BulkActionName {
-    /// Apply `changes` to every task in `ids`, or each item's `changes` to its task.
-    Update,
-    /// Add `tags` to each task's tags.
-    AddTags,
-    /// Move every task to the trash.
-    Delete,
-    /// Bring every task back from the trash.
-    Restore,
-}
-
-/// One task's own changes in an `update` (as an undo sends them).
+/// One task's own changes in a `revert` (as an undo sends them).
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkItem {
@@ -276,26 +262,46 @@ pub struct BulkItem {
     pub changes: TaskPatchInput,
 }
 
-/// Body of `POST /api/{user_id}/tasks/bulk`: one action on up to 500 tasks.
+/// Body of `POST /api/{user_id}/tasks/bulk`: one action on 1 to 500 tasks
+/// (a number named twice counts once).
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BulkInput {
-    /// What to do.
-    pub action: BulkActionName,
-    /// The tasks' numbers, each once (not with `items`).
-    #[serde(default)]
-    #[schema(max_items = 500)]
-    pub ids: Vec<i64>,
-    /// `update`: the changes for every task in `ids`.
-    #[serde(default)]
-    pub changes: Option<TaskPatchInput>,
-    /// `update` only, instead of `ids` and `changes`: each task's own changes.
-    #[serde(default)]
-    #[schema(max_items = 500)]
-    pub items: Vec<BulkItem>,
-    /// `add_tags`: the tags to add.
-    #[serde(default)]
-    pub tags: Option<Vec<String>>,
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BulkInput {
+    /// Apply `changes` to every task in `ids` (`{"completed": true}` completes them).
+    Update {
+        /// The tasks' numbers.
+        #[schema(min_items = 1, max_items = 500)]
+        ids: Vec<i64>,
+        /// The changes for every task.
+        changes: TaskPatchInput,
+    },
+    /// Apply each item's `changes` to its task (what an undo of `update` or `add_tags` sends).
+    Revert {
+        /// Each task with its changes.
+        #[schema(min_items = 1, max_items = 500)]
+        items: Vec<BulkItem>,
+    },
+    /// Add `tags` to each task's tags.
+    AddTags {
+        /// The tasks' numbers.
+        #[schema(min_items = 1, max_items = 500)]
+        ids: Vec<i64>,
+        /// The tags to add.
+        #[schema(schema_with = todo_domain::openapi::tags_patch)]
+        tags: Vec<String>,
+    },
+    /// Move every task to the trash.
+    Delete {
+        /// The tasks' numbers.
+        #[schema(min_items = 1, max_items = 500)]
+        ids: Vec<i64>,
+    },
+    /// Bring every task back from the trash.
+    Restore {
+        /// The tasks' numbers.
+        #[schema(min_items = 1, max_items = 500)]
+        ids: Vec<i64>,
+    },
 }
 
 /// The tasks a bulk action changed, in request order.
@@ -307,76 +313,61 @@ pub struct BulkOutput {
     pub before: Vec<Task>,
 }
 
+/// Names the problems of `e` under `prefix`.
+fn nest(errors: &mut ValidationErrors, prefix: &str, e: ValidationErrors) {
+    for f in e.0 {
+        errors.push(format!("{prefix}.{}", f.field), f.message);
+    }
+}
+
 impl BulkInput {
     fn validate(&self) -> Result<Vec<(i64, BulkAction)>, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let mut items: Vec<(i64, BulkAction)> = Vec::new();
-        let field_for = |what: &str, action: &str| format!("only with action {action} ({what})");
-        if self.action != BulkActionName::Update {
-            if self.changes.is_some() {
-                errors.push("changes", field_for("changes", "update"));
-            }
-            if !self.items.is_empty() {
-                errors.push("items", field_for("items", "update"));
-            }
-        }
-        if self.action != BulkActionName::AddTags && self.tags.is_some() {
-            errors.push("tags", field_for("tags", "add_tags"));
-        }
-        match self.action {
-            BulkActionName::Update if !self.items.is_empty() => {
-                if !self.ids.is_empty() || self.changes.is_some() {
-                    errors.push("items", "either items, or ids with changes");
+        let each =
+            |ids: &[i64], action: BulkAction| ids.iter().map(move |id| (*id, action.clone())).collect::<Vec<_>>();
+        let (field, count) = match self {
+            BulkInput::Update { ids, changes } => {
+                match changes.validate() {
+                    Ok(c) => items = each(ids, BulkAction::Update(c)),
+                    Err(e) => nest(&mut errors, "changes", e),
                 }
-                for (i, item) in self.items.iter().enumerate() {
+                ("ids", ids.len())
+            }
+            BulkInput::Revert { items: list } => {
+                for (i, item) in list.iter().enumerate() {
                     match item.changes.validate() {
                         Ok(c) => items.push((item.id, BulkAction::Update(c))),
-                        Err(e) => {
-                            for f in e.0 {
-                                errors.push(format!("items[{i}].changes.{}", f.field), f.message);
-                            }
-                        }
+                        Err(e) => nest(&mut errors, &format!("items[{i}].changes"), e),
                     }
                 }
+                ("items", list.len())
             }
-            BulkActionName::Update => match &self.changes {
-                None => errors.push("changes", "required for action update (or items)"),
-                Some(changes) => match changes.validate() {
-                    Ok(c) => items.extend(self.ids.iter().map(|id| (*id, BulkAction::Update(c.clone())))),
-                    Err(e) => {
-                        for f in e.0 {
-                            errors.push(format!("changes.{}", f.field), f.message);
-                        }
-                    }
-                },
-            },
-            BulkActionName::AddTags => match &self.tags {
-                Some(raw) if !raw.is_empty() => {
-                    let mut tag_errors = ValidationErrors::default();
-                    let tags = validate_tags(raw, &mut tag_errors);
-                    errors.0.extend(tag_errors.0);
-                    items.extend(self.ids.iter().map(|id| (*id, BulkAction::AddTags(tags.clone()))));
+            BulkInput::AddTags { ids, tags } => {
+                let tags = validate_tags(tags, &mut errors);
+                if tags.is_empty() {
+                    errors.push("tags", "at least one tag is required");
                 }
-                _ => errors.push("tags", "at least one tag is required for action add_tags"),
-            },
-            BulkActionName::Delete => items.extend(self.ids.iter().map(|id| (*id, BulkAction::Delete))),
-            BulkActionName::Restore => items.extend(self.ids.iter().map(|id| (*id, BulkAction::Restore))),
-        }
-        let (field, count) = if self.items.is_empty() { ("ids", self.ids.len()) } else { ("items", self.items.len()) };
+                items = each(ids, BulkAction::AddTags(tags));
+                ("ids", ids.len())
+            }
+            BulkInput::Delete { ids } => {
+                items = each(ids, BulkAction::Delete);
+                ("ids", ids.len())
+            }
+            BulkInput::Restore { ids } => {
+                items = each(ids, BulkAction::Restore);
+                ("ids", ids.len())
+            }
+        };
         if count == 0 {
             errors.push(field, "name at least one task");
         } else if count > BULK_MAX_TASKS {
             errors.push(field, format!("at most {BULK_MAX_TASKS} tasks (got {count})"));
         }
+        // A task named twice is changed once (the first time it is named).
         let mut seen = std::collections::HashSet::new();
-        for (i, (id, _)) in items.iter().enumerate() {
-            let name = if self.items.is_empty() { format!("ids[{i}]") } else { format!("items[{i}].id") };
-            if *id < 1 {
-                errors.push(name, "must be a task number (1 or more)");
-            } else if !seen.insert(*id) {
-                errors.push(name, format!("task {id} is named twice"));
-            }
-        }
+        items.retain(|(id, _)| seen.insert(*id));
         if errors.is_empty() { Ok(items) } else { Err(errors) }
     }
 }
@@ -397,7 +388,8 @@ impl BulkInput {
         (status = 404, description = "One task is not the user's (or not in the trash, for `restore`); its number is in the detail; nothing changed (`not_found`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
-        (status = 422, description = "A missing, unknown or invalid field, a task named twice, too many tasks, or a task that would get too many tags (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Adding the tags would give a task more than 10 (`conflict`, its number in the detail); nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A missing, unknown or invalid field, or no or too many tasks (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "A restore would exceed the task quota (`task_quota_exceeded`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, response = Unavailable),
     ))]
@@ -411,10 +403,7 @@ pub async fn bulk_tasks(
         Ok(outcome) => Ok(Json(BulkOutput { tasks: outcome.after, before: outcome.before })),
         Err(BulkRejection::NotFound(id)) => Err(ApiError::TaskNotFound(id)),
         Err(BulkRejection::TooManyTags(id)) => {
-            let mut errors = ValidationErrors::default();
-            let i = items.iter().position(|(t, _)| *t == id).unwrap_or_default();
-            errors.push(format!("ids[{i}]"), format!("task {id} would have more than {} tags", todo_domain::MAX_TAGS));
-            Err(errors.into())
+            Err(ApiError::Conflict(format!("task {id} would have more than {} tags", todo_domain::MAX_TAGS)))
         }
     }
 }

@@ -189,7 +189,7 @@ async fn bulk_actions_are_all_or_nothing_and_undoable(db: Db) {
         .iter()
         .map(|t| json!({"id": t["id"], "changes": {"completed": t["completed"]}}))
         .collect();
-    let res = bulk(&app, &user, json!({"action": "update", "items": items})).await;
+    let res = bulk(&app, &user, json!({"action": "revert", "items": items})).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.list(&user, "status=completed").await.0, 0);
 
@@ -228,19 +228,32 @@ async fn bulk_input_is_checked(db: Db) {
     for (body, field) in [
         (json!({"action": "delete", "ids": []}), "ids"),
         (json!({"action": "delete", "ids": many}), "ids"),
-        (json!({"action": "delete", "ids": [1, 1]}), "ids[1]"),
-        (json!({"action": "delete", "ids": [0]}), "ids[0]"),
-        (json!({"action": "update", "ids": [1]}), "changes"),
+        (json!({"action": "revert", "items": []}), "items"),
         (json!({"action": "update", "ids": [1], "changes": {"title": ""}}), "changes.title"),
-        (json!({"action": "add_tags", "ids": [1]}), "tags"),
+        (json!({"action": "revert", "items": [{"id": 1, "changes": {"title": " "}}]}), "items[0].changes.title"),
+        (json!({"action": "add_tags", "ids": [1], "tags": []}), "tags"),
         (json!({"action": "add_tags", "ids": [1], "tags": ["no spaces!"]}), "tags[0]"),
-        (json!({"action": "delete", "ids": [1], "tags": ["x"]}), "tags"),
-        (json!({"action": "add_tags", "ids": [2, 1], "tags": ["x", "y"]}), "ids[1]"),
     ] {
         let res = bulk(&app, &user, body.clone()).await;
         let problem = expect_problem(res, 422, "validation_failed").await;
         assert!(fields(&problem).contains(&field.to_string()), "{body}: {problem}");
     }
+    // Fields of another action, or none: the body is not a bulk action.
+    for body in [
+        json!({"action": "update", "ids": [1]}),
+        json!({"action": "delete", "ids": [1], "tags": ["x"]}),
+        json!({"action": "add_tags", "ids": [1]}),
+    ] {
+        let res = bulk(&app, &user, body.clone()).await;
+        assert!(res.status().is_client_error() && res.status() != 404, "{body}");
+    }
+    // A number named twice is changed once.
+    let res = bulk(&app, &user, json!({"action": "update", "ids": [2, 2], "changes": {"priority": "high"}})).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["tasks"].as_array().unwrap().len(), 1);
+    // Task 1 has 9 tags: two more is over the limit, for it and so for all.
+    let res = bulk(&app, &user, json!({"action": "add_tags", "ids": [2, 1], "tags": ["x", "y"]})).await;
+    let problem = expect_problem(res, 409, "conflict").await;
+    assert!(problem["detail"].as_str().unwrap().contains("task 1"), "{problem}");
     let res = bulk(&app, &user, json!({"action": "explode", "ids": [1]})).await;
     assert!(res.status().is_client_error());
     assert_eq!(get(&app, &user, 2).await.1["tags"], json!([]), "the rejected add_tags changed nothing");
