@@ -344,10 +344,8 @@ impl BulkInput {
                 ("items", list.len())
             }
             BulkInput::AddTags { ids, tags } => {
+                // No tags adds none (the tasks must still be the user's).
                 let tags = validate_tags(tags, &mut errors);
-                if tags.is_empty() {
-                    errors.push("tags", "at least one tag is required");
-                }
                 items = each(ids, BulkAction::AddTags(tags));
                 ("ids", ids.len())
             }
