@@ -257,6 +257,7 @@ pub const BULK_MAX_TASKS: usize = 500;
 #[serde(deny_unknown_fields)]
 pub struct BulkItem {
     /// The task's number.
+    #[serde(deserialize_with = "task_number")]
     pub id: i64,
     /// Its changes.
     pub changes: TaskPatchInput,
@@ -271,6 +272,7 @@ pub enum BulkInput {
     Update {
         /// The tasks' numbers.
         #[schema(min_items = 1, max_items = 500)]
+        #[serde(deserialize_with = "task_numbers")]
         ids: Vec<i64>,
         /// The changes for every task.
         changes: TaskPatchInput,
@@ -285,6 +287,7 @@ pub enum BulkInput {
     AddTags {
         /// The tasks' numbers.
         #[schema(min_items = 1, max_items = 500)]
+        #[serde(deserialize_with = "task_numbers")]
         ids: Vec<i64>,
         /// The tags to add.
         #[schema(schema_with = todo_domain::openapi::tags_patch)]
@@ -294,12 +297,14 @@ pub enum BulkInput {
     Delete {
         /// The tasks' numbers.
         #[schema(min_items = 1, max_items = 500)]
+        #[serde(deserialize_with = "task_numbers")]
         ids: Vec<i64>,
     },
     /// Bring every task back from the trash.
     Restore {
         /// The tasks' numbers.
         #[schema(min_items = 1, max_items = 500)]
+        #[serde(deserialize_with = "task_numbers")]
         ids: Vec<i64>,
     },
 }
@@ -311,6 +316,28 @@ pub struct BulkOutput {
     pub tasks: Vec<Task>,
     /// Each task as it was before (what an undo puts back).
     pub before: Vec<Task>,
+}
+
+/// A task number as any JSON number with an integral value (`3.0` is the
+/// integer 3 to JSON Schema); one no task can have (outside i64) is 0, which
+/// is then not found.
+fn number_to_id(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| n.as_u64().map(|_| 0)).or_else(|| {
+        let f = n.as_f64()?;
+        (f.fract() == 0.0).then(|| if f.abs() < 9.0e15 { f as i64 } else { 0 })
+    })
+}
+
+fn task_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = <serde_json::Number as serde::Deserialize>::deserialize(d)?;
+    number_to_id(&n).ok_or_else(|| serde::de::Error::custom(format!("{n} is not a task number")))
+}
+
+fn task_numbers<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+    let all = <Vec<serde_json::Number> as serde::Deserialize>::deserialize(d)?;
+    all.iter()
+        .map(|n| number_to_id(n).ok_or_else(|| serde::de::Error::custom(format!("{n} is not a task number"))))
+        .collect()
 }
 
 /// Names the problems of `e` under `prefix`.

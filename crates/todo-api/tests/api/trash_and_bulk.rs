@@ -246,6 +246,11 @@ async fn bulk_input_is_checked(db: Db) {
         let res = bulk(&app, &user, body.clone()).await;
         assert!(res.status().is_client_error() && res.status() != 404, "{body}");
     }
+    // A number written as a JSON float with an integral value is that number.
+    let res = bulk(&app, &user, json!({"action": "update", "ids": [2.0], "changes": {"priority": "low"}})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = bulk(&app, &user, json!({"action": "delete", "ids": [2.5]})).await;
+    assert!(res.status().is_client_error() && res.status() != 404);
     // A number named twice is changed once.
     let res = bulk(&app, &user, json!({"action": "update", "ids": [2, 2], "changes": {"priority": "high"}})).await;
     assert_eq!(res.json::<Value>().await.unwrap()["tasks"].as_array().unwrap().len(), 1);
