@@ -6,6 +6,7 @@ icon-maskable-512.png (full bleed, the check inside the 80% safe zone).
 
     python3 scripts/lib/make-icons.py crates/todo-web/assets
 """
+
 import math
 import struct
 import sys
@@ -58,6 +59,10 @@ def draw(size, maskable):
 
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else "."
-    for name, size, maskable in [("icon-192.png", 192, False), ("icon-512.png", 512, False), ("icon-maskable-512.png", 512, True)]:
+    for name, size, maskable in [
+        ("icon-192.png", 192, False),
+        ("icon-512.png", 512, False),
+        ("icon-maskable-512.png", 512, True),
+    ]:
         with open(f"{out}/{name}", "wb") as f:
             f.write(draw(size, maskable))
