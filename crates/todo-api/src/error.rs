@@ -55,6 +55,9 @@ pub enum ApiError {
     /// No such resource for this user (404); names what was looked for.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// One task of a bulk action is not the user's (404 `not_found`); names its number.
+    #[error("task {0} not found")]
+    TaskNotFound(i64),
     /// No route has this path (404).
     #[error("no route for {method} {path}")]
     RouteNotFound {
@@ -161,7 +164,7 @@ impl ApiError {
             | ApiError::WrongPassword(_)
             | ApiError::HostNotAllowed(_)
             | ApiError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::TaskNotFound(_) | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -190,7 +193,7 @@ impl ApiError {
             ApiError::WrongPassword(_) => "wrong_password",
             ApiError::HostNotAllowed(_) => "host_not_allowed",
             ApiError::OriginNotAllowed(_) => "origin_not_allowed",
-            ApiError::NotFound(_) => "not_found",
+            ApiError::NotFound(_) | ApiError::TaskNotFound(_) => "not_found",
             ApiError::RouteNotFound { .. } => "route_not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::NotAcceptable(_) => "not_acceptable",

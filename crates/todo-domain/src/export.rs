@@ -28,6 +28,8 @@ pub struct AccountExport {
     pub tasks: Vec<Task>,
     /// Every conversation, oldest first, with its messages.
     pub conversations: Vec<ConversationExport>,
+    /// The deleted tasks that can still be restored (the trash), by number.
+    pub deleted_tasks: Vec<Task>,
 }
 
 /// A conversation with all its messages (and their tool calls), oldest first.
@@ -70,6 +72,10 @@ pub struct ImportDocument {
     /// The conversations to create, in this order.
     #[serde(default)]
     pub conversations: Vec<ImportConversation>,
+    /// Ignored: the exporting account's trash is not imported.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>))]
+    pub deleted_tasks: Option<serde_json::Value>,
 }
 
 /// A task of an import: the fields of a task as the export writes them.

@@ -734,6 +734,25 @@ impl TaskFilter {
     }
 }
 
+/// How many of the user's tasks each view of the task page has, counted in
+/// one query (`GET /api/{user_id}/tasks/counts`), in the user's time zone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskCounts {
+    /// Every task.
+    pub all: i64,
+    /// Not completed.
+    pub pending: i64,
+    /// Completed.
+    pub completed: i64,
+    /// Not completed and past due (as `due=overdue`).
+    pub overdue: i64,
+    /// Not completed and due before the next local midnight: today's and the overdue ones (the Today view).
+    pub today: i64,
+    /// Not completed and due within the next 7 days, today included (as `due=week`; the Upcoming view).
+    pub upcoming: i64,
+}
+
 /// One page of a task list.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -23,10 +23,11 @@ from_row_by_position!(EmailRow { email });
 /// the user id. Then by the account's email: the sign-in throttle keys its
 /// per-account rows by email (`sign-in:<address>:<email>`), and the old
 /// `sign_in_failures` table by email alone.
-const DELETE_BY_ID: [&str; 5] = [
+const DELETE_BY_ID: [&str; 6] = [
     "DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE user_id = $1)",
     "DELETE FROM conversations WHERE user_id = $1",
     "DELETE FROM tasks WHERE user_id = $1",
+    "DELETE FROM deleted_tasks WHERE user_id = $1",
     "DELETE FROM sessions WHERE user_id = $1",
     "DELETE FROM user_quotas WHERE user_id = $1",
 ];
@@ -115,7 +116,15 @@ impl Store {
         let account = self.get_user(user_id).await?;
         let tasks = self.all_tasks(user_id).await?;
         let conversations = self.export_conversations(user_id).await?;
-        Ok(AccountExport { version: EXPORT_VERSION, exported_at: Utc::now(), account, tasks, conversations })
+        let deleted_tasks = self.trashed_tasks(user_id).await?;
+        Ok(AccountExport {
+            version: EXPORT_VERSION,
+            exported_at: Utc::now(),
+            account,
+            tasks,
+            conversations,
+            deleted_tasks,
+        })
     }
 
     /// Creates the plan's tasks (with the account's next numbers, in order)

@@ -30,7 +30,9 @@ pub use conversations::TurnStart;
 pub use sessions::{ActiveSession, NewSession};
 pub use sql::TOTAL_BOUND;
 pub(crate) use sql::{Arg, TaskQuery, build_task_query};
-pub use tasks::{RevisedTaskPage, TaskRef, TaskRefPage};
+pub use tasks::{
+    BulkAction, BulkOutcome, BulkRejection, BulkResult, RevisedTaskPage, TRASH_RETENTION_MS, TaskRef, TaskRefPage,
+};
 pub use throttle::{Admission, MAX_LOCK, RateSlot};
 pub use users::StoredUser;
 

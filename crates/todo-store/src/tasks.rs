@@ -1,5 +1,5 @@
 use chrono::{DateTime, TimeZone, Utc};
-use todo_domain::{Priority, Task, TaskChanges, TaskDraft, TaskFilter, TaskPage, search_fold};
+use todo_domain::{DueFilter, Priority, Task, TaskChanges, TaskCounts, TaskDraft, TaskFilter, TaskPage, search_fold};
 
 use crate::db::from_row_by_position;
 use crate::quotas;
@@ -42,6 +42,16 @@ struct NumberRow {
     number: i64,
 }
 from_row_by_position!(NumberRow { number });
+
+/// The row of [`Store::task_counts`].
+struct CountsRow {
+    all: i64,
+    completed: i64,
+    overdue: i64,
+    today: i64,
+    upcoming: i64,
+}
+from_row_by_position!(CountsRow { all, completed, overdue, today, upcoming });
 
 /// A row of [`crate::TaskQuery::refs_sql`].
 struct TaskRefRow {
@@ -159,17 +169,7 @@ impl Store {
         let now = Utc::now().timestamp_millis();
         let mut tx = self.db.begin().await?;
         let row = insert_task(&mut tx, user_id, draft, now).await?;
-        let limit = self.quotas.tasks_per_user;
-        // The count the insert trigger raised, within this transaction.
-        if limit > 0 && quotas::count(&mut tx, user_id, quotas::Column::Tasks).await? > i64::from(limit) {
-            tx.rollback().await?;
-            return Err(StoreError::QuotaExceeded {
-                quota: Quota::Tasks,
-                limit,
-                retry_after_secs: COUNT_QUOTA_RETRY_AFTER_SECS,
-            });
-        }
-        tx.commit().await?;
+        self.commit_within_task_quota(tx, user_id).await?;
         Ok(row)
     }
 
@@ -261,42 +261,7 @@ impl Store {
     /// Applies `changes` in one statement, so concurrent updates never interleave
     /// halfway and `completed_at` follows `completed` atomically.
     pub async fn update_task(&self, user_id: &str, id: i64, changes: &TaskChanges) -> Result<Task, StoreError> {
-        let now = Utc::now().timestamp_millis();
-        let sql = format!(
-            "UPDATE tasks SET \
-               title = COALESCE($3, title), \
-               description = CASE WHEN $4 THEN $5 ELSE description END, \
-               priority = COALESCE($6, priority), \
-               tags = COALESCE($7, tags), \
-               due_at = CASE WHEN $8 THEN $9 ELSE due_at END, \
-               due_day = CASE WHEN $15 THEN $16 ELSE due_day END, \
-               completed_at = CASE WHEN $10 AND $11 AND NOT completed THEN $12 \
-                                   WHEN $10 AND NOT $11 THEN NULL ELSE completed_at END, \
-               completed = CASE WHEN $10 THEN $11 ELSE completed END, \
-               title_folded = CASE WHEN $3 IS NULL THEN title_folded ELSE $13 END, \
-               description_folded = CASE WHEN $4 THEN $14 ELSE description_folded END, \
-               {KEEP_SEARCH_FRESH_UNLESS} ($3 IS NOT NULL AND $4) THEN revision + 1 ELSE search_revision END, \
-               updated_at = $12, revision = revision + 1 \
-             WHERE number = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
-        );
-        let args = [
-            Arg::I64(id),
-            Arg::Text(user_id.into()),
-            Arg::OptText(changes.title.clone()),
-            Arg::Bool(changes.description.is_some()),
-            Arg::OptText(changes.description.clone().flatten()),
-            Arg::OptI64(changes.priority.map(|p| p.rank().into())),
-            Arg::OptText(changes.tags.as_deref().map(tags_json)),
-            Arg::Bool(changes.due_at.is_some()),
-            Arg::OptI64(changes.due_at.flatten().map(|d| d.timestamp_millis())),
-            Arg::Bool(changes.completed.is_some()),
-            Arg::Bool(changes.completed.unwrap_or(false)),
-            Arg::I64(now),
-            Arg::OptText(changes.title.as_deref().map(search_fold)),
-            Arg::Text(folded_description(changes.description.clone().flatten().as_deref())),
-            Arg::Bool(changes.due_date.is_some()),
-            Arg::OptI64(changes.due_date.flatten().map(day_number)),
-        ];
+        let (sql, args) = update_statement(user_id, id, changes, Utc::now().timestamp_millis());
         let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
         row.map(Task::from).ok_or(StoreError::NotFound)
     }
@@ -357,12 +322,318 @@ impl Store {
         Ok(refreshed)
     }
 
-    /// Deletes one of the user's tasks and returns it as it was.
+    /// Deletes one of the user's tasks and returns it as it was. The task goes
+    /// to the trash, from which [`Store::restore_task`] can bring it back for
+    /// [`TRASH_RETENTION_MS`].
     pub async fn delete_task(&self, user_id: &str, id: i64) -> Result<Task, StoreError> {
-        let sql = format!("DELETE FROM tasks WHERE number = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}");
-        let row: Option<TaskRow> = self.db.fetch_optional(&sql, &[Arg::I64(id), Arg::Text(user_id.into())]).await?;
-        row.map(Task::from).ok_or(StoreError::NotFound)
+        let mut tx = self.db.begin().await?;
+        let Some(task) = trash_task(&mut tx, user_id, id, Utc::now().timestamp_millis()).await? else {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound);
+        };
+        tx.commit().await?;
+        Ok(task)
     }
+
+    /// Brings a deleted task back from the trash: its number, dates, tags and
+    /// completed state as they were. [`StoreError::NotFound`] when it was never
+    /// deleted, has been restored already (so two restores at once make one
+    /// task) or was deleted longer ago than [`TRASH_RETENTION_MS`]; within the
+    /// task quota like a create.
+    pub async fn restore_task(&self, user_id: &str, id: i64) -> Result<Task, StoreError> {
+        let mut tx = self.db.begin().await?;
+        let Some(task) = untrash_task(&mut tx, user_id, id, Utc::now().timestamp_millis()).await? else {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound);
+        };
+        self.commit_within_task_quota(tx, user_id).await?;
+        Ok(task)
+    }
+
+    /// Commits `tx` unless the user's task count, raised by its inserts, is
+    /// over the quota (then nothing is written).
+    async fn commit_within_task_quota(&self, mut tx: crate::db::Tx, user_id: &str) -> Result<(), StoreError> {
+        let limit = self.quotas.tasks_per_user;
+        if limit > 0 && quotas::count(&mut tx, user_id, quotas::Column::Tasks).await? > i64::from(limit) {
+            tx.rollback().await?;
+            return Err(StoreError::QuotaExceeded {
+                quota: Quota::Tasks,
+                limit,
+                retry_after_secs: COUNT_QUOTA_RETRY_AFTER_SECS,
+            });
+        }
+        tx.commit().await
+    }
+
+    /// How many tasks each view has, in one query, with "today" in the user's zone.
+    pub async fn task_counts(&self, user_id: &str) -> Result<TaskCounts, StoreError> {
+        let now = Utc::now();
+        let filter = |due| TaskFilter { due: Some(due), ..Default::default() };
+        let mut today = filter(DueFilter::Today);
+        self.resolve_zone(user_id, &mut today).await?;
+        let week = TaskFilter { due: Some(DueFilter::Week), ..today.clone() };
+        let (Some((Some(today_start), tomorrow)), Some((Some(today_day), tomorrow_day))) =
+            (today.due_window(now), today.due_days(now))
+        else {
+            return Err(StoreError::Internal("no today window".into()));
+        };
+        let (Some((_, week_end)), Some((_, week_end_day))) = (week.due_window(now), week.due_days(now)) else {
+            return Err(StoreError::Internal("no week window".into()));
+        };
+        let sql = "SELECT COUNT(*), COUNT(*) FILTER (WHERE completed), \
+              COUNT(*) FILTER (WHERE NOT completed AND (due_at < $2 OR due_day < $3)), \
+              COUNT(*) FILTER (WHERE NOT completed AND (due_at < $4 OR due_day < $5)), \
+              COUNT(*) FILTER (WHERE NOT completed AND ((due_at >= $6 AND due_at < $7) OR (due_day >= $3 AND due_day < $8))) \
+            FROM tasks WHERE user_id = $1";
+        let args = [
+            Arg::Text(user_id.into()),
+            Arg::I64(now.timestamp_millis()),
+            Arg::I64(day_number(today_day)),
+            Arg::I64(tomorrow.timestamp_millis()),
+            Arg::I64(day_number(tomorrow_day)),
+            Arg::I64(today_start.timestamp_millis()),
+            Arg::I64(week_end.timestamp_millis()),
+            Arg::I64(day_number(week_end_day)),
+        ];
+        let rows: Vec<CountsRow> = self.db.fetch_all(sql, &args).await?;
+        let r = rows.first().ok_or(StoreError::Internal("no count row".into()))?;
+        Ok(TaskCounts {
+            all: r.all,
+            pending: r.all - r.completed,
+            completed: r.completed,
+            overdue: r.overdue,
+            today: r.today,
+            upcoming: r.upcoming,
+        })
+    }
+
+    /// The user's deleted tasks that can still be restored, by number (for the export).
+    pub async fn trashed_tasks(&self, user_id: &str) -> Result<Vec<Task>, StoreError> {
+        let sql =
+            format!("SELECT {TASK_COLUMNS} FROM deleted_tasks WHERE user_id = $1 AND deleted_at >= $2 ORDER BY number");
+        let since = Utc::now().timestamp_millis() - TRASH_RETENTION_MS;
+        let rows: Vec<TaskRow> = self.db.fetch_all(&sql, &[Arg::Text(user_id.into()), Arg::I64(since)]).await?;
+        Ok(rows.into_iter().map(Task::from).collect())
+    }
+
+    /// Applies one action to several of the user's tasks in one transaction:
+    /// all of them or, when one is missing (or would break a rule), none.
+    pub async fn bulk_tasks(&self, user_id: &str, items: &[(i64, BulkAction)]) -> Result<BulkResult, StoreError> {
+        let now = Utc::now().timestamp_millis();
+        let mut tx = self.db.begin().await?;
+        let mut before = Vec::with_capacity(items.len());
+        let mut after = Vec::with_capacity(items.len());
+        let mut restored = false;
+        for (id, action) in items {
+            let id = *id;
+            let current = match action {
+                BulkAction::Restore => None,
+                _ => {
+                    let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE number = $1 AND user_id = $2");
+                    let row: Option<TaskRow> =
+                        tx.fetch_optional(&sql, &[Arg::I64(id), Arg::Text(user_id.into())]).await?;
+                    match row {
+                        Some(r) => Some(Task::from(r)),
+                        None => {
+                            tx.rollback().await?;
+                            return Ok(Err(BulkRejection::NotFound(id)));
+                        }
+                    }
+                }
+            };
+            let changed = match action {
+                BulkAction::Update(changes) => {
+                    let (sql, args) = update_statement(user_id, id, changes, now);
+                    tx.fetch_optional::<TaskRow>(&sql, &args).await?.map(Task::from)
+                }
+                BulkAction::AddTags(tags) => {
+                    let mut merged = current.as_ref().map(|t| t.tags.clone()).unwrap_or_default();
+                    for t in tags {
+                        if !merged.contains(t) {
+                            merged.push(t.clone());
+                        }
+                    }
+                    if merged.len() > todo_domain::MAX_TAGS {
+                        tx.rollback().await?;
+                        return Ok(Err(BulkRejection::TooManyTags(id)));
+                    }
+                    let changes = TaskChanges { tags: Some(merged), ..Default::default() };
+                    let (sql, args) = update_statement(user_id, id, &changes, now);
+                    tx.fetch_optional::<TaskRow>(&sql, &args).await?.map(Task::from)
+                }
+                BulkAction::Delete => trash_task(&mut tx, user_id, id, now).await?,
+                BulkAction::Restore => {
+                    restored = true;
+                    untrash_task(&mut tx, user_id, id, now).await?
+                }
+            };
+            let Some(changed) = changed else {
+                tx.rollback().await?;
+                return Ok(Err(BulkRejection::NotFound(id)));
+            };
+            before.push(current.unwrap_or_else(|| changed.clone()));
+            after.push(changed);
+        }
+        if restored {
+            self.commit_within_task_quota(tx, user_id).await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(Ok(BulkOutcome { before, after }))
+    }
+}
+
+/// How long a deleted task stays in the trash and can be restored: one day.
+/// Older rows are never restored, and each delete purges its user's.
+pub const TRASH_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// What [`Store::bulk_tasks`] does to one task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkAction {
+    /// Change these fields.
+    Update(TaskChanges),
+    /// Add these (valid, normalised) tags to the task's.
+    AddTags(Vec<String>),
+    /// Move to the trash.
+    Delete,
+    /// Bring back from the trash.
+    Restore,
+}
+
+/// The tasks of a bulk action before and after it, in request order (for a
+/// delete, after is the task as it was deleted; for a restore, before is as
+/// it was restored).
+#[derive(Debug, Clone)]
+pub struct BulkOutcome {
+    /// Each task as it was.
+    pub before: Vec<Task>,
+    /// Each task as it is now.
+    pub after: Vec<Task>,
+}
+
+/// Why a bulk action changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkRejection {
+    /// This task is not the user's (or, for a restore, not in the trash).
+    NotFound(i64),
+    /// Adding the tags would give this task more than `MAX_TAGS`.
+    TooManyTags(i64),
+}
+
+/// The result of [`Store::bulk_tasks`]: done, or rejected with nothing written.
+pub type BulkResult = Result<BulkOutcome, BulkRejection>;
+
+/// The UPDATE of [`Store::update_task`], for a transaction too.
+fn update_statement(user_id: &str, id: i64, changes: &TaskChanges, now: i64) -> (String, Vec<Arg>) {
+    let sql = format!(
+        "UPDATE tasks SET \
+           title = COALESCE($3, title), \
+           description = CASE WHEN $4 THEN $5 ELSE description END, \
+           priority = COALESCE($6, priority), \
+           tags = COALESCE($7, tags), \
+           due_at = CASE WHEN $8 THEN $9 ELSE due_at END, \
+           due_day = CASE WHEN $15 THEN $16 ELSE due_day END, \
+           completed_at = CASE WHEN $10 AND $11 AND NOT completed THEN $12 \
+                               WHEN $10 AND NOT $11 THEN NULL ELSE completed_at END, \
+           completed = CASE WHEN $10 THEN $11 ELSE completed END, \
+           title_folded = CASE WHEN $3 IS NULL THEN title_folded ELSE $13 END, \
+           description_folded = CASE WHEN $4 THEN $14 ELSE description_folded END, \
+           {KEEP_SEARCH_FRESH_UNLESS} ($3 IS NOT NULL AND $4) THEN revision + 1 ELSE search_revision END, \
+           updated_at = $12, revision = revision + 1 \
+         WHERE number = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
+    );
+    let args = vec![
+        Arg::I64(id),
+        Arg::Text(user_id.into()),
+        Arg::OptText(changes.title.clone()),
+        Arg::Bool(changes.description.is_some()),
+        Arg::OptText(changes.description.clone().flatten()),
+        Arg::OptI64(changes.priority.map(|p| p.rank().into())),
+        Arg::OptText(changes.tags.as_deref().map(tags_json)),
+        Arg::Bool(changes.due_at.is_some()),
+        Arg::OptI64(changes.due_at.flatten().map(|d| d.timestamp_millis())),
+        Arg::Bool(changes.completed.is_some()),
+        Arg::Bool(changes.completed.unwrap_or(false)),
+        Arg::I64(now),
+        Arg::OptText(changes.title.as_deref().map(search_fold)),
+        Arg::Text(folded_description(changes.description.clone().flatten().as_deref())),
+        Arg::Bool(changes.due_date.is_some()),
+        Arg::OptI64(changes.due_date.flatten().map(day_number)),
+    ];
+    (sql, args)
+}
+
+/// Moves one of the user's tasks into the trash in the caller's transaction,
+/// purging the user's trash older than [`TRASH_RETENTION_MS`]; `None` when the
+/// user has no such task. The DELETE comes first: it locks the row, so of two
+/// concurrent deletes one finds nothing.
+async fn trash_task(tx: &mut crate::db::Tx, user_id: &str, id: i64, now: i64) -> Result<Option<Task>, StoreError> {
+    let sql = format!("DELETE FROM tasks WHERE number = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}");
+    let row: Option<TaskRow> = tx.fetch_optional(&sql, &[Arg::I64(id), Arg::Text(user_id.into())]).await?;
+    let Some(r) = row else { return Ok(None) };
+    tx.execute(
+        "DELETE FROM deleted_tasks WHERE user_id = $1 AND (deleted_at < $2 OR number = $3)",
+        &[Arg::Text(user_id.into()), Arg::I64(now - TRASH_RETENTION_MS), Arg::I64(id)],
+    )
+    .await?;
+    let sql = format!(
+        "INSERT INTO deleted_tasks ({TASK_COLUMNS}, deleted_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    );
+    tx.execute(&sql, &row_args(&r, now)).await?;
+    Ok(Some(Task::from(r)))
+}
+
+/// Moves one of the user's tasks back from the trash in the caller's
+/// transaction, re-inserting it with what every insert maintains (the folded
+/// search columns; the count and number triggers); `None` when the trash has
+/// no restorable row for it. The trash row is deleted first, so of two
+/// concurrent restores one finds nothing.
+///
+/// Everything a restore must re-create lives here (a table derived from tasks
+/// belongs next to the INSERT).
+async fn untrash_task(tx: &mut crate::db::Tx, user_id: &str, id: i64, now: i64) -> Result<Option<Task>, StoreError> {
+    let sql = format!(
+        "DELETE FROM deleted_tasks WHERE user_id = $1 AND number = $2 AND deleted_at >= $3 RETURNING {TASK_COLUMNS}"
+    );
+    let args = [Arg::Text(user_id.into()), Arg::I64(id), Arg::I64(now - TRASH_RETENTION_MS)];
+    let row: Option<TaskRow> = tx.fetch_optional(&sql, &args).await?;
+    let Some(r) = row else { return Ok(None) };
+    // A new revision: a cache keyed by number and revision never mistakes the
+    // restored row for one it saw before the delete.
+    let mut args = row_args(&r, now);
+    args.pop();
+    if let Some(Arg::I64(rev)) = args.last_mut() {
+        *rev += 1;
+    }
+    args.push(Arg::Text(search_fold(&r.title)));
+    args.push(Arg::Text(folded_description(r.description.as_deref())));
+    let sql = format!(
+        "INSERT INTO tasks ({TASK_COLUMNS}, title_folded, description_folded, search_revision) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13) RETURNING {TASK_COLUMNS}"
+    );
+    let row: Option<TaskRow> = tx.fetch_optional(&sql, &args).await?;
+    row.map(Task::from).map(Some).ok_or(StoreError::Internal("insert returned no row".into()))
+}
+
+/// A row's [`TASK_COLUMNS`] values, in order, then `now`.
+fn row_args(r: &TaskRow, now: i64) -> Vec<Arg> {
+    vec![
+        Arg::I64(r.number),
+        Arg::Text(r.user_id.clone()),
+        Arg::Text(r.title.clone()),
+        Arg::OptText(r.description.clone()),
+        Arg::Bool(r.completed),
+        Arg::I16(r.priority),
+        Arg::Text(r.tags.clone()),
+        Arg::OptI64(r.due_at),
+        Arg::OptI64(r.due_day),
+        Arg::I64(r.created_at),
+        Arg::I64(r.updated_at),
+        Arg::OptI64(r.completed_at),
+        Arg::I64(r.revision),
+        Arg::I64(now),
+    ]
 }
 
 /// Inserts a task with the next number of the user's counter, in the caller's

@@ -36,6 +36,7 @@ pub fn router(state: WebState) -> Router {
         .merge(chat::routes())
         .merge(ops::routes())
         .route("/assets/{file}", get(assets::serve))
+        .route("/manifest.webmanifest", get(assets::serve_manifest))
         .route("/favicon.ico", get(|| async { page::redirect(&assets::url("icon.svg")) }))
         .fallback(page::not_found)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))

@@ -18,11 +18,55 @@ pub struct Asset {
     pub etag: String,
 }
 
-const FILES: [(&str, &str, &[u8]); 3] = [
+const FILES: [(&str, &str, &[u8]); 6] = [
     ("app.css", "text/css; charset=utf-8", include_bytes!("../assets/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../assets/app.js")),
     ("icon.svg", "image/svg+xml", include_bytes!("../assets/icon.svg")),
+    // Drawn by scripts/lib/make-icons.py from icon.svg's shapes.
+    ("icon-192.png", "image/png", include_bytes!("../assets/icon-192.png")),
+    ("icon-512.png", "image/png", include_bytes!("../assets/icon-512.png")),
+    ("icon-maskable-512.png", "image/png", include_bytes!("../assets/icon-maskable-512.png")),
 ];
+
+/// The theme colour of the manifest and of `<meta name="theme-color">` (the accent).
+pub const THEME_COLOR: &str = "#4f46e5";
+
+/// The web app manifest (`/manifest.webmanifest`), which makes the app
+/// installable on a phone's home screen. There is no service worker: every
+/// page is rendered per user and never cached (`Cache-Control: no-store`), so
+/// an installed app can never show another user's page.
+pub fn manifest() -> &'static str {
+    static MANIFEST: OnceLock<String> = OnceLock::new();
+    MANIFEST.get_or_init(|| {
+        let icon = |name: &str, size: &str, purpose: &str| {
+            serde_json::json!({"src": url(name), "sizes": size, "type": "image/png", "purpose": purpose})
+        };
+        serde_json::json!({
+            "name": "Todo",
+            "short_name": "Todo",
+            "description": "Your tasks, with Today, Upcoming and an assistant.",
+            "id": "/tasks",
+            "start_url": "/tasks",
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#f5f6fa",
+            "theme_color": THEME_COLOR,
+            "icons": [
+                icon("icon-192.png", "192x192", "any"),
+                icon("icon-512.png", "512x512", "any"),
+                icon("icon-maskable-512.png", "512x512", "maskable"),
+            ],
+        })
+        .to_string()
+    })
+}
+
+/// `GET /manifest.webmanifest`: its own media type; cached for an hour (it
+/// names the icons by their hashed, immutable names).
+pub async fn serve_manifest() -> Response {
+    ([(header::CONTENT_TYPE, "application/manifest+json"), (header::CACHE_CONTROL, "public, max-age=3600")], manifest())
+        .into_response()
+}
 
 pub fn all() -> &'static [Asset] {
     static ASSETS: OnceLock<Vec<Asset>> = OnceLock::new();

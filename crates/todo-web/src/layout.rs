@@ -41,7 +41,10 @@ pub(crate) fn layout(title: &str, ctx: &Ctx, body: Markup) -> Markup {
                 meta name="color-scheme" content="light dark";
                 meta name="csrf-token" content=(ctx.csrf());
                 title { (title) " · Todo" }
+                meta name="theme-color" content=(assets::THEME_COLOR);
                 link rel="icon" href=(assets::url("icon.svg")) type="image/svg+xml";
+                link rel="manifest" href="/manifest.webmanifest";
+                link rel="apple-touch-icon" href=(assets::url("icon-192.png"));
                 link rel="stylesheet" href=(assets::url("app.css"));
                 script src=(assets::url("app.js")) defer {}
             }

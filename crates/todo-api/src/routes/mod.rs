@@ -139,6 +139,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tasks::list_tasks, tasks::create_task))
         .routes(routes!(tasks::get_task, tasks::replace_task, tasks::patch_task, tasks::delete_task))
         .routes(routes!(tasks::toggle_task))
+        .routes(routes!(tasks::restore_task))
+        .routes(routes!(tasks::bulk_tasks))
+        .routes(routes!(tasks::task_counts))
         .routes(routes!(chat::chat))
         .routes(routes!(chat::list_conversations))
         .routes(routes!(chat::list_messages))
@@ -152,6 +155,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let json = match serde_json::to_value(&doc) {
         Ok(mut value) => {
             todo_domain::openapi::finish_json(&mut value);
+            refuse_unknown_fields_of_each_bulk_action(&mut value);
             value.to_string()
         }
         Err(_) => "{}".into(),
@@ -164,6 +168,18 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         }),
     );
     (router, doc)
+}
+
+/// Each body of `BulkInput` refuses unknown fields, as serde does
+/// (utoipa-gen 5.5 writes `additionalProperties` on no variant of a tagged enum).
+fn refuse_unknown_fields_of_each_bulk_action(doc: &mut serde_json::Value) {
+    if let Some(variants) = doc.pointer_mut("/components/schemas/BulkInput/oneOf").and_then(|v| v.as_array_mut()) {
+        for v in variants {
+            if let Some(o) = v.as_object_mut() {
+                o.insert("additionalProperties".into(), serde_json::Value::Bool(false));
+            }
+        }
+    }
 }
 
 /// The 404 of a path no route has.

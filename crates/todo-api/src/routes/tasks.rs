@@ -3,8 +3,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use todo_domain::{Task, TaskChanges, TaskFilter, TaskInput, TaskListParams, TaskPatchInput};
-use todo_store::TaskRef;
+use todo_domain::{Task, TaskChanges, TaskCounts, TaskFilter, TaskInput, TaskListParams, TaskPatchInput};
+use todo_domain::{ValidationErrors, validate_tags};
+use todo_store::{BulkAction, BulkRejection, TaskRef};
 
 use super::doc::{
     Forbidden, MalformedJson, PayloadTooLarge, TaskPath, Unauthorized, Unavailable, UnsupportedMediaType, UserPath,
@@ -237,4 +238,222 @@ pub async fn toggle_task(
     TaskId(id): TaskId,
 ) -> ApiResult<Json<Task>> {
     Ok(Json(state.store.toggle_task(&user_id, id).await.not_found_as("task")?))
+}
+
+/// Restore a deleted task from the trash, as it was (its number, tags, dates
+/// and completed state). Deleted tasks stay restorable for a day.
+#[utoipa::path(post, path = "/api/{user_id}/tasks/{id}/restore", tag = "tasks", security(("bearer" = [])),
+    params(TaskPath),
+    responses(
+        (status = 200, description = "The restored task", body = Task),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "Not in the trash: never deleted, restored already, or deleted over a day ago (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The account has as many tasks as its quota allows (`task_quota_exceeded`); see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn restore_task(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    TaskId(id): TaskId,
+) -> ApiResult<Json<Task>> {
+    Ok(Json(state.store.restore_task(&user_id, id).await.not_found_as("task")?))
+}
+
+/// The most tasks one bulk action may name.
+pub const BULK_MAX_TASKS: usize = 500;
+
+/// One task's own changes in a `revert` (as an undo sends them).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkItem {
+    /// The task's number.
+    #[serde(deserialize_with = "task_number")]
+    pub id: i64,
+    /// Its changes.
+    pub changes: TaskPatchInput,
+}
+
+/// Body of `POST /api/{user_id}/tasks/bulk`: one action on 1 to 500 tasks
+/// (a number named twice counts once).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BulkInput {
+    /// Apply `changes` to every task in `ids` (`{"completed": true}` completes them).
+    Update {
+        /// The tasks' numbers.
+        #[schema(min_items = 1, max_items = 500)]
+        #[serde(deserialize_with = "task_numbers")]
+        ids: Vec<i64>,
+        /// The changes for every task.
+        changes: TaskPatchInput,
+    },
+    /// Apply each item's `changes` to its task (what an undo of `update` or `add_tags` sends).
+    Revert {
+        /// Each task with its changes.
+        #[schema(min_items = 1, max_items = 500)]
+        items: Vec<BulkItem>,
+    },
+    /// Add `tags` to each task's tags.
+    AddTags {
+        /// The tasks' numbers.
+        #[schema(min_items = 1, max_items = 500)]
+        #[serde(deserialize_with = "task_numbers")]
+        ids: Vec<i64>,
+        /// The tags to add.
+        #[schema(schema_with = todo_domain::openapi::tags_patch)]
+        tags: Vec<String>,
+    },
+    /// Move every task to the trash.
+    Delete {
+        /// The tasks' numbers.
+        #[schema(min_items = 1, max_items = 500)]
+        #[serde(deserialize_with = "task_numbers")]
+        ids: Vec<i64>,
+    },
+    /// Bring every task back from the trash.
+    Restore {
+        /// The tasks' numbers.
+        #[schema(min_items = 1, max_items = 500)]
+        #[serde(deserialize_with = "task_numbers")]
+        ids: Vec<i64>,
+    },
+}
+
+/// The tasks a bulk action changed, in request order.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct BulkOutput {
+    /// Each task as it is now (for `delete`, as it was deleted).
+    pub tasks: Vec<Task>,
+    /// Each task as it was before (what an undo puts back).
+    pub before: Vec<Task>,
+}
+
+/// A task number as any JSON number with an integral value (`3.0` is the
+/// integer 3 to JSON Schema); one no task can have (outside i64) is 0, which
+/// is then not found.
+fn number_to_id(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| n.as_u64().map(|_| 0)).or_else(|| {
+        let f = n.as_f64()?;
+        (f.fract() == 0.0).then(|| if f.abs() < 9.0e15 { f as i64 } else { 0 })
+    })
+}
+
+fn task_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = <serde_json::Number as serde::Deserialize>::deserialize(d)?;
+    number_to_id(&n).ok_or_else(|| serde::de::Error::custom(format!("{n} is not a task number")))
+}
+
+fn task_numbers<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+    let all = <Vec<serde_json::Number> as serde::Deserialize>::deserialize(d)?;
+    all.iter()
+        .map(|n| number_to_id(n).ok_or_else(|| serde::de::Error::custom(format!("{n} is not a task number"))))
+        .collect()
+}
+
+/// Names the problems of `e` under `prefix`.
+fn nest(errors: &mut ValidationErrors, prefix: &str, e: ValidationErrors) {
+    for f in e.0 {
+        errors.push(format!("{prefix}.{}", f.field), f.message);
+    }
+}
+
+impl BulkInput {
+    fn validate(&self) -> Result<Vec<(i64, BulkAction)>, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let mut items: Vec<(i64, BulkAction)> = Vec::new();
+        let each =
+            |ids: &[i64], action: BulkAction| ids.iter().map(move |id| (*id, action.clone())).collect::<Vec<_>>();
+        let (field, count) = match self {
+            BulkInput::Update { ids, changes } => {
+                match changes.validate() {
+                    Ok(c) => items = each(ids, BulkAction::Update(c)),
+                    Err(e) => nest(&mut errors, "changes", e),
+                }
+                ("ids", ids.len())
+            }
+            BulkInput::Revert { items: list } => {
+                for (i, item) in list.iter().enumerate() {
+                    match item.changes.validate() {
+                        Ok(c) => items.push((item.id, BulkAction::Update(c))),
+                        Err(e) => nest(&mut errors, &format!("items[{i}].changes"), e),
+                    }
+                }
+                ("items", list.len())
+            }
+            BulkInput::AddTags { ids, tags } => {
+                // No tags adds none (the tasks must still be the user's).
+                let tags = validate_tags(tags, &mut errors);
+                items = each(ids, BulkAction::AddTags(tags));
+                ("ids", ids.len())
+            }
+            BulkInput::Delete { ids } => {
+                items = each(ids, BulkAction::Delete);
+                ("ids", ids.len())
+            }
+            BulkInput::Restore { ids } => {
+                items = each(ids, BulkAction::Restore);
+                ("ids", ids.len())
+            }
+        };
+        if count == 0 {
+            errors.push(field, "name at least one task");
+        } else if count > BULK_MAX_TASKS {
+            errors.push(field, format!("at most {BULK_MAX_TASKS} tasks (got {count})"));
+        }
+        // A task named twice is changed once (the first time it is named).
+        let mut seen = std::collections::HashSet::new();
+        items.retain(|(id, _)| seen.insert(*id));
+        if errors.is_empty() { Ok(items) } else { Err(errors) }
+    }
+}
+
+/// Complete, reschedule, tag, delete or restore up to 500 tasks at once, in
+/// one transaction: every task changes, or (a task not found, too many tags)
+/// none does. A complete is `update` with `{"completed": true}`; a reschedule
+/// `update` with `due_date` or `due_at`. The answer's `before` is what an
+/// undo puts back (`update` with `items`, or `restore` after a `delete`).
+#[utoipa::path(post, path = "/api/{user_id}/tasks/bulk", tag = "tasks", security(("bearer" = [])),
+    params(UserPath),
+    request_body = BulkInput,
+    responses(
+        (status = 200, description = "Done, for every task", body = BulkOutput),
+        (status = 400, response = MalformedJson),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "One task is not the user's (or not in the trash, for `restore`); its number is in the detail; nothing changed (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 409, description = "Adding the tags would give a task more than 10 (`conflict`, its number in the detail); nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A missing, unknown or invalid field, or no or too many tasks (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A restore would exceed the task quota (`task_quota_exceeded`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn bulk_tasks(
+    State(state): State<AppState>,
+    Owner(user_id): Owner,
+    ApiJson(input): ApiJson<BulkInput>,
+) -> ApiResult<Json<BulkOutput>> {
+    let items = input.validate()?;
+    match state.store.bulk_tasks(&user_id, &items).await? {
+        Ok(outcome) => Ok(Json(BulkOutput { tasks: outcome.after, before: outcome.before })),
+        Err(BulkRejection::NotFound(id)) => Err(ApiError::TaskNotFound(id)),
+        Err(BulkRejection::TooManyTags(id)) => {
+            Err(ApiError::Conflict(format!("task {id} would have more than {} tags", todo_domain::MAX_TAGS)))
+        }
+    }
+}
+
+/// How many tasks each view has (all, pending, completed, overdue, today with
+/// the overdue ones, the next 7 days), in one query, in the user's time zone.
+#[utoipa::path(get, path = "/api/{user_id}/tasks/counts", tag = "tasks", security(("bearer" = [])),
+    params(UserPath),
+    responses(
+        (status = 200, description = "The counts", body = TaskCounts),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = Unavailable),
+    ))]
+pub async fn task_counts(State(state): State<AppState>, Owner(user_id): Owner) -> ApiResult<Json<TaskCounts>> {
+    Ok(Json(state.store.task_counts(&user_id).await?))
 }

@@ -119,6 +119,7 @@ async fn rows_of(app: &TestApp, user: &User, conversations: &[i64]) -> Vec<(&'st
     for (table, statement, bind) in [
         ("users", "SELECT COUNT(*) FROM users WHERE id = $1", user.id.as_str()),
         ("tasks", "SELECT COUNT(*) FROM tasks WHERE user_id = $1", &user.id),
+        ("deleted_tasks", "SELECT COUNT(*) FROM deleted_tasks WHERE user_id = $1", &user.id),
         ("conversations", "SELECT COUNT(*) FROM conversations WHERE user_id = $1", &user.id),
         ("sessions", "SELECT COUNT(*) FROM sessions WHERE user_id = $1", &user.id),
         ("user_quotas", "SELECT COUNT(*) FROM user_quotas WHERE user_id = $1", &user.id),
@@ -148,6 +149,9 @@ async fn deletion_leaves_no_row(app: TestApp) {
     for who in [&u, &stay] {
         app.create_task(who, json!({"title": "Buy milk", "tags": ["home"]})).await;
         app.create_task(who, json!({"title": "Pay rent", "due_date": "2030-01-01"})).await;
+        // In the trash, restorable: the account's row too.
+        app.create_task(who, json!({"title": "Binned"})).await;
+        assert_eq!(app.as_user(Method::DELETE, who, "/api/{me}/tasks/3").send().await.unwrap().status(), 204);
         let res = app.as_user(Method::POST, who, "/api/{me}/chat").json(&json!({"message": "add a task to call mum"}));
         assert_eq!(res.send().await.unwrap().status(), 200);
     }

@@ -27,3 +27,4 @@ mod tasks;
 mod text_input;
 mod throttle;
 mod time_zones;
+mod trash_and_bulk;

@@ -134,6 +134,9 @@ async fn openapi_document_covers_every_route() {
         ("/api/{user_id}/tasks/{id}", "patch"),
         ("/api/{user_id}/tasks/{id}", "delete"),
         ("/api/{user_id}/tasks/{id}/complete", "patch"),
+        ("/api/{user_id}/tasks/{id}/restore", "post"),
+        ("/api/{user_id}/tasks/bulk", "post"),
+        ("/api/{user_id}/tasks/counts", "get"),
         ("/api/{user_id}/chat", "post"),
         ("/api/{user_id}/conversations", "get"),
         ("/api/{user_id}/conversations/{id}/messages", "get"),
@@ -251,8 +254,15 @@ async fn openapi_document_states_every_error_and_limit() {
             }
             if let Some(body) = op.get("requestBody") {
                 let schema = resolve(&body["content"]["application/json"]["schema"]);
-                if path != "/mcp" {
-                    assert_eq!(schema["additionalProperties"], false, "{name}: unknown fields are refused");
+                // One of several bodies (a bulk action): each refuses unknown fields.
+                let variants = match schema["oneOf"].as_array() {
+                    Some(all) => all.iter().map(resolve).collect(),
+                    None => vec![schema],
+                };
+                for variant in variants {
+                    if path != "/mcp" {
+                        assert_eq!(variant["additionalProperties"], false, "{name}: unknown fields are refused");
+                    }
                 }
             }
         }
