@@ -23,12 +23,13 @@ from_row_by_position!(EmailRow { email });
 /// the user id. Then by the account's email: the sign-in throttle keys its
 /// per-account rows by email (`sign-in:<address>:<email>`), and the old
 /// `sign_in_failures` table by email alone.
-const DELETE_BY_ID: [&str; 5] = [
+const DELETE_BY_ID: [&str; 6] = [
     "DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE user_id = $1)",
     "DELETE FROM conversations WHERE user_id = $1",
     "DELETE FROM tasks WHERE user_id = $1",
     "DELETE FROM sessions WHERE user_id = $1",
     "DELETE FROM user_quotas WHERE user_id = $1",
+    "DELETE FROM chat_turn_keys WHERE user_id = $1",
 ];
 const DELETE_BY_EMAIL: [&str; 2] = [
     "DELETE FROM auth_throttle WHERE key LIKE 'sign-in:%' AND length(key) > length($1) + 8 \

@@ -16,6 +16,7 @@ mod sessions;
 mod sql;
 mod tasks;
 mod throttle;
+mod turn_keys;
 mod users;
 
 use std::path::Path;
@@ -31,6 +32,7 @@ pub use sessions::{ActiveSession, NewSession};
 pub(crate) use sql::{Arg, TaskQuery, build_task_query};
 pub use tasks::{RevisedTaskPage, TaskRef, TaskRefPage};
 pub use throttle::{Admission, MAX_LOCK, RateSlot};
+pub use turn_keys::TurnClaim;
 pub use users::StoredUser;
 
 use db::{Db, on_connection};
