@@ -73,6 +73,8 @@ if ! $only_rust; then
   ./scripts/test-fuzz.sh
   log "Browser tests (headless Chromium, axe-core)"
   ./scripts/test-e2e.sh
+  log "The assistant against a real model (llama-server + SmolLM2, scripts/test-llm.sh)"
+  ./scripts/test-llm.sh
   log "Helm chart checks"
   ./scripts/test-chart.sh
   log "Container image checks"

@@ -350,6 +350,9 @@ async fn a_terminal_gets_request_lines_only_when_asked_and_json_logs_always() {
         "m",
         "--llm-max-retries",
         "1",
+        // "hi" must reach the (down) provider, not the built-in interpreter.
+        "--llm-routing",
+        "model",
     ];
     type Case<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)], bool);
     let cases: [Case; 5] = [

@@ -74,6 +74,9 @@ pub struct ProviderConfig {
     pub timeout: Duration,
     /// Extra attempts after a 429, a 5xx or a refused connection.
     pub max_retries: u32,
+    /// `max_tokens` of every completion: a small model may otherwise ramble
+    /// until the timeout. None sends no limit.
+    pub max_tokens: Option<u32>,
 }
 
 impl std::fmt::Debug for ProviderConfig {
@@ -150,6 +153,13 @@ impl Provider {
         &self.cfg.model
     }
 
+    /// `host:port` of the endpoint, for connection errors: never its path,
+    /// query or user info.
+    fn address(&self) -> Option<String> {
+        let url = reqwest::Url::parse(&self.cfg.base_url).ok()?;
+        Some(format!("{}:{}", url.host_str()?, url.port_or_known_default()?))
+    }
+
     fn failed(&self, cause: impl Into<String>) -> ProviderError {
         ProviderError::Failed { provider: self.cfg.name.clone(), cause: cause.into() }
     }
@@ -158,8 +168,15 @@ impl Provider {
         if e.is_timeout() {
             ProviderError::Timeout { provider: self.cfg.name.clone(), secs: self.cfg.timeout.as_secs() }
         } else {
-            // Without the URL: it is ours and adds nothing; keys travel in headers only.
-            self.failed(e.without_url().to_string())
+            // With its causes ("connection refused", a TLS error): "error sending
+            // request" alone says nothing. Without the URL: it is ours and adds
+            // nothing; keys travel in headers only.
+            let connect = e.is_connect();
+            let cause = causes(&e.without_url());
+            match (connect, self.address()) {
+                (true, Some(at)) => self.failed(format!("{cause} (connecting to {at})")),
+                _ => self.failed(cause),
+            }
         }
     }
 
@@ -178,6 +195,9 @@ impl Provider {
         }
         if deltas.is_some() {
             body["stream"] = json!(true);
+        }
+        if let Some(n) = self.cfg.max_tokens {
+            body["max_tokens"] = json!(n);
         }
         let url = format!("{}/chat/completions", self.cfg.base_url.trim_end_matches('/'));
         let mut attempt = 0;

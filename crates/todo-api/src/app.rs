@@ -56,7 +56,8 @@ impl AppState {
             assistant: todo_agent::Assistant::new(
                 a.provider.clone().map(todo_agent::Provider::new),
                 a.fallback_builtin,
-                a.max_tool_rounds,
+                a.limits,
+                a.routing,
             ),
             chat_history_messages: a.history_messages,
         }

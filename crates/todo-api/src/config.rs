@@ -51,6 +51,35 @@ pub struct ApiArgs {
         value_parser = clap::builder::FalseyValueParser::new(),
     )]
     pub log_requests: bool,
+
+    // --- the assistant against real models (issue 17) ---
+    /// Most tokens the model may write in one completion (its `max_tokens`): a small
+    /// model may otherwise ramble until the timeout. 0 sends no limit.
+    #[arg(long, env = "LLM_MAX_TOKENS", default_value_t = 512, help_heading = "Assistant (LLM)")]
+    pub llm_max_tokens: u32,
+
+    /// Most tool calls run from one model reply; calls beyond it are not run and
+    /// come back to the model as a tool error.
+    #[arg(long, env = "LLM_MAX_TOOL_CALLS_PER_ROUND", default_value_t = 5, help_heading = "Assistant (LLM)")]
+    pub llm_max_tool_calls_per_round: u32,
+
+    /// Most tool calls run in one chat turn, all rounds together; calls beyond it
+    /// are not run and come back to the model as a tool error.
+    #[arg(long, env = "LLM_MAX_TOOL_CALLS_PER_TURN", default_value_t = 12, help_heading = "Assistant (LLM)")]
+    pub llm_max_tool_calls_per_turn: u32,
+
+    /// The deadline of one chat turn, in seconds: every round, provider call and
+    /// tool call of it, streamed or not. A turn that reaches it stops (nothing is
+    /// done after) and is answered 504. Must be below REQUEST_TIMEOUT_SECS.
+    #[arg(long, env = "LLM_TURN_TIMEOUT_SECS", default_value_t = 80, help_heading = "Assistant (LLM)")]
+    pub llm_turn_timeout_secs: u64,
+
+    /// Who answers with a model configured: builtin-first (the built-in
+    /// interpreter answers what it reads with certainty, at once and without a
+    /// model call; the rest goes to the model) or model (every message goes to the
+    /// model). Default: builtin-first.
+    #[arg(long, env = "LLM_ROUTING", default_value = "builtin-first", help_heading = "Assistant (LLM)")]
+    pub llm_routing: String,
 }
 
 /// Where and how the server listens, and how long requests may take.
@@ -448,8 +477,10 @@ pub struct AssistantSettings {
     pub provider: Option<todo_agent::ProviderConfig>,
     /// Whether the built-in interpreter answers when the provider fails.
     pub fallback_builtin: bool,
-    /// Most tool-call rounds in one turn.
-    pub max_tool_rounds: u32,
+    /// Rounds, calls and the deadline of one turn.
+    pub limits: todo_agent::TurnLimits,
+    /// Who answers when a model is configured.
+    pub routing: todo_agent::Routing,
     /// How many earlier messages of a conversation the model sees.
     pub history_messages: u32,
 }
@@ -720,13 +751,40 @@ impl ApiArgs {
                     connect_timeout: Duration::from_secs(self.llm.llm_connect_timeout_secs.max(1)),
                     timeout: Duration::from_secs(self.llm.llm_timeout_secs.max(1)),
                     max_retries: self.llm.llm_max_retries,
+                    max_tokens: Some(self.llm_max_tokens).filter(|n| *n > 0),
                 })
             }
         };
+        let routing = match self.llm_routing.trim().to_ascii_lowercase().as_str() {
+            "" | "builtin-first" => todo_agent::Routing::BuiltinFirst,
+            "model" => todo_agent::Routing::Model,
+            other => return Err(ConfigError(format!("LLM_ROUTING must be builtin-first or model (got {other:?})"))),
+        };
+        if self.llm_turn_timeout_secs == 0 || self.llm_turn_timeout_secs >= self.server.request_timeout_secs {
+            return Err(ConfigError(format!(
+                "LLM_TURN_TIMEOUT_SECS must be from 1 to below REQUEST_TIMEOUT_SECS ({}), so that a turn's answer \
+                 reaches the client before the request times out (got {})",
+                self.server.request_timeout_secs, self.llm_turn_timeout_secs
+            )));
+        }
+        for (name, n) in [
+            ("LLM_MAX_TOOL_CALLS_PER_ROUND", self.llm_max_tool_calls_per_round),
+            ("LLM_MAX_TOOL_CALLS_PER_TURN", self.llm_max_tool_calls_per_turn),
+        ] {
+            if n == 0 {
+                return Err(ConfigError(format!("{name} must be at least 1")));
+            }
+        }
         Ok(AssistantSettings {
             provider,
             fallback_builtin,
-            max_tool_rounds: self.llm.llm_max_tool_rounds.max(1),
+            limits: todo_agent::TurnLimits {
+                max_tool_rounds: self.llm.llm_max_tool_rounds.max(1),
+                max_calls_per_round: self.llm_max_tool_calls_per_round,
+                max_calls_per_turn: self.llm_max_tool_calls_per_turn,
+                deadline: Duration::from_secs(self.llm_turn_timeout_secs),
+            },
+            routing,
             history_messages: self.llm.chat_history_messages,
         })
     }

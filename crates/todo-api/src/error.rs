@@ -120,6 +120,10 @@ pub enum ApiError {
         detail: String,
         /// Whether it timed out (504) rather than failed (502).
         timeout: bool,
+        /// The conversation of the turn, so that a client retries in it.
+        conversation_id: Option<i64>,
+        /// The tool calls that ran before the failure (their changes stay).
+        tool_calls: Vec<todo_domain::ToolCallRecord>,
     },
     /// A bug; the detail is logged, the client sees only "internal error" (500).
     #[error("internal error")]
@@ -143,6 +147,14 @@ pub struct Problem {
     /// Each invalid field, for `validation_failed`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For a failed chat turn (`llm_provider_error`, `llm_provider_timeout`): its
+    /// conversation, to continue in (retry there, with the same Idempotency-Key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<i64>,
+    /// For a failed chat turn: the tool calls that ran before it failed, with
+    /// their results (what they changed stays changed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<todo_domain::ToolCallRecord>>,
 }
 
 impl ApiError {
@@ -227,6 +239,14 @@ impl ApiError {
                 ApiError::Validation(v) => v.0.clone(),
                 ApiError::WrongPassword(field) => ValidationErrors::single(*field, "is not the account's password").0,
                 _ => Vec::new(),
+            },
+            conversation_id: match self {
+                ApiError::Provider { conversation_id, .. } => *conversation_id,
+                _ => None,
+            },
+            tool_calls: match self {
+                ApiError::Provider { tool_calls, .. } => Some(tool_calls.clone()),
+                _ => None,
             },
         }
     }

@@ -68,6 +68,45 @@ pub async fn respond(message: &str, now: DateTime<Utc>, tz: &TimeZone, tools: &m
     Reply { text, calls: session.calls }
 }
 
+/// The eight example commands of the specification, as written there.
+pub const SPEC_COMMANDS: [&str; 8] = [
+    "Add a task to buy groceries",
+    "Show me all my tasks",
+    "What's pending?",
+    "Mark task 3 as complete",
+    "Delete the meeting task",
+    "Change task 1 to 'Call mom tonight'",
+    "I need to remember to pay bills",
+    "What have I completed?",
+];
+
+/// Whether the interpreter reads `message` with certainty: a request it can do
+/// in full (the specification's commands and their kin) or a greeting. Help,
+/// questions back, messages it does not understand and requests it can only do
+/// in part are not certain: with builtin-first routing those go to the model.
+pub fn understands(message: &str, now: DateTime<Utc>, tz: &TimeZone) -> bool {
+    let today = Clock { now, tz: tz.clone() }.local(now).date();
+    certain(&intent::parse(message, today))
+}
+
+const GREETING_OPENINGS: [&str; 2] = ["Hi! ", "You're welcome! "];
+
+fn certain(intent: &Intent) -> bool {
+    match intent {
+        // A greeting or thanks; "help" and what it did not understand are not.
+        Intent::Help { opening } => GREETING_OPENINGS.contains(opening),
+        Intent::Clarify(_) | Intent::Partly { .. } => false,
+        Intent::Sequence(steps) => steps.iter().all(certain),
+        Intent::Add(_)
+        | Intent::List(_)
+        | Intent::Complete(_)
+        | Intent::Reopen(_)
+        | Intent::Delete(_)
+        | Intent::Update(..)
+        | Intent::Tags { .. } => true,
+    }
+}
+
 /// What the built-in assistant can do, in one paragraph.
 pub fn help_text() -> &'static str {
     "I'm the built-in assistant. I can add tasks (\"add a task to buy groceries tomorrow, high priority #shopping\"), \
@@ -804,6 +843,19 @@ fn stem(w: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn understands_the_commands_and_leaves_the_rest_to_a_model() {
+        let now = Utc::now();
+        for m in
+            SPEC_COMMANDS.iter().chain(&["hi", "thanks!", "complete task 3 and delete task 4", "show overdue tasks"])
+        {
+            assert!(understands(m, now, &TimeZone::UTC), "{m}");
+        }
+        for m in ["What is the capital of France?", "help", "", "plan my week around the dentist", "blorp"] {
+            assert!(!understands(m, now, &TimeZone::UTC), "{m}");
+        }
+    }
 
     #[test]
     fn fuzzy() {

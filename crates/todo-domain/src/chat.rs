@@ -96,6 +96,10 @@ pub struct ChatRequest {
     /// 1-4000 characters.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::chat_message))]
     pub message: String,
+    /// A retried turn with the same key is not run again (see `Idempotency-Key`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::idempotency_key))]
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,6 +161,17 @@ fn json_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error
     d.deserialize_option(Integer)
 }
 
+/// Longest idempotency key of a chat turn.
+pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 200;
+
+/// Checks an idempotency key: 1-200 visible ASCII characters.
+pub fn validate_idempotency_key(key: &str) -> Result<(), String> {
+    if key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX_CHARS || !key.bytes().all(|b| (b'!'..=b'~').contains(&b)) {
+        return Err(format!("must be 1-{IDEMPOTENCY_KEY_MAX_CHARS} visible ASCII characters"));
+    }
+    Ok(())
+}
+
 impl ChatRequest {
     /// The trimmed message, or the field error.
     pub fn validate(&self) -> Result<String, ValidationErrors> {
@@ -191,7 +206,7 @@ mod tests {
 
     #[test]
     fn chat_message_is_trimmed_and_bounded() {
-        let r = |m: &str| ChatRequest { conversation_id: None, message: m.into() }.validate();
+        let r = |m: &str| ChatRequest { conversation_id: None, message: m.into(), idempotency_key: None }.validate();
         assert_eq!(r("  hi ").unwrap(), "hi");
         assert!(r("   ").is_err());
         assert!(r(&"x".repeat(4001)).is_err());

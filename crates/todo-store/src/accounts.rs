@@ -30,6 +30,7 @@ const DELETE_BY_ID: [&str; 6] = [
     "DELETE FROM deleted_tasks WHERE user_id = $1",
     "DELETE FROM sessions WHERE user_id = $1",
     "DELETE FROM user_quotas WHERE user_id = $1",
+    "DELETE FROM chat_turn_keys WHERE user_id = $1",
 ];
 const DELETE_BY_EMAIL: [&str; 2] = [
     "DELETE FROM auth_throttle WHERE key LIKE 'sign-in:%' AND length(key) > length($1) + 8 \

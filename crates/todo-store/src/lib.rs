@@ -16,6 +16,7 @@ mod sessions;
 mod sql;
 mod tasks;
 mod throttle;
+mod turn_keys;
 mod users;
 
 use std::path::Path;
@@ -34,6 +35,7 @@ pub use tasks::{
     BulkAction, BulkOutcome, BulkRejection, BulkResult, RevisedTaskPage, TRASH_RETENTION_MS, TaskRef, TaskRefPage,
 };
 pub use throttle::{Admission, MAX_LOCK, RateSlot};
+pub use turn_keys::TurnClaim;
 pub use users::StoredUser;
 
 use db::{Db, on_connection};

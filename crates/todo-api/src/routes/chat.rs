@@ -15,6 +15,7 @@ use todo_domain::{
     ChatMessage, ChatRequest, ChatResponse, Conversation, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, Role, conversation_title,
     strip_forbidden_chars,
 };
+use todo_store::TurnClaim;
 use utoipa::IntoParams;
 
 use super::doc::{
@@ -45,14 +46,36 @@ async fn prepare(state: &AppState, user_id: &str, req: &ChatRequest) -> ApiResul
 
 /// Runs the turn and stores the reply, even when the provider failed, so the
 /// conversation stays consistent for the next turn. Runs detached from the
-/// request: a client that disconnects does not cut a turn in half.
+/// request: a client that disconnects does not cut a turn in half. The answer,
+/// success or failure, carries the conversation and every tool call that ran;
+/// with an idempotency key it is recorded for retries.
 async fn run_turn(
     state: AppState,
     user_id: String,
     turn: PreparedTurn,
+    key: Option<String>,
     events: Option<tokio::sync::mpsc::UnboundedSender<TurnEvent>>,
 ) -> ApiResult<ChatResponse> {
-    let tools = TaskTools::new(state.store.clone(), user_id);
+    let answer = answer_turn(&state, &user_id, turn, events).await;
+    if let Some(key) = key {
+        let (status, body) = match &answer {
+            Ok(r) => (200, serde_json::to_string(r).unwrap_or_default()),
+            Err(e) => (e.status().as_u16(), serde_json::to_string(&e.problem()).unwrap_or_default()),
+        };
+        if let Err(e) = state.store.finish_turn_key(&user_id, &key, status, &body).await {
+            tracing::warn!(error = %e, "could not record a chat turn's answer under its idempotency key");
+        }
+    }
+    answer
+}
+
+async fn answer_turn(
+    state: &AppState,
+    user_id: &str,
+    turn: PreparedTurn,
+    events: Option<tokio::sync::mpsc::UnboundedSender<TurnEvent>>,
+) -> ApiResult<ChatResponse> {
+    let tools = TaskTools::new(state.store.clone(), user_id.to_string());
     let conversation_id = turn.conversation.id;
     let result = state.assistant.turn(&tools, &turn.history, &turn.message, Utc::now(), events).await;
     match result {
@@ -63,15 +86,61 @@ async fn run_turn(
             state.store.add_message(conversation_id, Role::Assistant, &text, &out.calls, Some(&out.assistant)).await?;
             Ok(ChatResponse { conversation_id, response: text, tool_calls: out.calls, assistant: out.assistant })
         }
-        Err(AgentError::Provider { error, calls }) => {
-            tracing::warn!(provider = state.assistant.provider_name(), %error, "assistant provider failed");
+        Err(error @ (AgentError::Provider { .. } | AgentError::Deadline { .. })) => {
+            let timeout = matches!(
+                error,
+                AgentError::Deadline { .. } | AgentError::Provider { error: ProviderError::Timeout { .. }, .. }
+            );
+            tracing::warn!(provider = state.assistant.provider_name(), %error, "chat turn failed");
+            let calls = error.calls().to_vec();
             let note = strip_forbidden_chars(&format!("Sorry, I could not answer this time ({error})."));
             state.store.add_message(conversation_id, Role::Assistant, &note, &calls, None).await?;
-            let timeout = matches!(error, ProviderError::Timeout { .. });
-            Err(ApiError::Provider { detail: error.to_string(), timeout })
+            Err(ApiError::Provider {
+                detail: error.to_string(),
+                timeout,
+                conversation_id: Some(conversation_id),
+                tool_calls: calls,
+            })
         }
         Err(AgentError::Store(e)) => Err(e.into()),
     }
+}
+
+/// The idempotency key of a turn: the `Idempotency-Key` header or the body's
+/// `idempotency_key` (the same one if both).
+fn idempotency_key(headers: &HeaderMap, req: &ChatRequest) -> ApiResult<Option<String>> {
+    let bad = |msg: String| ApiError::field("idempotency_key", msg);
+    let header = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => Some(v.to_str().map_err(|_| bad("the Idempotency-Key header must be visible ASCII".into()))?.trim()),
+    };
+    let body = req.idempotency_key.as_deref();
+    let key = match (header, body) {
+        (Some(h), Some(b)) if h != b => {
+            return Err(bad("differs from the Idempotency-Key header; send one of them".into()));
+        }
+        (h, b) => h.or(b),
+    };
+    match key {
+        None => Ok(None),
+        Some(k) => {
+            todo_domain::validate_idempotency_key(k).map_err(bad)?;
+            Ok(Some(k.to_string()))
+        }
+    }
+}
+
+/// The recorded answer of a turn sent again with its key, as it was given.
+fn replay(status: u16, answer: String, stream: bool) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if stream {
+        let name = if status.is_success() { "done" } else { "error" };
+        let event = Event::default().event(name).data(answer);
+        let events = futures::stream::once(async move { Ok::<_, Infallible>(event) });
+        return Sse::new(events).into_response();
+    }
+    let content_type = if status.is_success() { "application/json" } else { crate::error::PROBLEM_JSON };
+    (status, [(header::CONTENT_TYPE, content_type)], answer).into_response()
 }
 
 fn wants_stream(headers: &HeaderMap) -> bool {
@@ -86,7 +155,9 @@ fn wants_stream(headers: &HeaderMap) -> bool {
 /// events: `delta` (`{"text"}`), `tool_call` (a tool call with its result), then
 /// `done` (the same body as the JSON response) or `error` (a problem).
 #[utoipa::path(post, path = "/api/{user_id}/chat", tag = "chat", security(("bearer" = [])),
-    params(UserPath),
+    params(UserPath, ("Idempotency-Key" = Option<String>, Header,
+        description = "A key of the client's choosing (1-200 visible ASCII characters): a turn sent again with the same key \
+            is not run again, its first answer (reply or problem) comes back. The same as the body's `idempotency_key`.")),
     request_body = ChatRequest,
     responses(
         (status = 200, description = "The assistant's reply and the tools it called; with `Accept: text/event-stream`, \
@@ -97,12 +168,13 @@ fn wants_stream(headers: &HeaderMap) -> bool {
         (status = 403, response = Forbidden),
         (status = 404, description = "No such conversation for this user (`not_found`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, response = PayloadTooLarge),
+        (status = 409, description = "A turn with this idempotency key is still running (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, description = "A missing, unknown or invalid field, such as an empty or too long message (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "A quota is reached: chat turns per minute (`chat_rate_limited`), conversations per user (`conversation_quota_exceeded`) or messages per conversation (`message_quota_exceeded`); see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "The model provider failed (`llm_provider_error`)", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The model provider failed (`llm_provider_error`); the problem carries `conversation_id` and the `tool_calls` that ran", body = Problem, content_type = "application/problem+json"),
         (status = 503, response = Unavailable),
-        (status = 504, description = "The model provider timed out (`llm_provider_timeout`)", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "The model provider timed out or the turn reached LLM_TURN_TIMEOUT_SECS (`llm_provider_timeout`); the problem carries `conversation_id` and the `tool_calls` that ran", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn chat(
     State(state): State<AppState>,
@@ -110,15 +182,38 @@ pub async fn chat(
     headers: HeaderMap,
     ApiJson(req): ApiJson<ChatRequest>,
 ) -> ApiResult<Response> {
-    let turn = prepare(&state, &user_id, &req).await?;
-    if !wants_stream(&headers) {
-        let task = tokio::spawn(run_turn(state, user_id, turn, None));
+    let key = idempotency_key(&headers, &req)?;
+    let stream = wants_stream(&headers);
+    if let Some(k) = &key {
+        // A claim outlives the longest turn, and its record a client's retries.
+        let stale = chrono::Duration::from_std(state.assistant.deadline() * 2).unwrap_or(chrono::Duration::minutes(5));
+        match state.store.claim_turn_key(&user_id, k, stale, chrono::Duration::hours(24)).await? {
+            TurnClaim::Claimed => {}
+            TurnClaim::Running => {
+                return Err(ApiError::Conflict(
+                    "a turn with this idempotency key is still running; send it again later for its answer".into(),
+                ));
+            }
+            TurnClaim::Answered { status, answer } => return Ok(replay(status, answer, stream)),
+        }
+    }
+    let turn = match prepare(&state, &user_id, &req).await {
+        Ok(turn) => turn,
+        Err(e) => {
+            if let Some(k) = &key {
+                state.store.release_turn_key(&user_id, k).await?;
+            }
+            return Err(e);
+        }
+    };
+    if !stream {
+        let task = tokio::spawn(run_turn(state, user_id, turn, key, None));
         let response = task.await.map_err(|e| ApiError::Internal(format!("chat turn failed: {e}")))??;
         return Ok(Json(response).into_response());
     }
 
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let done = tokio::spawn(run_turn(state, user_id, turn, Some(tx)));
+    let done = tokio::spawn(run_turn(state, user_id, turn, key, Some(tx)));
     let stream = futures::stream::unfold((rx, Some(done)), |(mut rx, done)| async move {
         if let Some(ev) = rx.recv().await {
             let event = match ev {

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode as AxStatus};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
+use futures::StreamExt;
 use reqwest::Method;
 use serde_json::{Value, json};
 use todo_api::ApiArgs;
@@ -20,6 +21,12 @@ enum Reply {
     Json(u16, Value, Vec<(&'static str, &'static str)>),
     Slow(Duration, Value),
     Stream(Vec<Value>),
+    /// A slow model: each streamed chunk after this delay.
+    SlowStream(Duration, Vec<Value>),
+    /// A rambling model: word after word, until the request's `max_tokens` (one
+    /// word a token, then `finish_reason: length`) or, without it, for an hour
+    /// (so the turn lasts until a timeout).
+    Ramble,
 }
 
 #[derive(Clone)]
@@ -62,6 +69,30 @@ impl ScriptedLlm {
                             sse.push_str("data: [DONE]\n\n");
                             ([("content-type", "text/event-stream")], sse).into_response()
                         }
+                        Some(Reply::SlowStream(delay, chunks)) => {
+                            let events = futures::stream::iter(chunks.into_iter().map(|c| format!("data: {c}\n\n")))
+                                .chain(futures::stream::once(async { "data: [DONE]\n\n".to_string() }))
+                                .then(move |e| async move {
+                                    tokio::time::sleep(delay).await;
+                                    Ok::<_, std::convert::Infallible>(e)
+                                });
+                            ([("content-type", "text/event-stream")], axum::body::Body::from_stream(events))
+                                .into_response()
+                        }
+                        Some(Reply::Ramble) => {
+                            let last = q.lock().unwrap().last().unwrap().1.clone();
+                            match last["max_tokens"].as_u64() {
+                                Some(n) => {
+                                    let words = vec!["blah"; n as usize].join(" ");
+                                    Json(json!({"choices": [{"message": {"role": "assistant", "content": words}, "finish_reason": "length"}]}))
+                                        .into_response()
+                                }
+                                None => {
+                                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                                    Json(json!({"choices": [{"message": {"content": "blah"}}]})).into_response()
+                                }
+                            }
+                        }
                     }
                 }
             }),
@@ -86,6 +117,8 @@ impl ScriptedLlm {
         a.llm.llm_base_url = Some(self.url.clone());
         a.llm.llm_model = Some("scripted-model".into());
         a.llm.openai_api_key = Some("sk-test-key-must-stay-secret".into());
+        // These tests are about the model: every message goes to it.
+        a.llm_routing = "model".into();
     }
 }
 
@@ -142,6 +175,10 @@ macro_rules! on_both {
 }
 
 on_both!(
+    failed_turn_carries_its_conversation_and_calls,
+    the_deadline_stops_a_slow_turn_and_nothing_runs_after,
+    a_retried_turn_with_its_key_is_not_run_again,
+    builtin_first_answers_the_commands_without_the_model,
     plain_answer,
     one_tool_call,
     multi_step_delete_by_title,
@@ -165,8 +202,12 @@ async fn plain_answer(db: Db) {
     assert_eq!(sent["model"], "scripted-model");
     assert_eq!(sent["messages"][0]["role"], "system");
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    assert!(sent["messages"][0]["content"].as_str().unwrap().contains(&today), "system prompt carries today's date");
-    assert_eq!(sent["messages"][1], json!({"role": "user", "content": "hi"}));
+    // The system prompt is the same for every turn (the server's prompt cache
+    // keeps it); the date comes last, with the new message.
+    assert_eq!(sent["messages"][0]["content"], todo_agent::system_prompt());
+    assert_eq!(sent["messages"][1]["role"], "user");
+    let user = sent["messages"][1]["content"].as_str().unwrap();
+    assert!(user.starts_with("hi\n\n(Now: ") && user.contains(&today), "{user}");
     let names: Vec<&str> =
         sent["tools"].as_array().unwrap().iter().map(|t| t["function"]["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["add_task", "list_tasks", "complete_task", "delete_task", "update_task"]);
@@ -317,7 +358,7 @@ async fn resume_after_restart_and_isolation(db: Db) {
     expect_problem(res, 404, "not_found").await;
 }
 
-/// The model is told the user's local date and time, last in the system prompt, and
+/// The model is told the user's local date and time, last in the prompt (with the new message), and
 /// tool results give dates in the user's zone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_model_gets_the_users_local_today_last() {
@@ -334,12 +375,12 @@ async fn the_model_gets_the_users_local_today_last() {
     let started = chrono::Utc::now();
     let res = chat(&app, &u, json!({"message": "dinner friday 7pm, rent saturday"})).await;
     assert_eq!(res.status(), 200);
-    let prompt = llm.requests()[0]["messages"][0]["content"].as_str().unwrap().to_string();
+    let prompt = llm.requests()[0]["messages"][1]["content"].as_str().unwrap().to_string();
     let last = prompt.lines().last().unwrap();
     let tokyo = todo_domain::lookup_time_zone("Asia/Tokyo").unwrap().1;
     let day = |t| todo_domain::zone::local_date(t, &tokyo).format("(%Y-%m-%d)").to_string();
     let (before, after) = (day(started), day(chrono::Utc::now()));
-    assert!(last.starts_with("Today is ") && last.ends_with(" in Asia/Tokyo."), "{last}");
+    assert!(last.starts_with("(Now: ") && last.ends_with(" in Asia/Tokyo.)"), "{last}");
     assert!(last.contains(&before) || last.contains(&after), "Tokyo's date {before}: {last}");
     let body: Value = res.json().await.unwrap();
     let listed = &body["tool_calls"][2]["result"]["tasks"];
@@ -353,7 +394,7 @@ async fn the_model_gets_the_users_local_today_last() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_malformed_and_unknown_tool_calls() {
-    let (app, llm) = with_llm(Db::Sqlite, |_| {}).await;
+    let (app, llm) = with_llm(Db::Sqlite, |a| a.llm_max_tool_calls_per_round = 6).await;
     let u = app.sign_up("parallel@example.com").await;
     llm.push(calls(&[
         ("p1", "add_task", r#"{"title": "Pay bills"}"#),
@@ -558,4 +599,363 @@ async fn conversation_id_is_any_json_integer(db: Db) {
         assert_eq!(fields(&expect_problem(res, 422, "validation_failed").await), ["conversation_id"], "{bad}");
     }
     assert_eq!(messages(&app, &u, id).await.len(), 4, "nothing stored by the rejected turns");
+}
+
+/// Events of a server-sent event stream, as (name, data).
+fn sse_events(raw: &str) -> Vec<(String, Value)> {
+    raw.split("\n\n")
+        .filter_map(|block| {
+            let name = block.lines().find_map(|l| l.strip_prefix("event:"))?.trim().to_string();
+            let data = block.lines().find_map(|l| l.strip_prefix("data:"))?.trim();
+            Some((name, serde_json::from_str(data).unwrap()))
+        })
+        .collect()
+}
+
+async fn stream_chat(app: &TestApp, user: &User, body: Value) -> Vec<(String, Value)> {
+    let res = app
+        .as_user(Method::POST, user, "/api/{me}/chat")
+        .header("accept", "text/event-stream")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    sse_events(&res.text().await.unwrap())
+}
+
+fn chunk(delta: Value) -> Value {
+    json!({"choices": [{"index": 0, "delta": delta}]})
+}
+
+/// Issue 17, point 1: a failed turn (502, and the stream's `error` event) says
+/// which conversation it was and which tool calls ran, so a client retries in
+/// the same conversation knowing what was done.
+async fn failed_turn_carries_its_conversation_and_calls(db: Db) {
+    let (app, llm) = with_llm(db, |a| a.llm.llm_max_retries = 0).await;
+    let u = app.sign_up("failed-turn@example.com").await;
+    llm.push(calls(&[("c1", "add_task", r#"{"title": "Buy milk"}"#)]));
+    llm.push(Reply::Json(500, json!({"error": {"message": "model crashed"}}), vec![]));
+    let p = expect_problem(chat(&app, &u, json!({"message": "add milk"})).await, 502, "llm_provider_error").await;
+    let conversation = p["conversation_id"].as_i64().expect("the problem names the conversation");
+    assert_eq!(p["tool_calls"][0]["tool"], "add_task", "{p}");
+    assert_eq!(p["tool_calls"][0]["result"]["status"], "created", "{p}");
+    assert_eq!(app.list(&u, "").await, (1, vec!["Buy milk".into()]));
+    let stored = messages(&app, &u, conversation).await;
+    assert_eq!(stored[1]["tool_calls"][0]["tool"], "add_task", "the calls are stored with the note");
+
+    // The stream's error event carries the same.
+    llm.push(Reply::Stream(vec![chunk(json!({"tool_calls": [
+        {"index": 0, "id": "c2", "type": "function", "function": {"name": "list_tasks", "arguments": "{}"}}
+    ]}))]));
+    llm.push(Reply::Json(500, json!({"error": {"message": "model crashed"}}), vec![]));
+    let events = stream_chat(&app, &u, json!({"conversation_id": conversation, "message": "show them"})).await;
+    let (name, problem) = events.last().unwrap();
+    assert_eq!(name, "error", "{events:?}");
+    assert_eq!(problem["conversation_id"], conversation);
+    assert_eq!(problem["tool_calls"][0]["tool"], "list_tasks");
+
+    // The next turn continues the same conversation.
+    llm.push(text("Here I am."));
+    let body: Value =
+        chat(&app, &u, json!({"conversation_id": conversation, "message": "again"})).await.json().await.unwrap();
+    assert_eq!(body["conversation_id"], conversation);
+    assert_eq!(messages(&app, &u, conversation).await.len(), 6);
+}
+
+/// Points 2 and 1: one deadline bounds the whole turn (the request timeout is
+/// longer): a slow model's turn ends 504 at the deadline with its conversation
+/// and calls, the calls it asked for after that never run, and the stream ends
+/// with the same error.
+async fn the_deadline_stops_a_slow_turn_and_nothing_runs_after(db: Db) {
+    let (app, llm) = with_llm(db, |a| {
+        a.llm_turn_timeout_secs = 2;
+        a.llm.llm_max_retries = 0;
+    })
+    .await;
+    let u = app.sign_up("slow-model@example.com").await;
+    let add = |title: &str| {
+        json!({"choices": [{"message": {"content": null, "tool_calls": [
+            {"id": title, "type": "function", "function": {"name": "add_task", "arguments": json!({"title": title}).to_string()}}
+        ]}}]})
+    };
+    // Each round answers after 1.2 s: the second ends after the 2 s deadline.
+    llm.push(Reply::Slow(Duration::from_millis(1200), add("First")));
+    llm.push(Reply::Slow(Duration::from_millis(1200), add("Second")));
+    let p = expect_problem(chat(&app, &u, json!({"message": "add two"})).await, 504, "llm_provider_timeout").await;
+    assert!(p["detail"].as_str().unwrap().contains("2 s deadline"), "{p}");
+    let conversation = p["conversation_id"].as_i64().unwrap();
+    assert_eq!(p["tool_calls"].as_array().unwrap().len(), 1, "{p}");
+    // The turn is over when the client is told: the second add never runs.
+    assert_eq!(app.list(&u, "").await, (1, vec!["First".into()]));
+    assert_eq!(llm.requests().len(), 2);
+
+    // Streaming: the slow stream is cut at the deadline the same way.
+    let slow = vec![
+        chunk(json!({"content": "Working"})),
+        chunk(json!({"content": " on"})),
+        chunk(json!({"content": " it"})),
+        chunk(json!({"content": " still"})),
+    ];
+    llm.push(Reply::SlowStream(Duration::from_millis(700), slow));
+    let events = stream_chat(&app, &u, json!({"conversation_id": conversation, "message": "go on"})).await;
+    let (name, problem) = events.last().unwrap();
+    assert_eq!(name, "error", "{events:?}");
+    assert_eq!(problem["status"], 504);
+    assert_eq!(problem["conversation_id"], conversation);
+    assert_eq!(app.list(&u, "").await.0, 1);
+}
+
+/// A client that retries a turn with the same idempotency key (header or field)
+/// gets the first answer again: the model is not asked again and nothing is
+/// done twice. The key is the user's: another user's same key is another turn.
+async fn a_retried_turn_with_its_key_is_not_run_again(db: Db) {
+    let (app, llm) = with_llm(db, |_| {}).await;
+    let u = app.sign_up("idempotent@example.com").await;
+    llm.push(calls(&[("c1", "add_task", r#"{"title": "Pay rent"}"#)]));
+    llm.push(text("Added 'Pay rent'."));
+    let send =
+        |body: Value| app.as_user(Method::POST, &u, "/api/{me}/chat").header("idempotency-key", "turn-1").json(&body);
+    let first: Value = send(json!({"message": "add rent"})).send().await.unwrap().json().await.unwrap();
+    let res = send(json!({"message": "add rent"})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again, first);
+    let res = chat(&app, &u, json!({"message": "add rent", "idempotency_key": "turn-1"})).await;
+    assert_eq!(res.json::<Value>().await.unwrap(), first, "the body's field is the same key");
+    assert_eq!(llm.requests().len(), 2, "the model was asked once");
+    assert_eq!(app.list(&u, "").await, (1, vec!["Pay rent".into()]));
+    let conversation = first["conversation_id"].as_i64().unwrap();
+    assert_eq!(messages(&app, &u, conversation).await.len(), 2);
+
+    // Streamed, the retry is the recorded answer as a done event.
+    let events = stream_chat(&app, &u, json!({"message": "add rent", "idempotency_key": "turn-1"})).await;
+    assert_eq!(events, vec![("done".to_string(), first.clone())]);
+
+    // A failed turn's answer is recorded too: the retry does not run it again.
+    llm.push(calls(&[("c2", "add_task", r#"{"title": "Water plants"}"#)]));
+    llm.push(Reply::Json(400, json!({"error": {"message": "bad request"}}), vec![]));
+    let body = json!({"message": "add plants", "idempotency_key": "turn-2"});
+    let p = expect_problem(chat(&app, &u, body.clone()).await, 502, "llm_provider_error").await;
+    let p2 = expect_problem(chat(&app, &u, body).await, 502, "llm_provider_error").await;
+    assert_eq!(p, p2);
+    assert_eq!(app.list(&u, "").await.0, 2);
+
+    // Another user's key of the same name is theirs.
+    let v = app.sign_up("idempotent-2@example.com").await;
+    llm.push(text("Hello."));
+    let res = app
+        .as_user(Method::POST, &v, "/api/{me}/chat")
+        .header("idempotency-key", "turn-1")
+        .json(&json!({"message": "hi"}));
+    let other: Value = res.send().await.unwrap().json().await.unwrap();
+    assert_eq!(other["response"], "Hello.");
+
+    // A refused request does not use up its key.
+    let res = chat(&app, &u, json!({"message": "  ", "idempotency_key": "turn-3"})).await;
+    expect_problem(res, 422, "validation_failed").await;
+    llm.push(text("Now it runs."));
+    let res = chat(&app, &u, json!({"message": "hello", "idempotency_key": "turn-3"})).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["response"], "Now it runs.");
+
+    // Bad keys name the field.
+    for bad in [json!(""), json!("has space"), json!("x".repeat(201)), json!(5)] {
+        let res = chat(&app, &u, json!({"message": "hi", "idempotency_key": bad})).await;
+        let status = res.status().as_u16();
+        assert_eq!(status, 422, "{bad}");
+    }
+    let res = app
+        .as_user(Method::POST, &u, "/api/{me}/chat")
+        .header("idempotency-key", "a")
+        .json(&json!({"message": "hi", "idempotency_key": "b"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fields(&expect_problem(res, 422, "validation_failed").await), ["idempotency_key"]);
+}
+
+/// With builtin-first routing (the default), the specification's eight commands
+/// are answered by the built-in interpreter without a single provider call; an
+/// open-ended question reaches the model. Each reply says which answered.
+async fn builtin_first_answers_the_commands_without_the_model(db: Db) {
+    let (app, llm) = with_llm(db, |a| a.llm_routing = "builtin-first".into()).await;
+    let u = app.sign_up("routing@example.com").await;
+    for title in ["Call mom", "Team meeting", "Walk the dog"] {
+        app.create_task(&u, json!({"title": title})).await;
+    }
+    for command in todo_agent::SPEC_COMMANDS {
+        let res = chat(&app, &u, json!({"message": command})).await;
+        assert_eq!(res.status(), 200, "{command}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["assistant"], "builtin", "{command}: {body}");
+    }
+    assert_eq!(llm.requests().len(), 0, "no provider call for the eight commands");
+    llm.push(text("Paris."));
+    let body: Value = chat(&app, &u, json!({"message": "What is the capital of France?"})).await.json().await.unwrap();
+    assert_eq!((body["assistant"].as_str(), body["response"].as_str()), (Some("openai-compatible"), Some("Paris.")));
+    assert_eq!(llm.requests().len(), 1);
+}
+
+/// Point 3: a rambling model is stopped by LLM_MAX_TOKENS instead of the timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_tokens_stops_a_rambling_model() {
+    let (app, llm) = with_llm(Db::Sqlite, |a| {
+        a.llm_max_tokens = 20;
+        a.llm.llm_timeout_secs = 2;
+        a.llm.llm_max_retries = 0;
+    })
+    .await;
+    let u = app.sign_up("ramble@example.com").await;
+    llm.push(Reply::Ramble);
+    let res = chat(&app, &u, json!({"message": "tell me everything"})).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["response"].as_str().unwrap().split(' ').count(), 20);
+    assert_eq!(llm.requests()[0]["max_tokens"], 20);
+}
+
+/// Point 4: the prompt is ordered for a server's prefix cache: the system prompt
+/// and the tools are the same in every turn and the earlier turn's messages are
+/// the same prefix; only the new message (which carries the date) is new.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prompt_prefix_is_stable_across_turns() {
+    let (app, llm) = with_llm(Db::Sqlite, |_| {}).await;
+    let u = app.sign_up("prefix@example.com").await;
+    llm.push(text("One."));
+    let body: Value = chat(&app, &u, json!({"message": "first"})).await.json().await.unwrap();
+    llm.push(text("Two."));
+    let conversation = body["conversation_id"].as_i64().unwrap();
+    chat(&app, &u, json!({"conversation_id": conversation, "message": "second"})).await;
+    let v = app.sign_up("prefix-2@example.com").await;
+    llm.push(text("Three."));
+    chat(&app, &v, json!({"message": "third"})).await;
+    let sent = llm.requests();
+    assert_eq!(sent[0]["tools"], sent[1]["tools"]);
+    assert_eq!(sent[0]["messages"][0], sent[1]["messages"][0]);
+    assert_eq!(sent[0]["messages"][0], sent[2]["messages"][0], "the same for another user");
+    let m = sent[1]["messages"].as_array().unwrap();
+    assert_eq!(m.len(), 4);
+    assert_eq!(m[1]["content"], "first");
+    assert!(m[3]["content"].as_str().unwrap().starts_with("second\n\n(Now: "));
+}
+
+/// Points 5 and 8: text the model writes in a round that ends in tool calls is
+/// kept (streamed, in `done.response` and stored alike), template markup is
+/// dropped from all three, and the deltas add up to exactly what is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_is_streamed_is_what_is_stored() {
+    let (app, llm) = with_llm(Db::Sqlite, |_| {}).await;
+    let u = app.sign_up("streamed-stored@example.com").await;
+    let script = || {
+        vec![
+            Reply::Stream(vec![
+                chunk(json!({"content": "Let me add "})),
+                chunk(json!({"content": "that.<tool_c"})),
+                chunk(json!({"content": "all>{\"name\": \"add_task\"}</tool_call>"})),
+                chunk(
+                    json!({"tool_calls": [{"index": 0, "id": "s1", "type": "function", "function": {"name": "add_task", "arguments": "{\"title\": \"Milk\"}"}}]}),
+                ),
+            ]),
+            Reply::Stream(vec![
+                chunk(json!({"content": "<tool_response>{\"status\": \"created\"}</tool_response>"})),
+                chunk(json!({"content": "Added milk.<|im_"})),
+                chunk(json!({"content": "end|>"})),
+            ]),
+        ]
+    };
+    for r in script() {
+        llm.push(r);
+    }
+    let events = stream_chat(&app, &u, json!({"message": "add milk"})).await;
+    let streamed: String =
+        events.iter().filter(|(n, _)| n == "delta").map(|(_, d)| d["text"].as_str().unwrap()).collect();
+    let (name, done) = events.last().unwrap();
+    assert_eq!(name, "done");
+    assert_eq!(streamed, "Let me add that.\n\nAdded milk.");
+    assert_eq!(done["response"], streamed);
+    let stored = messages(&app, &u, done["conversation_id"].as_i64().unwrap()).await;
+    assert_eq!(stored[1]["content"], streamed);
+
+    // Without streaming, the same reply.
+    let as_json = |r: Reply| match r {
+        Reply::Stream(chunks) => {
+            let content: String = chunks.iter().filter_map(|c| c["choices"][0]["delta"]["content"].as_str()).collect();
+            let tool_calls: Vec<Value> =
+                chunks.iter().filter_map(|c| c["choices"][0]["delta"]["tool_calls"].get(0).cloned()).collect();
+            let mut message = json!({"role": "assistant", "content": content});
+            if !tool_calls.is_empty() {
+                message["tool_calls"] = json!(tool_calls);
+            }
+            Reply::Json(200, json!({"choices": [{"message": message}]}), vec![])
+        }
+        other => other,
+    };
+    for r in script() {
+        llm.push(as_json(r));
+    }
+    let body: Value = chat(&app, &u, json!({"message": "add milk"})).await.json().await.unwrap();
+    assert_eq!(body["response"], streamed);
+}
+
+/// Point 6: calls beyond the caps per round and per turn are not run; the model
+/// reads why as each call's error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_calls_are_capped_per_round_and_per_turn() {
+    let (app, llm) = with_llm(Db::Sqlite, |a| {
+        a.llm_max_tool_calls_per_round = 3;
+        a.llm_max_tool_calls_per_turn = 5;
+    })
+    .await;
+    let u = app.sign_up("caps@example.com").await;
+    let adds = |from: usize, n: usize| {
+        (from..from + n).map(|i| (format!("c{i}"), format!(r#"{{"title": "Task {i}"}}"#))).collect::<Vec<_>>()
+    };
+    let round = |list: Vec<(String, String)>| {
+        let list: Vec<(&str, &str, &str)> = list.iter().map(|(id, a)| (id.as_str(), "add_task", a.as_str())).collect();
+        calls(&list)
+    };
+    llm.push(round(adds(1, 10)));
+    llm.push(round(adds(11, 3)));
+    llm.push(text("Done."));
+    let body: Value = chat(&app, &u, json!({"message": "add ten"})).await.json().await.unwrap();
+    let results: Vec<&Value> = body["tool_calls"].as_array().unwrap().iter().map(|c| &c["result"]).collect();
+    assert_eq!(results.len(), 13);
+    assert!(results[..3].iter().all(|r| r["status"] == "created"));
+    assert!(
+        results[3..10].iter().all(|r| r["error"].as_str().unwrap().contains("at most 3 tool calls")),
+        "{results:?}"
+    );
+    assert_eq!(results[10]["status"], "created");
+    assert_eq!(results[11]["status"], "created");
+    assert!(results[12]["error"].as_str().unwrap().contains("at most 5 tool calls"), "{results:?}");
+    assert_eq!(app.list(&u, "").await.0, 5);
+    let tool_msgs = llm.requests()[1]["messages"].as_array().unwrap().iter().filter(|m| m["role"] == "tool").count();
+    assert_eq!(tool_msgs, 10, "the model read an answer for every call");
+}
+
+/// Point 7: the provider's error says why ("connection refused", with the
+/// address), never with the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_error_names_its_cause() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let app = TestApp::builder()
+        .database(Db::Sqlite)
+        .config(|a| {
+            a.llm.llm_provider = Some("openai-compatible".into());
+            a.llm.llm_base_url = Some(format!("http://127.0.0.1:{port}/v1"));
+            a.llm.llm_model = Some("m".into());
+            a.llm.openai_api_key = Some("sk-test-key-must-stay-secret".into());
+            a.llm.llm_max_retries = 0;
+            a.llm_routing = "model".into();
+        })
+        .start()
+        .await;
+    let u = app.sign_up("refused@example.com").await;
+    let p = expect_problem(chat(&app, &u, json!({"message": "hi"})).await, 502, "llm_provider_error").await;
+    let detail = p["detail"].as_str().unwrap().to_ascii_lowercase();
+    assert!(detail.contains("connection refused"), "{detail}");
+    assert!(detail.contains(&format!("127.0.0.1:{port}")), "{detail}");
+    assert!(!detail.contains("sk-test"), "{detail}");
 }

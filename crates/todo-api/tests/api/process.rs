@@ -167,7 +167,8 @@ fn sigterm_lets_in_flight_requests_finish() {
         .env("LOG_FORMAT", "json")
         .env("LLM_PROVIDER", "openai-compatible")
         .env("LLM_BASE_URL", &provider)
-        .env("LLM_MODEL", "slow");
+        .env("LLM_MODEL", "slow")
+        .env("LLM_ROUTING", "model");
     let mut server = Process::start(cmd);
     let base = format!("http://{}", server.listening_address());
     rt.block_on(async {
