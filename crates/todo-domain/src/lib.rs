@@ -16,7 +16,7 @@ pub mod zone;
 
 pub use chat::*;
 pub use export::*;
-pub use recurrence::{Due, Recurrence};
+pub use recurrence::{Due, Recurrence, validate_repeat};
 pub use task::*;
 pub use text::*;
 pub use user::*;

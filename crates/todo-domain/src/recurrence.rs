@@ -24,7 +24,26 @@ use std::fmt;
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc, Weekday};
 use jiff::tz::TimeZone;
 
+use crate::ValidationErrors;
 use crate::zone::{local_datetime, local_instant};
+
+/// Checks a task's `repeat` under the field name `repeat` and returns it in
+/// canonical form; a rule needs a due to count from (`has_due`). Empty or
+/// absent means no repeat.
+pub fn validate_repeat(raw: Option<&str>, has_due: bool, errors: &mut ValidationErrors) -> Option<String> {
+    let text = raw.map(str::trim).filter(|t| !t.is_empty())?;
+    match Recurrence::parse(text) {
+        Ok(rule) if has_due => Some(rule.to_string()),
+        Ok(_) => {
+            errors.push("repeat", "needs a due_date or due_at to count from");
+            None
+        }
+        Err(message) => {
+            errors.push("repeat", message);
+            None
+        }
+    }
+}
 
 /// Longest `repeat` text accepted.
 pub const REPEAT_MAX_CHARS: usize = 200;
@@ -566,6 +585,19 @@ mod tests {
         assert_eq!(r.occurrences(s, Due::Date(d("2026-12-31")), 5, &TimeZone::UTC).len(), 5);
         assert_eq!(r.occurrences(s, Due::Date(d("2026-12-03")), 50, &TimeZone::UTC).len(), 3);
         assert_eq!(r.occurrences(s, Due::Date(d("2026-11-30")), 50, &TimeZone::UTC), []);
+    }
+
+    #[test]
+    fn validation_names_the_repeat_field() {
+        let mut errors = ValidationErrors::default();
+        assert_eq!(validate_repeat(Some(" freq=weekly "), true, &mut errors).as_deref(), Some("FREQ=WEEKLY"));
+        assert_eq!(validate_repeat(Some(""), false, &mut errors), None);
+        assert_eq!(validate_repeat(None, false, &mut errors), None);
+        assert!(errors.is_empty());
+        assert_eq!(validate_repeat(Some("FREQ=WEEKLY"), false, &mut errors), None);
+        assert_eq!(validate_repeat(Some("FREQ=WEEKLY;COUNT=2"), true, &mut errors), None);
+        let text = format!("{errors:?}");
+        assert_eq!(text.matches("repeat").count(), 2, "{text}");
     }
 
     #[test]
