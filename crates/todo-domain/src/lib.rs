@@ -6,6 +6,7 @@ mod chat;
 mod export;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod recurrence;
 mod task;
 mod text;
 pub mod timestamp;
@@ -15,6 +16,7 @@ pub mod zone;
 
 pub use chat::*;
 pub use export::*;
+pub use recurrence::{Due, Recurrence, validate_repeat};
 pub use task::*;
 pub use text::*;
 pub use user::*;
