@@ -23,7 +23,7 @@ from_row_by_position!(EmailRow { email });
 /// the user id. Then by the account's email: the sign-in throttle keys its
 /// per-account rows by email (`sign-in:<address>:<email>`), and the old
 /// `sign_in_failures` table by email alone.
-const DELETE_BY_ID: [&str; 6] = [
+const DELETE_BY_ID: [&str; 7] = [
     "DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE user_id = $1)",
     "DELETE FROM conversations WHERE user_id = $1",
     "DELETE FROM tasks WHERE user_id = $1",
