@@ -32,6 +32,7 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "20261201000008_quotas.sql",
     "20261202000009_time_zones.sql",
     "20261202000010_task_numbers_and_reply_assistant.sql",
+    "20261203000012_calendar_feeds.sql",
 );
 
 const SQLITE: &[(&str, &str)] = embed!("sqlite":
@@ -45,6 +46,7 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "20261201000008_quotas.sql",
     "20261202000009_time_zones.sql",
     "20261202000010_task_numbers_and_reply_assistant.sql",
+    "20261203000012_calendar_feeds.sql",
 );
 
 /// `VERSION_DESCRIPTION.sql`, as sqlx names migrations: the description is the
