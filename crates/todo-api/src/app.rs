@@ -128,7 +128,13 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
             // Almost every response carries a token or a user's data, and none
             // is worth keeping: nothing may store any of them, errors and
             // event streams (which axum marks only `no-cache`) included.
-            .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))),
+            // The calendar feed is the exception: calendar clients poll it and
+            // may keep it privately (its handler says `private`).
+            .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, |res: &axum::response::Response| {
+                let calendar =
+                    res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/calendar"));
+                if calendar { None } else { Some(HeaderValue::from_static("no-store")) }
+            })),
     )
 }
 

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod calendar;
 pub mod check;
 mod conversations;
 mod db;

@@ -32,6 +32,7 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "20261201000008_quotas.sql",
     "20261202000009_time_zones.sql",
     "20261202000010_task_numbers_and_reply_assistant.sql",
+    "20261203000012_calendar_feeds.sql",
     "20261203000014_task_trash.sql",
     "20261203000015_chat_turn_keys.sql",
 );
@@ -47,6 +48,7 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "20261201000008_quotas.sql",
     "20261202000009_time_zones.sql",
     "20261202000010_task_numbers_and_reply_assistant.sql",
+    "20261203000012_calendar_feeds.sql",
     "20261203000014_task_trash.sql",
     "20261203000015_chat_turn_keys.sql",
 );

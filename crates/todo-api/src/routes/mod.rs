@@ -3,6 +3,8 @@
 
 /// Sign-up, sign-in, the current account, sign-out.
 pub mod auth;
+/// The private calendar feed.
+pub mod calendar;
 pub mod chat;
 mod doc;
 /// Health, readiness and metrics.
@@ -136,6 +138,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             let (schemas, paths, route) = routes!(auth::import_account);
             (schemas, paths, route.layer(axum::extract::DefaultBodyLimit::max(auth::IMPORT_LIMIT_BYTES)))
         })
+        .routes(routes!(calendar::create_feed, calendar::revoke_feed))
+        .routes(routes!(calendar::feed))
         .routes(routes!(tasks::list_tasks, tasks::create_task))
         .routes(routes!(tasks::get_task, tasks::replace_task, tasks::patch_task, tasks::delete_task))
         .routes(routes!(tasks::toggle_task))

@@ -9,6 +9,7 @@ mod common;
 mod account_settings;
 mod accounts;
 mod cache_control;
+mod calendar;
 mod chat;
 mod config_doc;
 mod jwks;
