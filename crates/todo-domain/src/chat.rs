@@ -96,10 +96,6 @@ pub struct ChatRequest {
     /// 1-4000 characters.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::chat_message))]
     pub message: String,
-    /// A retried turn with the same key is not run again (see `Idempotency-Key`).
-    #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::idempotency_key))]
-    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,7 +202,7 @@ mod tests {
 
     #[test]
     fn chat_message_is_trimmed_and_bounded() {
-        let r = |m: &str| ChatRequest { conversation_id: None, message: m.into(), idempotency_key: None }.validate();
+        let r = |m: &str| ChatRequest { conversation_id: None, message: m.into() }.validate();
         assert_eq!(r("  hi ").unwrap(), "hi");
         assert!(r("   ").is_err());
         assert!(r(&"x".repeat(4001)).is_err());

@@ -218,15 +218,6 @@ pub fn conversation_id() -> ObjectBuilder {
         .description(Some("Continue this conversation; omit (or null) to start a new one."))
 }
 
-/// A chat turn's idempotency key (also the `Idempotency-Key` header).
-pub fn idempotency_key() -> ObjectBuilder {
-    string(true).min_length(Some(1)).max_length(Some(crate::IDEMPOTENCY_KEY_MAX_CHARS)).pattern(Some("^[!-~]+$")).description(Some(
-        "A key of the client's choosing (1-200 visible ASCII characters, such as a UUID): a turn sent again with the \
-         same key is not run again; the first answer (reply or problem) comes back. Also the `Idempotency-Key` header; \
-         omit (or null) for none.",
-    ))
-}
-
 /// Nullable: `null` (or omitted on a whole task) means no due date.
 pub fn due_at() -> ObjectBuilder {
     string(true)

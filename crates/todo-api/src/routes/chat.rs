@@ -106,28 +106,13 @@ async fn answer_turn(
     }
 }
 
-/// The idempotency key of a turn: the `Idempotency-Key` header or the body's
-/// `idempotency_key` (the same one if both).
-fn idempotency_key(headers: &HeaderMap, req: &ChatRequest) -> ApiResult<Option<String>> {
-    let bad = |msg: String| ApiError::field("idempotency_key", msg);
-    let header = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => Some(v.to_str().map_err(|_| bad("the Idempotency-Key header must be visible ASCII".into()))?.trim()),
-    };
-    let body = req.idempotency_key.as_deref();
-    let key = match (header, body) {
-        (Some(h), Some(b)) if h != b => {
-            return Err(bad("differs from the Idempotency-Key header; send one of them".into()));
-        }
-        (h, b) => h.or(b),
-    };
-    match key {
-        None => Ok(None),
-        Some(k) => {
-            todo_domain::validate_idempotency_key(k).map_err(bad)?;
-            Ok(Some(k.to_string()))
-        }
-    }
+/// The idempotency key of a turn: the `Idempotency-Key` header, if sent.
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let bad = |msg: String| ApiError::field("Idempotency-Key", msg);
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().map_err(|_| bad("must be 1-200 visible ASCII characters".into()))?.trim();
+    todo_domain::validate_idempotency_key(key).map_err(bad)?;
+    Ok(Some(key.to_string()))
 }
 
 /// The recorded answer of a turn sent again with its key, as it was given.
@@ -157,7 +142,8 @@ fn wants_stream(headers: &HeaderMap) -> bool {
 #[utoipa::path(post, path = "/api/{user_id}/chat", tag = "chat", security(("bearer" = [])),
     params(UserPath, ("Idempotency-Key" = Option<String>, Header,
         description = "A key of the client's choosing (1-200 visible ASCII characters): a turn sent again with the same key \
-            is not run again, its first answer (reply or problem) comes back. The same as the body's `idempotency_key`.")),
+            is not run again, its first answer (reply or problem) comes back.",
+        min_length = 1, max_length = 200, pattern = "^[!-~]+$")),
     request_body = ChatRequest,
     responses(
         (status = 200, description = "The assistant's reply and the tools it called; with `Accept: text/event-stream`, \
@@ -182,7 +168,7 @@ pub async fn chat(
     headers: HeaderMap,
     ApiJson(req): ApiJson<ChatRequest>,
 ) -> ApiResult<Response> {
-    let key = idempotency_key(&headers, &req)?;
+    let key = idempotency_key(&headers)?;
     let stream = wants_stream(&headers);
     if let Some(k) = &key {
         // A claim outlives the longest turn, and its record a client's retries.
