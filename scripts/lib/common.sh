@@ -25,12 +25,18 @@ ensure_cmds() {
   ((${#missing[@]} == 0)) && return 0
   [[ $(id -u) == 0 ]] || die "missing ${missing[*]}: install them (needs root)"
   log "installing ${missing[*]} from apt"
-  if [[ -z "${_APT_UPDATED:-}" ]]; then
-    apt-get update -qq || die "apt-get update failed"
-    _APT_UPDATED=1
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed"
+  # Under one lock: test.sh's background builds (cluster, llama-server) install
+  # their tools while the foreground steps install theirs, and a second apt-get
+  # fails at once on dpkg's lock instead of waiting.
+  (
+    flock 8
+    if [[ -z "${_APT_UPDATED:-}" ]]; then
+      apt-get update -qq || { echo "apt-get update failed" >&2; exit 1; }
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  ) 8>/var/lock/todo-app-apt.lock || die "apt-get install ${missing[*]} failed"
+  _APT_UPDATED=1
 }
 
 # The workspace version from the root Cargo.toml ([workspace.package] or [package]).
