@@ -275,6 +275,12 @@ impl IntoResponse for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            // The rest of the body is never read, so the connection cannot carry
+            // another request: saying so stops a client from reusing it (its next
+            // request would meet the closed socket: hyper's IncompleteMessage).
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         res
     }
 }

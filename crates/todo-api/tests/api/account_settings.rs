@@ -383,7 +383,9 @@ async fn invalid_imports_are_422_and_write_nothing(app: TestApp) {
     assert!(fields(&p)[0].contains("conversations"), "{p}");
     // Over the size limit.
     let huge = json!({"version": 1, "tasks": [{"title": "x", "description": "y".repeat(9 * 1024 * 1024)}]});
-    expect_problem(import(&app, &u, &huge).await, 413, "payload_too_large").await;
+    let res = import(&app, &u, &huge).await;
+    assert_eq!(res.headers()["connection"], "close", "the unread rest of the body ends the connection");
+    expect_problem(res, 413, "payload_too_large").await;
     // A large document within the limit is fine (above the other routes' 64 KiB).
     let many: Vec<Value> =
         (0..400).map(|i| json!({"title": format!("Task {i}"), "description": "d".repeat(200)})).collect();
