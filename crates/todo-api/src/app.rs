@@ -117,6 +117,8 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
                     REQUEST_ID,
                     HeaderName::from_static(routes::tasks::TOTAL_COUNT_HEADER),
                     HeaderName::from_static(routes::tasks::TOTAL_EXACT_HEADER),
+                    HeaderName::from_static(routes::tasks::NEXT_CURSOR_HEADER),
+                    header::LINK,
                     HeaderName::from_static("mcp-session-id"),
                 ])
                 .max_age(Duration::from_secs(600)),
@@ -156,6 +158,14 @@ pub async fn open_store(cfg: &ApiConfig) -> anyhow::Result<Store> {
                 if let Err(e) = store.warm(cfg.database_warm_connections).await {
                     tracing::warn!(error = %e, "could not open the warm database connections; opening them on demand");
                 }
+                // The list's indexes on PostgreSQL, built without blocking
+                // writes while this replica serves (todo-store's indexes.rs).
+                let builder = store.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = builder.build_indexes().await {
+                        tracing::warn!(error = %e, "could not build the list indexes; lists work, more slowly; retried at the next start");
+                    }
+                });
                 return Ok(store);
             }
             Err(StoreError::Unavailable(e)) if start.elapsed() < cfg.database_startup_timeout => {

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod chat;
+mod cursor;
 mod export;
 #[cfg(feature = "openapi")]
 pub mod openapi;
@@ -15,6 +16,7 @@ mod validation;
 pub mod zone;
 
 pub use chat::*;
+pub use cursor::{CURSOR_MAX_CHARS, CursorValue, PageCursor};
 pub use export::*;
 pub use recurrence::{Due, Recurrence, validate_repeat};
 pub use task::*;

@@ -264,6 +264,15 @@ pub fn limit() -> ObjectBuilder {
         .description(Some(format!("How many to return, 1-{LIST_MAX_LIMIT}.")))
 }
 
+/// A keyset cursor: opaque, URL-safe, as a page's `X-Next-Cursor` gives it.
+pub fn cursor() -> ObjectBuilder {
+    string(false).max_length(Some(crate::CURSOR_MAX_CHARS)).pattern(Some("^[A-Za-z0-9_-]*$")).description(Some(
+        "Where the page starts: the `X-Next-Cursor` header of the page before (also its `Link: rel=\"next\"`), \
+             sent with the same `sort` and `order`. Opaque; a cursor the server did not make, or of another sort, is \
+             refused (422). Not with `offset`.",
+    ))
+}
+
 /// The number of items a list skips.
 pub fn offset() -> ObjectBuilder {
     ObjectBuilder::new()

@@ -549,6 +549,10 @@ pub struct TaskListParams {
     /// Deprecated: a fixed UTC offset in minutes (for example 60 or -300) to use instead of the user's time zone for `due`. Default: the user's `time_zone`.
     #[cfg_attr(feature = "openapi", param(schema_with = crate::openapi::utc_offset))]
     pub utc_offset: Option<String>,
+    /// Where the page starts: the `X-Next-Cursor` of the page before (also in its
+    /// `Link: rel="next"`), with the same `sort` and `order`; not with `offset`.
+    #[cfg_attr(feature = "openapi", param(schema_with = crate::openapi::cursor))]
+    pub cursor: Option<String>,
 }
 
 /// A validated task query.
@@ -577,6 +581,8 @@ pub struct TaskFilter {
     /// The user's time zone, which decides where "today" starts; filled in
     /// by the store from the account when the client sent no offset.
     pub time_zone: Option<jiff::tz::TimeZone>,
+    /// Start after this task's sort key instead of at `offset`.
+    pub after: Option<crate::PageCursor>,
 }
 
 impl Default for TaskFilter {
@@ -593,6 +599,7 @@ impl Default for TaskFilter {
             offset: 0,
             utc_offset_minutes: None,
             time_zone: None,
+            after: None,
         }
     }
 }
@@ -677,6 +684,15 @@ impl TaskListParams {
                     f.utc_offset_minutes = Some(n)
                 }
                 _ => errors.push("utc_offset", "must be an integer number of minutes from -840 to 840"),
+            }
+        }
+        if let Some(s) = non_empty(&self.cursor) {
+            if f.offset > 0 {
+                errors.push("cursor", "cannot be combined with offset: a cursor already says where the page starts");
+            }
+            match crate::PageCursor::decode(s, f.sort, f.order) {
+                Ok(c) => f.after = Some(c),
+                Err(msg) => errors.push("cursor", msg),
             }
         }
         errors.into_result(f)

@@ -10,6 +10,7 @@ pub mod check;
 mod conversations;
 mod db;
 pub mod files;
+mod indexes;
 mod migrations;
 mod pool;
 mod quotas;

@@ -51,6 +51,11 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "20261203000012_calendar_feeds.sql",
     "20261203000014_task_trash.sql",
     "20261203000015_chat_turn_keys.sql",
+    "20261203000017_tasks_user_created_number.sql",
+    "20261203000018_tasks_user_updated_number.sql",
+    "20261203000019_tasks_user_title_number.sql",
+    "20261203000020_drop_tasks_user_created_id.sql",
+    "20261203000021_drop_tasks_user_created.sql",
 );
 
 /// `VERSION_DESCRIPTION.sql`, as sqlx names migrations: the description is the

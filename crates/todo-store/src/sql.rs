@@ -2,7 +2,7 @@
 //! spliced into the text; every user-supplied value travels as a bound argument.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use todo_domain::{SortField, SortOrder, StatusFilter, TaskFilter, search_fold};
+use todo_domain::{CursorValue, SortField, SortOrder, StatusFilter, TaskFilter, search_fold};
 
 /// A value bound to a `$n` placeholder.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,9 +40,10 @@ pub(crate) fn day_of_number(n: i64) -> Option<NaiveDate> {
 /// as many matches instead of reading the whole table.
 pub const TOTAL_BOUND: i64 = 10_000;
 
-/// The statements a task list needs. `select_sql` returns one page of rows, each
-/// carrying the total number of matches as a last column (an uncorrelated
-/// subquery, which both databases evaluate once), so a list costs one round trip.
+/// The statements a task list needs. `select_sql` returns one page of rows (and
+/// one more, if there is a next page), each carrying the total number of matches
+/// (an uncorrelated subquery, which both databases evaluate once), so a list
+/// costs one round trip, then its sort key (for the next page's cursor).
 /// `refs_sql` is the same page as `number, revision, total` only. `count_sql` is only
 /// for a page past the end, which has no row to carry it.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,17 +51,13 @@ pub(crate) struct TaskQuery {
     pub(crate) select_sql: String,
     pub(crate) refs_sql: String,
     pub(crate) count_sql: String,
-    /// Arguments of `count_sql`; `select_sql` takes these plus limit and offset.
+    /// Arguments of `count_sql`.
     pub(crate) filter_args: Vec<Arg>,
-    pub(crate) page_args: [Arg; 2],
-}
-
-impl TaskQuery {
-    pub(crate) fn select_args(&self) -> Vec<Arg> {
-        let mut args = self.filter_args.clone();
-        args.extend(self.page_args.iter().cloned());
-        args
-    }
+    /// Arguments of `select_sql` and `refs_sql`: the filter's, the cursor's
+    /// key, then limit (one more than the page) and offset.
+    pub(crate) page_args: Vec<Arg>,
+    /// The zone offset the due sort placed all-day tasks with (for the next cursor).
+    pub(crate) zone_offset_ms: i64,
 }
 
 /// Escapes `%`, `_` and `\` so a user's text matches literally in `LIKE ... ESCAPE '\'`.
@@ -142,46 +139,120 @@ pub(crate) fn build_task_query(user_id: &str, f: &TaskFilter, now: DateTime<Utc>
         }
     }
 
-    let dir = match f.order {
-        SortOrder::Asc => "ASC",
-        SortOrder::Desc => "DESC",
+    // Tasks without a due date go last whichever the direction; ties break on
+    // the task's number so pages never overlap. An all-day task sorts at the
+    // start of its day in the user's zone: its day's UTC midnight less the
+    // zone's offset now (or the offset of the walk's first page, which its
+    // cursor carries, so every page compares the same keys). The offset is a
+    // number we computed, not the user's text; across a daylight-saving change
+    // it can place the day's start an hour off, which reorders it only against
+    // a timed task due within that hour after midnight.
+    let zone_offset_ms = match &f.after {
+        Some(c) => c.zone_offset_ms,
+        None => i64::from(todo_domain::zone::utc_offset_seconds(now, &f.zone())) * 1000,
     };
-    // Tasks without a due date go last whichever the direction; ties break on id
-    // so pages never overlap. An all-day task sorts at the start of its day in
-    // the user's zone: its day's UTC midnight less the zone's offset now. (The
-    // offset is a number we computed, not the user's text; across a daylight-
-    // saving change it can place the day's start an hour off, which reorders it
-    // only against a timed task due within that hour after midnight.)
-    let offset_ms = i64::from(todo_domain::zone::utc_offset_seconds(now, &f.zone())) * 1000;
-    let key = format!("COALESCE(due_at, due_day * 86400000 - {offset_ms})");
-    let undated = "(due_at IS NULL AND due_day IS NULL)";
-    let order_by = match f.sort {
-        SortField::Created => format!("created_at {dir}, id {dir}"),
-        SortField::Updated => format!("updated_at {dir}, id {dir}"),
-        SortField::Due => format!("{undated} ASC, {key} {dir}, id ASC"),
-        SortField::Priority => format!("priority {dir}, {undated} ASC, {key} ASC, id DESC"),
-        SortField::Title => format!("LOWER(title) {dir}, id ASC"),
-    };
+    let keys = sort_keys(f.sort, f.order, zone_offset_ms);
+    let order_by =
+        keys.iter().map(|k| format!("{} {}", k.expr, if k.desc { "DESC" } else { "ASC" })).collect::<Vec<_>>();
+    let order_by = order_by.join(", ");
+    let key_columns = keys.iter().map(|k| k.column()).collect::<Vec<_>>().join(", ");
 
     let where_sql = conds.join(" AND ");
     let count =
         format!("SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE {where_sql} LIMIT {}) AS bounded", TOTAL_BOUND + 1);
-    let n = args.len();
+    // The page starts after the cursor's key; the total still counts every match.
+    let mut page_where = where_sql.clone();
+    let mut page_args = args.clone();
+    if let Some(c) = &f.after {
+        page_where = format!("{page_where} AND {}", after_condition(&keys, &c.key, &mut page_args));
+    }
+    let n = page_args.len();
     let page_sql = |columns: &str| {
         format!(
-            "SELECT {columns}, ({count}) AS total \
-             FROM tasks WHERE {where_sql} ORDER BY {order_by} LIMIT ${} OFFSET ${}",
+            "SELECT {columns}, ({count}) AS total, {key_columns} \
+             FROM tasks WHERE {page_where} ORDER BY {order_by} LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         )
     };
+    // One row more than the page: whether it comes says whether there is a
+    // next page, so the last page has no cursor to an empty one.
+    page_args.extend([Arg::I64(i64::from(f.limit) + 1), Arg::I64(f.offset.into())]);
     TaskQuery {
         select_sql: page_sql(TASK_COLUMNS),
         refs_sql: page_sql("number, revision"),
         count_sql: count.clone(),
         filter_args: args,
-        page_args: [Arg::I64(f.limit.into()), Arg::I64(f.offset.into())],
+        page_args,
+        zone_offset_ms,
     }
+}
+
+/// One column of a list's order.
+struct SortKey {
+    expr: String,
+    desc: bool,
+    text: bool,
+}
+
+impl SortKey {
+    fn new(expr: impl Into<String>, desc: bool) -> SortKey {
+        SortKey { expr: expr.into(), desc, text: false }
+    }
+
+    /// The key as a page row carries it: BIGINT on both databases (PostgreSQL's
+    /// CASE and SMALLINT would otherwise decode as other integer types).
+    fn column(&self) -> String {
+        if self.text { self.expr.clone() } else { format!("CAST({} AS BIGINT)", self.expr) }
+    }
+}
+
+/// The order of each sort, as [`todo_domain::SortField::key_is_text`] shapes
+/// its cursor: every key is a column or an expression of one row, the last is
+/// the task's number (unique per user), so the order is total.
+fn sort_keys(sort: SortField, order: SortOrder, zone_offset_ms: i64) -> Vec<SortKey> {
+    let desc = order == SortOrder::Desc;
+    // Undated last in both directions; COALESCE to 0 so that undated rows have a
+    // key equal to each other (NULL equals nothing) and the cursor can compare it.
+    let undated = || SortKey::new("CASE WHEN due_at IS NULL AND due_day IS NULL THEN 1 ELSE 0 END", false);
+    let due = |desc| SortKey::new(format!("COALESCE(due_at, due_day * 86400000 - {zone_offset_ms}, 0)"), desc);
+    match sort {
+        SortField::Created => vec![SortKey::new("created_at", desc), SortKey::new("number", desc)],
+        SortField::Updated => vec![SortKey::new("updated_at", desc), SortKey::new("number", desc)],
+        SortField::Due => vec![undated(), due(desc), SortKey::new("number", false)],
+        SortField::Priority => {
+            vec![SortKey::new("priority", desc), undated(), due(false), SortKey::new("number", true)]
+        }
+        SortField::Title => {
+            vec![SortKey { expr: "LOWER(title)".into(), desc, text: true }, SortKey::new("number", desc)]
+        }
+    }
+}
+
+/// The rows after `key` in the order of `keys`. Where every key runs the same
+/// way this is one row-value comparison, which both databases answer with an
+/// index range; otherwise "greater on the first key, or equal on it and greater
+/// on the next...". The key's values travel as arguments.
+fn after_condition(keys: &[SortKey], key: &[CursorValue], args: &mut Vec<Arg>) -> String {
+    let mut placeholders = Vec::with_capacity(keys.len());
+    for v in key {
+        args.push(match v {
+            CursorValue::Int(n) => Arg::I64(*n),
+            CursorValue::Text(t) => Arg::Text(t.clone()),
+        });
+        placeholders.push(format!("${}", args.len()));
+    }
+    let op = |k: &SortKey| if k.desc { "<" } else { ">" };
+    if keys.iter().all(|k| k.desc == keys[0].desc) {
+        let exprs = keys.iter().map(|k| k.expr.as_str()).collect::<Vec<_>>().join(", ");
+        return format!("({exprs}) {} ({})", op(&keys[0]), placeholders.join(", "));
+    }
+    let alternatives = (0..keys.len()).map(|i| {
+        let mut parts: Vec<String> = (0..i).map(|j| format!("{} = {}", keys[j].expr, placeholders[j])).collect();
+        parts.push(format!("{} {} {}", keys[i].expr, op(&keys[i]), placeholders[i]));
+        format!("({})", parts.join(" AND "))
+    });
+    format!("({})", alternatives.collect::<Vec<_>>().join(" OR "))
 }
 
 #[cfg(test)]
@@ -204,18 +275,20 @@ mod tests {
         assert_eq!(
             q.select_sql,
             format!(
-                "SELECT {TASK_COLUMNS}, (SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE user_id = $1 LIMIT 10001) AS bounded) AS total \
-                 FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+                "SELECT {TASK_COLUMNS}, (SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE user_id = $1 LIMIT 10001) AS bounded) AS total, \
+                 CAST(created_at AS BIGINT), CAST(number AS BIGINT) \
+                 FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, number DESC LIMIT $2 OFFSET $3"
             )
         );
         assert_eq!(
             q.refs_sql,
-            "SELECT number, revision, (SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE user_id = $1 LIMIT 10001) AS bounded) AS total \
-             FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+            "SELECT number, revision, (SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE user_id = $1 LIMIT 10001) AS bounded) AS total, \
+             CAST(created_at AS BIGINT), CAST(number AS BIGINT) \
+             FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, number DESC LIMIT $2 OFFSET $3"
         );
         assert_eq!(q.count_sql, "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE user_id = $1 LIMIT 10001) AS bounded");
         assert_eq!(q.filter_args, [Arg::Text("u1".into())]);
-        assert_eq!(q.select_args().len(), 3);
+        assert_eq!(q.page_args, [Arg::Text("u1".into()), Arg::I64(51), Arg::I64(0)], "one row past the page");
     }
 
     #[test]
@@ -262,25 +335,19 @@ mod tests {
 
     #[test]
     fn sort_orders_are_fixed_fragments() {
+        let undated = "CASE WHEN due_at IS NULL AND due_day IS NULL THEN 1 ELSE 0 END ASC";
         let cases = [
-            ("created", "", "created_at DESC, id DESC"),
-            ("updated", "asc", "updated_at ASC, id ASC"),
-            (
-                "due",
-                "",
-                "(due_at IS NULL AND due_day IS NULL) ASC, COALESCE(due_at, due_day * 86400000 - 0) ASC, id ASC",
-            ),
-            (
-                "due",
-                "desc",
-                "(due_at IS NULL AND due_day IS NULL) ASC, COALESCE(due_at, due_day * 86400000 - 0) DESC, id ASC",
-            ),
+            ("created", "", "created_at DESC, number DESC".to_string()),
+            ("updated", "asc", "updated_at ASC, number ASC".into()),
+            ("due", "", format!("{undated}, COALESCE(due_at, due_day * 86400000 - 0, 0) ASC, number ASC")),
+            ("due", "desc", format!("{undated}, COALESCE(due_at, due_day * 86400000 - 0, 0) DESC, number ASC")),
             (
                 "priority",
                 "",
-                "priority DESC, (due_at IS NULL AND due_day IS NULL) ASC, COALESCE(due_at, due_day * 86400000 - 0) ASC, id DESC",
+                format!("priority DESC, {undated}, COALESCE(due_at, due_day * 86400000 - 0, 0) ASC, number DESC"),
             ),
-            ("title", "", "LOWER(title) ASC, id ASC"),
+            ("title", "", "LOWER(title) ASC, number ASC".into()),
+            ("title", "desc", "LOWER(title) DESC, number DESC".into()),
         ];
         for (sort, order, expected) in cases {
             let p = TaskListParams {
@@ -300,9 +367,57 @@ mod tests {
             TaskFilter { sort: SortField::Due, order: SortOrder::Asc, time_zone: Some(tokyo), ..Default::default() };
         let q = build_task_query("u", &f, now());
         // Tokyo is UTC+9: a day starts 9 hours before its UTC midnight.
-        assert!(q.select_sql.contains("COALESCE(due_at, due_day * 86400000 - 32400000) ASC"), "{}", q.select_sql);
+        assert!(q.select_sql.contains("COALESCE(due_at, due_day * 86400000 - 32400000, 0) ASC"), "{}", q.select_sql);
+        assert_eq!(q.zone_offset_ms, 32_400_000);
         assert_eq!(day_of_number(day_number("2026-12-04".parse().unwrap())), Some("2026-12-04".parse().unwrap()));
         assert_eq!(day_number("1970-01-02".parse().unwrap()), 1);
+    }
+
+    #[test]
+    fn a_cursor_starts_the_page_after_its_key() {
+        let after = |sort, order, key| {
+            let f = TaskFilter {
+                sort,
+                order,
+                after: Some(todo_domain::PageCursor { sort, order, zone_offset_ms: 3_600_000, key }),
+                ..Default::default()
+            };
+            build_task_query("u", &f, now())
+        };
+        use todo_domain::CursorValue::{Int, Text};
+        // One direction: a row-value comparison, which an index range answers.
+        let q = after(SortField::Created, SortOrder::Desc, vec![Int(5), Int(7)]);
+        assert!(
+            q.select_sql.contains("WHERE user_id = $1 AND (created_at, number) < ($2, $3) ORDER BY"),
+            "{}",
+            q.select_sql
+        );
+        assert_eq!(q.page_args, [Arg::Text("u".into()), Arg::I64(5), Arg::I64(7), Arg::I64(51), Arg::I64(0)]);
+        assert!(q.count_sql.ends_with("WHERE user_id = $1 LIMIT 10001) AS bounded"), "the total ignores the cursor");
+        let q = after(SortField::Title, SortOrder::Asc, vec![Text("b".into()), Int(2)]);
+        assert!(q.select_sql.contains("(LOWER(title), number) > ($2, $3)"), "{}", q.select_sql);
+        // Mixed directions: greater on the first key, or equal on it and so on.
+        let q = after(SortField::Due, SortOrder::Desc, vec![Int(0), Int(99), Int(4)]);
+        let undated = "CASE WHEN due_at IS NULL AND due_day IS NULL THEN 1 ELSE 0 END";
+        let due = "COALESCE(due_at, due_day * 86400000 - 3600000, 0)";
+        assert!(
+            q.select_sql.contains(&format!(
+                "(({undated} > $2) OR ({undated} = $2 AND {due} < $3) OR ({undated} = $2 AND {due} = $3 AND number > $4))"
+            )),
+            "{}",
+            q.select_sql
+        );
+        assert_eq!(q.zone_offset_ms, 3_600_000, "the walk keeps its first page's offset");
+    }
+
+    #[test]
+    fn every_sort_has_the_key_its_cursor_has() {
+        for sort in [SortField::Created, SortField::Updated, SortField::Due, SortField::Priority, SortField::Title] {
+            let keys = sort_keys(sort, SortOrder::Asc, 0);
+            let text: Vec<bool> = keys.iter().map(|k| k.text).collect();
+            assert_eq!(text, sort.key_is_text(), "{sort:?}");
+            assert_eq!(keys.last().map(|k| k.expr.as_str()), Some("number"), "{sort:?}: ties break on the number");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 use chrono::{DateTime, TimeZone, Utc};
-use todo_domain::{DueFilter, Priority, Task, TaskChanges, TaskCounts, TaskDraft, TaskFilter, TaskPage, search_fold};
+use todo_domain::{CursorValue, DueFilter, PageCursor, Priority, Task, TaskChanges, TaskCounts, TaskDraft, TaskFilter};
+use todo_domain::{TaskPage, search_fold};
 
 use crate::db::from_row_by_position;
 use crate::quotas;
@@ -31,6 +32,7 @@ struct TaskRow {
 struct ListedTaskRow {
     task: TaskRow,
     total: i64,
+    key: Vec<CursorValue>,
 }
 
 from_row_by_position!(unchecked TaskRow {
@@ -58,9 +60,36 @@ struct TaskRefRow {
     number: i64,
     revision: i64,
     total: i64,
+    key: Vec<CursorValue>,
 }
 
-from_row_by_position!(TaskRefRow { number, revision, total });
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for TaskRefRow
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(r: &'r R) -> sqlx::Result<Self> {
+        Ok(TaskRefRow { number: r.try_get(0)?, revision: r.try_get(1)?, total: r.try_get(2)?, key: sort_key(r, 3)? })
+    }
+}
+
+/// The sort key a page row carries from column `first` on (see
+/// [`crate::sql::TaskQuery`]): numbers, or the text of a title sort. The type
+/// check tells them apart, on both databases.
+fn sort_key<'r, R: sqlx::Row>(r: &'r R, first: usize) -> sqlx::Result<Vec<CursorValue>>
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    (first..r.len())
+        .map(|i| match r.try_get::<i64, _>(i) {
+            Ok(n) => Ok(CursorValue::Int(n)),
+            Err(_) => r.try_get::<String, _>(i).map(CursorValue::Text),
+        })
+        .collect()
+}
 
 /// One exact state of one of a user's tasks: its number and how many times it
 /// has been changed. A user's numbers are never reused (the counter in
@@ -84,6 +113,8 @@ pub struct TaskRefPage {
     /// False when more than [`crate::TOTAL_BOUND`] tasks match: `total` is
     /// then the bound, a lower bound of the matches.
     pub total_exact: bool,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<PageCursor>,
 }
 
 /// A page of tasks with each task's revision (`revisions[i]` is `page.tasks[i]`'s).
@@ -93,6 +124,30 @@ pub struct RevisedTaskPage {
     pub page: TaskPage,
     /// Each task's revision, in page order.
     pub revisions: Vec<i64>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<PageCursor>,
+}
+
+/// Cuts the extra row a page query reads (see [`crate::sql::TaskQuery`]) and
+/// makes the cursor of the next page from the last row kept.
+fn next_page<T>(
+    rows: &mut Vec<T>,
+    filter: &TaskFilter,
+    q: &TaskQuery,
+    key: impl Fn(&T) -> &[CursorValue],
+) -> Option<PageCursor> {
+    let limit = filter.limit as usize;
+    if rows.len() <= limit {
+        return None;
+    }
+    rows.truncate(limit);
+    let last = rows.last()?;
+    Some(PageCursor {
+        sort: filter.sort,
+        order: filter.order,
+        zone_offset_ms: q.zone_offset_ms,
+        key: key(last).to_vec(),
+    })
 }
 
 impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for ListedTaskRow
@@ -100,9 +155,14 @@ where
     TaskRow: sqlx::FromRow<'r, R>,
     usize: sqlx::ColumnIndex<R>,
     i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     fn from_row(r: &'r R) -> sqlx::Result<Self> {
-        Ok(ListedTaskRow { task: TaskRow::from_row(r)?, total: r.try_get(TASK_COLUMN_COUNT)? })
+        Ok(ListedTaskRow {
+            task: TaskRow::from_row(r)?,
+            total: r.try_get(TASK_COLUMN_COUNT)?,
+            key: sort_key(r, TASK_COLUMN_COUNT + 1)?,
+        })
     }
 }
 
@@ -196,12 +256,13 @@ impl Store {
     pub async fn list_tasks_revised(&self, user_id: &str, filter: &TaskFilter) -> Result<RevisedTaskPage, StoreError> {
         let filter = &self.with_zone(user_id, filter).await?;
         let q = build_task_query(user_id, filter, Utc::now());
-        let rows: Vec<ListedTaskRow> = self.db.fetch_all(&q.select_sql, &q.select_args()).await?;
+        let mut rows: Vec<ListedTaskRow> = self.db.fetch_all(&q.select_sql, &q.page_args).await?;
         let first_total = rows.first().map(|r| r.total);
         let (total, total_exact) = bounded(self.total_of_page(&q, filter, first_total).await?);
+        let next = next_page(&mut rows, filter, &q, |r| &r.key);
         let revisions = rows.iter().map(|r| r.task.revision).collect();
         let tasks = rows.into_iter().map(|r| Task::from(r.task)).collect();
-        Ok(RevisedTaskPage { page: TaskPage { tasks, total, total_exact }, revisions })
+        Ok(RevisedTaskPage { page: TaskPage { tasks, total, total_exact }, revisions, next })
     }
 
     /// The same page as [`Store::list_tasks`], as ids and revisions only: about a
@@ -209,12 +270,14 @@ impl Store {
     pub async fn list_task_refs(&self, user_id: &str, filter: &TaskFilter) -> Result<TaskRefPage, StoreError> {
         let filter = &self.with_zone(user_id, filter).await?;
         let q = build_task_query(user_id, filter, Utc::now());
-        let rows: Vec<TaskRefRow> = self.db.fetch_all(&q.refs_sql, &q.select_args()).await?;
+        let mut rows: Vec<TaskRefRow> = self.db.fetch_all(&q.refs_sql, &q.page_args).await?;
         let (total, total_exact) = bounded(self.total_of_page(&q, filter, rows.first().map(|r| r.total)).await?);
+        let next = next_page(&mut rows, filter, &q, |r| &r.key);
         Ok(TaskRefPage {
             refs: rows.iter().map(|r| TaskRef { number: r.number, revision: r.revision }).collect(),
             total,
             total_exact,
+            next,
         })
     }
 
@@ -253,7 +316,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         match first_row_total {
             Some(total) => Ok(total),
-            None if filter.offset == 0 => Ok(0),
+            None if filter.offset == 0 && filter.after.is_none() => Ok(0),
             None => self.db.fetch_count(&q.count_sql, &q.filter_args).await,
         }
     }

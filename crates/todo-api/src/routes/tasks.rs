@@ -1,9 +1,9 @@
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use todo_domain::{Task, TaskChanges, TaskCounts, TaskFilter, TaskInput, TaskListParams, TaskPatchInput};
+use todo_domain::{PageCursor, Task, TaskChanges, TaskCounts, TaskFilter, TaskInput, TaskListParams, TaskPatchInput};
 use todo_domain::{ValidationErrors, validate_tags};
 use todo_store::{BulkAction, BulkRejection, TaskRef};
 
@@ -22,15 +22,24 @@ pub const TOTAL_COUNT_HEADER: &str = "x-total-count";
 /// further would make every page cost the whole list.
 pub const TOTAL_EXACT_HEADER: &str = "x-total-count-exact";
 
+/// The header of a task list that carries the next page's `cursor` (absent on
+/// the last page); `Link: <...>; rel="next"` carries the whole URL.
+pub const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
+
 /// List the user's tasks, filtered, sorted and paginated on the server. The total
 /// number of matching tasks is in the `X-Total-Count` header, exact up to 10,000;
-/// past that it is 10,000 and `X-Total-Count-Exact` is `false`.
+/// past that it is 10,000 and `X-Total-Count-Exact` is `false`. Unless the page
+/// is the last, `X-Next-Cursor` and `Link: <...>; rel="next"` say where the next
+/// one starts: a cursor costs the page however deep it is (an offset costs every
+/// task before it) and never skips or repeats a task changed meanwhile.
 #[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
     params(UserPath, TaskListParams),
     responses(
         (status = 200, description = "One page of tasks", body = Vec<Task>,
             headers(("x-total-count" = i64, description = "Number of tasks matching the filters, at most 10000"),
-                ("x-total-count-exact" = bool, description = "false when more than 10000 tasks match and x-total-count is a lower bound"))),
+                ("x-total-count-exact" = bool, description = "false when more than 10000 tasks match and x-total-count is a lower bound"),
+                ("x-next-cursor" = String, description = "The `cursor` of the next page; absent on the last page"),
+                ("link" = String, description = "`<URL of the next page>; rel=\"next\"`, with this page's parameters and the next cursor; absent on the last page"))),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 422, description = "An invalid query parameter (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
@@ -39,6 +48,7 @@ pub const TOTAL_EXACT_HEADER: &str = "x-total-count-exact";
 pub async fn list_tasks(
     State(state): State<AppState>,
     Owner(user_id): Owner,
+    OriginalUri(uri): OriginalUri,
     ApiQuery(params): ApiQuery<TaskListParams>,
 ) -> ApiResult<Response> {
     let mut filter = params.validate()?;
@@ -54,15 +64,15 @@ pub async fn list_tasks(
         let hit = state.task_json.append_page(&user_id, &refs.refs, &mut body);
         state.metrics.task_cache_page(hit);
         if hit {
-            cached = Some((body, (refs.total, refs.total_exact)));
+            cached = Some((body, (refs.total, refs.total_exact), refs.next));
         }
     }
-    let (mut body, (total, total_exact)) = match cached {
+    let (mut body, (total, total_exact), next) = match cached {
         Some(page) => page,
         None => render_page(&state, &user_id, &filter).await?,
     };
     body.push(b']');
-    Ok((
+    let mut res = (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
             (HeaderName::from_static(TOTAL_COUNT_HEADER), HeaderValue::from(total)),
@@ -73,12 +83,38 @@ pub async fn list_tasks(
         ],
         body,
     )
-        .into_response())
+        .into_response();
+    if let Some(next) = next {
+        let cursor = next.encode();
+        let link = format!("<{}>; rel=\"next\"", next_page_url(&uri, &cursor));
+        // Both are ASCII: the cursor is base64url, the URL's query is re-encoded.
+        if let (Ok(cursor), Ok(link)) = (HeaderValue::from_str(&cursor), HeaderValue::from_str(&link)) {
+            res.headers_mut().insert(HeaderName::from_static(NEXT_CURSOR_HEADER), cursor);
+            res.headers_mut().insert(header::LINK, link);
+        }
+    }
+    Ok(res)
+}
+
+/// This page's path and parameters with `cursor` set to the next page's
+/// (and `offset` dropped: the cursor says where the page starts).
+fn next_page_url(uri: &axum::http::Uri, cursor: &str) -> String {
+    let kept = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .filter(|(name, _)| name != "cursor" && name != "offset");
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs(kept);
+    query.append_pair("cursor", cursor);
+    format!("{}?{}", uri.path(), query.finish())
 }
 
 /// Reads a page in full and caches each task's JSON at its revision. Returns the
-/// body without its closing `]`, and the total number of matches with whether it is exact.
-async fn render_page(state: &AppState, user_id: &str, filter: &TaskFilter) -> ApiResult<(Vec<u8>, (i64, bool))> {
+/// body without its closing `]`, the total number of matches with whether it is
+/// exact, and where the next page starts.
+async fn render_page(
+    state: &AppState,
+    user_id: &str,
+    filter: &TaskFilter,
+) -> ApiResult<(Vec<u8>, (i64, bool), Option<PageCursor>)> {
     let revised = state.store.list_tasks_revised(user_id, filter).await?;
     let mut body = page_buffer(revised.page.tasks.len());
     for (i, (task, &revision)) in revised.page.tasks.iter().zip(&revised.revisions).enumerate() {
@@ -90,7 +126,7 @@ async fn render_page(state: &AppState, user_id: &str, filter: &TaskFilter) -> Ap
         let json = Bytes::copy_from_slice(&body[start..]);
         state.task_json.insert(user_id, TaskRef { number: task.id, revision }, json);
     }
-    Ok((body, (revised.page.total, revised.page.total_exact)))
+    Ok((body, (revised.page.total, revised.page.total_exact), revised.next))
 }
 
 /// `[`, in a buffer sized for `tasks` tasks once the page is known (growing from

@@ -12,6 +12,7 @@ mod cache_control;
 mod calendar;
 mod chat;
 mod config_doc;
+mod cursor_paging;
 mod jwks;
 mod list_total;
 mod mcp;

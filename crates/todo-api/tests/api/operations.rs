@@ -344,6 +344,28 @@ async fn replicas_starting_together_migrate_once() {
         assert_eq!(app.req(Method::GET, "/readyz").send().await.unwrap().status(), 200);
         assert_eq!(app.list(&user, "").await.0, 0, "every replica serves the same data");
     }
+    // The list's indexes, built concurrently in the background by one of them;
+    // the ones they replace are gone.
+    use sqlx::Connection;
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let query = "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                 WHERE c.relname LIKE 'tasks_user_%' ORDER BY c.relname";
+    let expected = [
+        ("tasks_user_created_number".to_string(), true),
+        ("tasks_user_due".into(), true),
+        ("tasks_user_number".into(), true),
+        ("tasks_user_title_number".into(), true),
+        ("tasks_user_updated_number".into(), true),
+    ];
+    let mut indexes: Vec<(String, bool)> = Vec::new();
+    for _ in 0..600 {
+        indexes = sqlx::query_as(query).fetch_all(&mut db).await.unwrap();
+        if indexes == expected {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(indexes, expected);
 }
 
 /// A client's `x-request-id` is echoed, logged and forwarded only when it is a
