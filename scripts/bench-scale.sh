@@ -40,16 +40,16 @@ PORT="${BENCH_PORT:-18090}"
 bench() {
   local bin=$1 name=$2 url=$3; shift 3
   env DATABASE_URL="$url" BETTER_AUTH_SECRET="bench-secret-bench-secret-bench-secret" PORT="$PORT" HOST=127.0.0.1 \
-    LOG_FORMAT=json RUST_LOG=warn QUOTA_TASKS_PER_USER=0 "$bin" >>"$WORK/api-$name.log" 2>&1 &
+    LOG_FORMAT=json RUST_LOG=warn QUOTA_TASKS_PER_USER=0 "$bin" >>"$WORK/api.log" 2>&1 &
   API_PID=$!
   local _
   for _ in $(seq 1 600); do
     curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-    kill -0 "$API_PID" 2>/dev/null || { tail -20 "$WORK/api-$name.log" >&2; die "todo-api exited ($name)"; }
+    kill -0 "$API_PID" 2>/dev/null || { tail -20 "$WORK/api.log" >&2; die "todo-api exited ($name)"; }
     sleep 0.1
   done
   log "$name"
-  python3 scripts/lib/scale_bench.py --api "http://127.0.0.1:$PORT" "$@" || { tail -20 "$WORK/api-$name.log" >&2; die "benchmark failed ($name)"; }
+  python3 scripts/lib/scale_bench.py --api "http://127.0.0.1:$PORT" "$@" || { tail -20 "$WORK/api.log" >&2; die "benchmark failed ($name)"; }
   stop_api
 }
 

@@ -43,7 +43,7 @@ def seed_sql(user: str, n: int, recursive: bool) -> str:
     rows = (
         f"WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < {n}) SELECT g FROM s"
         if recursive
-        else f"SELECT g FROM generate_series(1, {n}) AS g"
+        else f"SELECT g FROM generate_series(CAST(1 AS BIGINT), {n}) AS g"
     )
     title = "'task ' || g || CASE WHEN g % 1000 = 0 THEN ' needle' ELSE '' END"
     desc = "'details of task ' || g"
@@ -65,7 +65,7 @@ def others_sql(recursive: bool) -> str:
     rows = (
         f"WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < {OTHER_TASKS}) SELECT g FROM s"
         if recursive
-        else f"SELECT g FROM generate_series(1, {OTHER_TASKS}) AS g"
+        else f"SELECT g FROM generate_series(CAST(1 AS BIGINT), {OTHER_TASKS}) AS g"
     )
     return f"""
 INSERT INTO tasks (number, user_id, title, description, completed, priority, tags, created_at, updated_at,
@@ -79,14 +79,22 @@ FROM ({rows}) AS seq;
 class Api:
     def __init__(self, url: str):
         u = urllib.parse.urlparse(url)
-        self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+        self.host, self.port = u.hostname, u.port
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
 
     def call(self, method, path, token=None, body=None):
         headers = {"content-type": "application/json"}
         if token:
             headers["authorization"] = f"Bearer {token}"
-        self.conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        res = self.conn.getresponse()
+        payload = json.dumps(body) if body is not None else None
+        try:
+            self.conn.request(method, path, body=payload, headers=headers)
+            res = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # The server closes a keep-alive connection left idle (the seeding).
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+            self.conn.request(method, path, body=payload, headers=headers)
+            res = self.conn.getresponse()
         data = res.read()
         if res.status >= 300:
             sys.exit(f"{method} {path}: {res.status} {data[:300]!r}")
@@ -106,9 +114,10 @@ def timed(api: Api, path: str, token: str) -> float:
 
 def middle_cursor(api: Api, user: dict, n: int) -> str:
     """Walks by cursor to the middle of the user's list, 100 at a time."""
-    path = f"/api/{user['id']}/tasks?limit=100"
+    step = min(100, n // 2)
+    path = f"/api/{user['id']}/tasks?limit={step}"
     cursor = ""
-    for _ in range(max(n // 2 // 100, 1)):
+    for _ in range(n // 2 // step):
         res, _ = api.call("GET", path + (f"&cursor={cursor}" if cursor else ""), user["token"])
         cursor = res.getheader("x-next-cursor") or ""
         if not cursor:
@@ -140,7 +149,10 @@ def main() -> None:
     script = others_sql(recursive) + "".join(seed_sql(u["id"], u["n"], recursive) for u in users)
     if a.db == "postgres":
         subprocess.run(
-            a.psql.split() + ["-q", "-v", "ON_ERROR_STOP=1"], input=script + "ANALYZE tasks;", text=True, check=True
+            a.psql.split() + ["-q", "-v", "ON_ERROR_STOP=1"],
+            input=script + "VACUUM ANALYZE tasks;",
+            text=True,
+            check=True,
         )
     else:
         db = sqlite3.connect(a.sqlite, timeout=60)
