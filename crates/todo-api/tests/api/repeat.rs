@@ -16,6 +16,7 @@ for_both_databases!(
     the_quota_counts_the_next_occurrence,
     concurrent_completes_on_two_replicas_create_one_next,
     the_tools_take_and_show_repeat,
+    the_builtin_assistant_adds_lists_and_completes_repeats,
 );
 
 async fn sign_up_in(app: &TestApp, email: &str, zone: &str) -> User {
@@ -322,4 +323,28 @@ async fn the_tools_take_and_show_repeat(db: Db) {
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["result"]["isError"], true, "{v}");
     assert!(v["result"]["content"][0]["text"].as_str().unwrap().contains("repeat"), "{v}");
+}
+
+async fn chat(app: &TestApp, user: &User, message: &str) -> String {
+    let body = json!({"message": message});
+    let v = ok_json(send(app, user, Method::POST, "/api/{me}/chat", Some(body)).await).await;
+    v["response"].as_str().unwrap().to_string()
+}
+
+async fn the_builtin_assistant_adds_lists_and_completes_repeats(db: Db) {
+    let app = TestApp::builder().database(db).config(|a| a.llm.llm_provider = Some("builtin".into())).start().await;
+    let u = app.sign_up("repeat-builtin@example.com").await;
+    let reply = chat(&app, &u, "add pay rent every month on the 1st").await;
+    assert!(reply.contains("repeating every month on the 1st"), "{reply}");
+    let tasks = all_tasks(&app, &u).await;
+    assert_eq!(tasks[0]["repeat"], "FREQ=MONTHLY;BYMONTHDAY=1", "{tasks:?}");
+    let first_due = tasks[0]["due_date"].as_str().unwrap().to_string();
+    assert!(first_due.ends_with("-01"), "{first_due}");
+    let reply = chat(&app, &u, "what's pending?").await;
+    assert!(reply.contains("repeats every month on the 1st"), "{reply}");
+    let reply = chat(&app, &u, "complete task 1").await;
+    assert!(reply.contains("the next one is #2 Pay rent"), "{reply}");
+    let next = get(&app, &u, 2).await;
+    assert_eq!(next["repeat"], "FREQ=MONTHLY;BYMONTHDAY=1");
+    assert!(next["due_date"].as_str().unwrap() > first_due.as_str());
 }
