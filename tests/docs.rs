@@ -114,6 +114,7 @@ fn details(fields: &[(String, String)]) -> Vec<String> {
             ("", other) => other.to_string(),
             ("priority", p) => format!("priority {p}"),
             ("due", d) => format!("due {}", due(d)),
+            ("repeat", r) => format!("repeating “{r}”"),
             ("description", d) => format!("description “{d}”"),
             (k, v) => format!("{k} {v}"),
         })
@@ -171,6 +172,7 @@ fn describe(intent: &str) -> String {
                     "description" => format!("sets its description to “{v}”"),
                     "priority" => format!("sets its priority to {v}"),
                     "due" => format!("moves it to {}", due(v)),
+                    "repeat" => format!("makes it repeat “{v}”"),
                     _ => format!("sets its {k} to {v}"),
                 })
                 .collect();

@@ -18,6 +18,8 @@
 # version makes scripts/test-fuzz.sh send the same requests on every machine.
 # ruff lints and formats the repository's Python (scripts/lint.sh); pytest runs
 # the Python helpers' own tests (scripts/lib/test_*.py), which read YAML.
+# icalendar and recurring-ical-events parse and expand the calendar feed in
+# crates/todo-api/tests/api/calendar.rs (a real iCalendar reader, RRULEs too).
 TEST_VENV_REQUIREMENTS=(
   "mcp==2.3.0"
   "schemathesis==4.32.5"
@@ -25,10 +27,12 @@ TEST_VENV_REQUIREMENTS=(
   "ruff==0.17.6"
   "pytest==9.2.0"
   "PyYAML==6.0.4"
+  "icalendar==7.3.0"
+  "recurring-ical-events==3.8.2"
 )
 
 # What must import for the venv to count as built.
-_TEST_VENV_CHECK='import mcp.client.streamable_http, schemathesis, ruff, pytest, yaml'
+_TEST_VENV_CHECK='import mcp.client.streamable_http, schemathesis, ruff, pytest, yaml, icalendar, recurring_ical_events'
 
 
 ensure_test_venv() {

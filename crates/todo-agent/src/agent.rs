@@ -395,8 +395,9 @@ pub fn system_prompt() -> &'static str {
          the task_id the other tools take. When the user names a task by its title instead of its number, call \
          list_tasks with q set to a word of the title first and use the matching task's id; if several match, ask \
          which one, listing them as \"#3 Pay rent, #7 Pay rent deposit\". Never invent task numbers.\n\
-         Tasks cannot repeat and there are no reminders yet: when asked for either, say so plainly and do the rest \
-         of the request. Never leave out part of a request without saying so.\n\
+         A task can repeat (\"every monday\", \"monthly on the 1st\"): pass repeat to add_task or update_task, with a \
+         due date for the first time; completing it creates the next one. There are no reminders yet: when asked \
+         for one, say so plainly and do the rest of the request. Never leave out part of a request without saying so.\n\
          After every action, confirm it in one short, friendly sentence. If a tool returns an error, explain it plainly."
 }
 

@@ -63,7 +63,8 @@ pub fn catalogue() -> Vec<ToolDef> {
                     "priority": priority_schema(),
                     "tags": {"type": "array", "items": {"type": "string"}, "description": "Up to 10 short tags"},
                     "due_at": {"type": "string", "description": DUE_AT_DOC},
-                    "due_date": {"type": "string", "description": DUE_DATE_DOC}
+                    "due_date": {"type": "string", "description": DUE_DATE_DOC},
+                    "repeat": {"type": "string", "description": REPEAT_DOC}
                 },
                 "required": ["title"]
             }),
@@ -84,7 +85,7 @@ pub fn catalogue() -> Vec<ToolDef> {
         },
         ToolDef {
             name: "complete_task",
-            description: "Mark a task as completed. Use for done/complete/finished.",
+            description: "Mark a task as completed. Use for done/complete/finished. Completing a repeating task creates its next occurrence (next_task_id in the result).",
             parameters: json!({
                 "type": "object",
                 "properties": {"task_id": task_number_schema()},
@@ -102,7 +103,7 @@ pub fn catalogue() -> Vec<ToolDef> {
         },
         ToolDef {
             name: "update_task",
-            description: "Change a task's title, description, priority, tags or due date. Use for change/update/rename.",
+            description: "Change a task's title, description, priority, tags, due date or repeat. Use for change/update/rename.",
             parameters: json!({
                 "type": "object",
                 "properties": {
@@ -112,7 +113,8 @@ pub fn catalogue() -> Vec<ToolDef> {
                     "priority": priority_schema(),
                     "tags": {"type": "array", "items": {"type": "string"}},
                     "due_at": {"type": ["string", "null"], "description": "As for add_task; null removes the due date"},
-                    "due_date": {"type": ["string", "null"], "description": "As for add_task; null removes the due date"}
+                    "due_date": {"type": ["string", "null"], "description": "As for add_task; null removes the due date"},
+                    "repeat": {"type": ["string", "null"], "description": "As for add_task; null stops the repeat"}
                 },
                 "required": ["task_id"]
             }),
@@ -121,6 +123,7 @@ pub fn catalogue() -> Vec<ToolDef> {
 }
 
 const DUE_AT_DOC: &str = "When it is due at a time of day: the user's local date-time YYYY-MM-DDTHH:MM (read in the user's time zone) or RFC 3339 with an offset. A bare YYYY-MM-DD means all day.";
+const REPEAT_DOC: &str = "How the task repeats, as an iCalendar RRULE without 'RRULE:': FREQ=DAILY|WEEKLY|MONTHLY|YEARLY with optional INTERVAL=n, BYDAY=MO,TU,.. (daily/weekly), BYMONTHDAY=d or -1 (monthly), UNTIL=YYYYMMDD. Examples: every monday FREQ=WEEKLY;BYDAY=MO, every weekday FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR, every 2 weeks FREQ=WEEKLY;INTERVAL=2, monthly on the 15th FREQ=MONTHLY;BYMONTHDAY=15. Needs a due date (the first occurrence).";
 const DUE_DATE_DOC: &str =
     "When it is due all day (no time of day): YYYY-MM-DD in the user's calendar. Not together with due_at.";
 
@@ -204,6 +207,16 @@ fn due_fields(
     Ok((due_at, due_date))
 }
 
+/// `repeat` of add_task / update_task: outer `None` leaves it alone, `Some(None)` stops it.
+fn repeat_field(args: &Value) -> Result<Option<Option<String>>, ToolError> {
+    match args.get("repeat") {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
+        Some(_) => Err(ToolError::Rejected("repeat must be a string or null".into())),
+    }
+}
+
 fn parse_priority(v: Option<&str>) -> Result<Option<Priority>, ToolError> {
     v.map(|p| {
         Priority::parse(p)
@@ -222,6 +235,8 @@ struct AddArgs {
     due_at: Option<Value>,
     #[allow(dead_code, reason = "read from the raw arguments by due_fields")]
     due_date: Option<Value>,
+    #[allow(dead_code, reason = "read from the raw arguments by repeat_field")]
+    repeat: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -239,7 +254,17 @@ fn args_of<T: serde::de::DeserializeOwned>(tool: &str, args: Value) -> Result<T,
 }
 
 fn summary(task: &Task, status: &str) -> Value {
-    json!({"task_id": task.id, "status": status, "title": task.title})
+    let mut v = json!({"task_id": task.id, "status": status, "title": task.title});
+    if let Some(rule) = &task.repeat {
+        v["repeat"] = json!(rule);
+        v["repeats"] = json!(repeat_words(rule));
+    }
+    v
+}
+
+/// A rule in words ("every week on Monday"); the rule itself if it does not parse.
+fn repeat_words(rule: &str) -> String {
+    todo_domain::Recurrence::parse(rule).map(|r| r.describe()).unwrap_or_else(|_| rule.to_string())
 }
 
 /// A task as list_tasks returns it, its dates in the user's zone: `due_at`
@@ -254,6 +279,8 @@ fn listed(task: &Task, tz: &TimeZone) -> Value {
         "tags": task.tags,
         "due_at": task.due_at.map(|t| local_rfc3339(t, tz)),
         "due_date": task.due_date,
+        "repeat": task.repeat,
+        "repeats": task.repeat.as_deref().map(repeat_words),
     })
 }
 
@@ -300,6 +327,7 @@ impl TaskTools {
     fn failed(e: StoreError) -> ToolError {
         match e {
             e @ StoreError::QuotaExceeded { .. } => ToolError::Rejected(e.to_string()),
+            StoreError::Conflict(message) => ToolError::Rejected(message),
             other => ToolError::Store(other),
         }
     }
@@ -325,6 +353,7 @@ impl TaskTools {
                     due_at: due_at.flatten(),
                     due_date: due_date.flatten(),
                     completed: None,
+                    repeat: repeat_field(&args)?.flatten(),
                 };
                 let task = self.store.create_task(&self.user_id, &input.validate()?).await.map_err(Self::failed)?;
                 Ok(summary(&task, "created"))
@@ -352,8 +381,15 @@ impl TaskTools {
             "complete_task" => {
                 let id = task_id(&args)?;
                 let changes = TaskChanges { completed: Some(true), ..Default::default() };
-                let task = self.store.update_task(&self.user_id, id, &changes).await.map_err(Self::missing(id))?;
-                Ok(summary(&task, "completed"))
+                let done = self.store.update_task_next(&self.user_id, id, &changes).await.map_err(Self::missing(id))?;
+                let mut result = summary(&done.task, "completed");
+                if let Some(next) = done.next {
+                    let tz = self.time_zone().await?;
+                    result["next_task_id"] = json!(next.id);
+                    result["next_due_at"] = json!(next.due_at.map(|t| local_rfc3339(t, &tz)));
+                    result["next_due_date"] = json!(next.due_date);
+                }
+                Ok(result)
             }
             "delete_task" => {
                 let id = task_id(&args)?;
@@ -372,11 +408,12 @@ impl TaskTools {
                     due_at,
                     due_date,
                     completed: None,
+                    repeat: repeat_field(&args)?,
                 };
                 let changes = patch.validate().map_err(|e| {
                     if e.0.iter().any(|f| f.field == "body") {
                         ToolError::Rejected(
-                            "update_task needs at least one of title, description, priority, tags, due_at, due_date"
+                            "update_task needs at least one of title, description, priority, tags, due_at, due_date, repeat"
                                 .into(),
                         )
                     } else {

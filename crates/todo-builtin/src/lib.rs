@@ -8,7 +8,7 @@
 //! assistant when no LLM provider is configured, and the fallback when one fails.
 //!
 //! It never drops part of a request silently: two changes in one sentence are both made, and
-//! what it cannot do (repeating tasks, reminders, a part it cannot read) is said in the reply
+//! what it cannot do (a repeat it cannot store, reminders, a part it cannot read) is said in the reply
 //! while the rest is done. Which assistant answered is not part of the text: the chat API
 //! reports it beside the reply, and the web UI shows it as a label.
 //! Every date it reads or says is in the user's time zone: "friday" is an all-day task on the
@@ -112,7 +112,8 @@ pub fn help_text() -> &'static str {
     "I'm the built-in assistant. I can add tasks (\"add a task to buy groceries tomorrow, high priority #shopping\"), \
      show them (\"what's pending?\", \"show overdue tasks\", \"what have I completed?\", \"search dentist\"), \
      complete them (\"mark task 3 as complete\", \"I finished the groceries task\"), change them \
-     (\"change task 1 to 'Call mom tonight'\", \"set task 2 priority to high\", \"move task 4 to friday\") \
+     (\"change task 1 to 'Call mom tonight'\", \"set task 2 priority to high\", \"move task 4 to friday\"), \
+     make them repeat (\"add pay rent every month on the 1st\", \"make task 2 repeat every monday\") \
      and delete them (\"delete the meeting task\")."
 }
 
@@ -191,6 +192,8 @@ struct TaskInfo {
     priority: String,
     tags: Vec<String>,
     due: Option<TaskDue>,
+    /// How it repeats, in words, as the tools say it.
+    repeats: Option<String>,
 }
 
 impl TaskInfo {
@@ -201,6 +204,7 @@ impl TaskInfo {
             title: v.get("title").and_then(Value::as_str).unwrap_or("(untitled)").to_string(),
             completed: v.get("completed").and_then(Value::as_bool).unwrap_or(false),
             priority: v.get("priority").and_then(Value::as_str).unwrap_or("medium").to_string(),
+            repeats: v.get("repeats").and_then(Value::as_str).map(str::to_string),
             tags: v
                 .get("tags")
                 .and_then(Value::as_array)
@@ -261,6 +265,11 @@ impl Op {
     }
 }
 
+/// A repeat in words: the tool's (`repeats`), or the rule as sent when it says none.
+fn repeat_words(result: &Value, sent: Option<&str>) -> Option<String> {
+    result.get("repeats").and_then(Value::as_str).map(str::to_string).or_else(|| sent.map(str::to_string))
+}
+
 /// The task a command acts on.
 struct Picked {
     id: i64,
@@ -318,12 +327,12 @@ impl<T: ToolRunner> Session<'_, T> {
                 for n in not_done {
                     out.push(' ');
                     out.push_str(&match n {
-                        NotDone::Repeat(phrase) if added => {
-                            format!("I can't repeat tasks yet, so I added it once (not \"{phrase}\").")
-                        }
-                        NotDone::Repeat(phrase) => {
-                            format!("I can't repeat tasks yet, so it doesn't repeat \"{phrase}\".")
-                        }
+                        NotDone::Repeat(phrase) if added => format!(
+                            "I can't repeat a task \"{phrase}\" (only daily, weekly, monthly or yearly), so I added it once."
+                        ),
+                        NotDone::Repeat(phrase) => format!(
+                            "I can't repeat a task \"{phrase}\" (only daily, weekly, monthly or yearly), so it doesn't repeat."
+                        ),
                         NotDone::Reminder if added => {
                             "I can't send reminders yet, so it's a task on your list instead of a reminder.".to_string()
                         }
@@ -375,6 +384,9 @@ impl<T: ToolRunner> Session<'_, T> {
             let (key, value) = self.due_arg(due);
             args.insert(key.into(), value);
         }
+        if let Some(rule) = &task.repeat {
+            args.insert("repeat".into(), json!(rule));
+        }
         match self.call("add_task", Value::Object(args)).await {
             Ok(v) => {
                 let title = v.get("title").and_then(Value::as_str).unwrap_or(&task.title).to_string();
@@ -389,6 +401,9 @@ impl<T: ToolRunner> Session<'_, T> {
                 }
                 if !task.tags.is_empty() {
                     details.push(format!("tagged {}", hash_tags(&task.tags)));
+                }
+                if let Some(words) = repeat_words(&v, task.repeat.as_deref()) {
+                    details.push(format!("repeating {words}"));
                 }
                 let mut out = format!("I've added \"{title}\" to your list");
                 if let Some(id) = id {
@@ -470,7 +485,17 @@ impl<T: ToolRunner> Session<'_, T> {
         match self.call("complete_task", json!({ "task_id": picked.id })).await {
             Ok(v) => {
                 let title = result_title(&v, &picked);
-                format!("Nice work! I've marked \"{title}\" (task {}) as complete.", picked.id)
+                let mut out = format!("Nice work! I've marked \"{title}\" (task {}) as complete.", picked.id);
+                let next = json!({
+                    "id": v.get("next_task_id"),
+                    "title": title,
+                    "due_at": v.get("next_due_at"),
+                    "due_date": v.get("next_due_date"),
+                });
+                if let Some(info) = v.get("next_task_id").and_then(|_| TaskInfo::from_json(&next)) {
+                    out.push_str(&format!(" It repeats: the next one is {}.", self.task_line(&info, false)));
+                }
+                out
             }
             Err(e) => {
                 let reply = friendly_error(Op::Complete, picked.id, &e);
@@ -520,8 +545,14 @@ impl<T: ToolRunner> Session<'_, T> {
             args.insert(key.into(), value);
             said.push(format!("made it due {}", self.due_words(&due)));
         }
+        if let Some(rule) = &changes.repeat {
+            args.insert("repeat".into(), json!(rule));
+        }
         match self.call("update_task", Value::Object(args)).await {
             Ok(v) => {
+                if let Some(words) = repeat_words(&v, changes.repeat.as_deref()).filter(|_| changes.repeat.is_some()) {
+                    said.push(format!("made it repeat {words}"));
+                }
                 let title = result_title(&v, &picked);
                 let id = picked.id;
                 match (&changes.title, said.is_empty()) {
@@ -678,6 +709,9 @@ impl<T: ToolRunner> Session<'_, T> {
         }
         if !t.tags.is_empty() {
             details.push(hash_tags(&t.tags));
+        }
+        if let Some(words) = &t.repeats {
+            details.push(format!("repeats {words}"));
         }
         if details.is_empty() {
             format!("#{} {}", t.id, t.title)

@@ -17,6 +17,18 @@ struct FakeTask {
     tags: Vec<String>,
     due_at: Option<DateTime<Utc>>,
     due_date: Option<NaiveDate>,
+    repeat: Option<String>,
+}
+
+/// A rule in words, as the real tools say it, for the rules these tests use.
+fn repeat_words(rule: &str) -> String {
+    match rule {
+        "FREQ=DAILY" => "daily".into(),
+        "FREQ=WEEKLY" => "every week".into(),
+        "FREQ=WEEKLY;BYDAY=MO" => "every week on Monday".into(),
+        "FREQ=MONTHLY;BYMONTHDAY=1" => "every month on the 1st".into(),
+        other => other.into(),
+    }
 }
 
 impl FakeTask {
@@ -30,7 +42,19 @@ impl FakeTask {
             "tags": self.tags,
             "due_at": self.due_at.map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
             "due_date": self.due_date.map(|d| d.to_string()),
+            "repeat": self.repeat,
+            "repeats": self.repeat.as_deref().map(repeat_words),
         })
+    }
+
+    /// The result of add_task / update_task: what the real tools say.
+    fn summary(&self, status: &str) -> Value {
+        let mut v = json!({"task_id": self.id, "status": status, "title": self.title});
+        if let Some(rule) = &self.repeat {
+            v["repeat"] = json!(rule);
+            v["repeats"] = json!(repeat_words(rule));
+        }
+        v
     }
 }
 
@@ -96,6 +120,7 @@ impl Fake {
             tags: vec![],
             due_at: None,
             due_date: None,
+            repeat: None,
         };
         edit(&mut t);
         self.tasks.push(t);
@@ -178,14 +203,19 @@ impl Fake {
                 }
                 let tags = Self::tags(args)?.unwrap_or_default();
                 let description = args.get("description").and_then(Value::as_str).map(str::to_string);
+                let repeat = args.get("repeat").and_then(Value::as_str).map(str::to_string);
+                if repeat.is_some() && due_at.is_none() && due_date.is_none() {
+                    return Err("repeat: needs a due_date or due_at to count from".into());
+                }
                 let id = self.seed(&title, |t| {
                     t.priority = priority;
                     t.due_at = due_at;
                     t.due_date = due_date;
                     t.tags = tags;
                     t.description = description;
+                    t.repeat = repeat;
                 });
-                Ok(json!({"task_id": id, "status": "created", "title": title}))
+                Ok(self.get(id).unwrap().summary("created"))
             }
             "list_tasks" => {
                 let status = args.get("status").and_then(Value::as_str).unwrap_or("all");
@@ -232,8 +262,22 @@ impl Fake {
             "complete_task" => {
                 let id = Self::task_id(args)?;
                 let t = self.tasks.iter_mut().find(|t| t.id == id).ok_or_else(|| Self::not_found(id))?;
-                t.completed = true;
-                Ok(json!({"task_id": id, "status": "completed", "title": t.title}))
+                let was_done = std::mem::replace(&mut t.completed, true);
+                let mut result = json!({"task_id": id, "status": "completed", "title": t.title});
+                // Weekly all-day tasks only: the next one a week on, as the store makes it.
+                if !was_done
+                    && let (Some(rule), Some(day)) = (t.repeat.clone(), t.due_date)
+                    && rule.starts_with("FREQ=WEEKLY")
+                {
+                    let (title, next_day) = (t.title.clone(), day + chrono::Days::new(7));
+                    let next = self.seed(&title, |n| {
+                        n.due_date = Some(next_day);
+                        n.repeat = Some(rule);
+                    });
+                    result["next_task_id"] = json!(next);
+                    result["next_due_date"] = json!(next_day.to_string());
+                }
+                Ok(result)
             }
             "delete_task" => {
                 let id = Self::task_id(args)?;
@@ -269,7 +313,13 @@ impl Fake {
                 if let Some(x) = tags {
                     t.tags = x;
                 }
-                Ok(json!({"task_id": id, "status": "updated", "title": t.title}))
+                if let Some(x) = args.get("repeat").and_then(Value::as_str) {
+                    if t.due_at.is_none() && t.due_date.is_none() {
+                        return Err("repeat: the task has no due_date or due_at to count from".into());
+                    }
+                    t.repeat = Some(x.into());
+                }
+                Ok(t.summary("updated"))
             }
             other => Err(format!("unknown tool {other}")),
         }
@@ -957,24 +1007,35 @@ const CASES: &[Case] = &[
         reply: &["couldn't find task 9", "didn't do the rest"],
         after: &[(1, "completed", "false")],
     },
-    // What cannot be done yet: said plainly, the rest done.
+    // A repeat is the task's rule (due on its first day); what cannot be done (a reminder, a
+    // repeat with no rule) is said plainly, the rest done.
     Case {
         tasks: &[],
         say: "remind me every monday to water the plants",
-        reply: &[
-            "Water the plants",
-            "due Mon, Jun 15",
-            "can't repeat tasks yet",
-            "added it once",
-            "can't send reminders",
+        reply: &["Water the plants", "due Mon, Jun 15", "repeating every week on Monday", "can't send reminders"],
+        after: &[
+            (1, "title", "Water the plants"),
+            (1, "due_date", "2026-06-15"),
+            (1, "repeat", "FREQ=WEEKLY;BYDAY=MO"),
         ],
-        after: &[(1, "title", "Water the plants"), (1, "due_date", "2026-06-15")],
     },
     Case {
         tasks: &[],
-        say: "add pay rent every month, high priority",
-        reply: &["Pay rent", "high priority", "can't repeat tasks yet", "every month"],
-        after: &[(1, "title", "Pay rent"), (1, "priority", "high")],
+        say: "add pay rent every month on the 1st, high priority",
+        reply: &["Pay rent", "high priority", "due Wed, Jul 1", "repeating every month on the 1st"],
+        after: &[(1, "title", "Pay rent"), (1, "priority", "high"), (1, "repeat", "FREQ=MONTHLY;BYMONTHDAY=1")],
+    },
+    Case {
+        tasks: &[],
+        say: "add check the mail every hour",
+        reply: &["Check the mail", "can't repeat a task \"every hour\"", "added it once"],
+        after: &[(1, "title", "Check the mail"), (1, "repeat", "null")],
+    },
+    Case {
+        tasks: &["Water the plants"],
+        say: "make task 1 repeat every monday",
+        reply: &["couldn't change that task", "repeat: the task has no due"],
+        after: &[(1, "repeat", "null")],
     },
     Case {
         tasks: &[],
@@ -985,8 +1046,8 @@ const CASES: &[Case] = &[
     Case {
         tasks: &["Water the plants"],
         say: "move task 1 to friday and make it repeat weekly",
-        reply: &["due Fri, Jun 12", "can't repeat tasks yet", "weekly"],
-        after: &[(1, "due_date", "2026-06-12")],
+        reply: &["due Fri, Jun 12", "made it repeat every week"],
+        after: &[(1, "due_date", "2026-06-12"), (1, "repeat", "FREQ=WEEKLY")],
     },
     // An ambiguous title: a question listing the candidates with their numbers; nothing changed.
     Case {
@@ -1039,4 +1100,19 @@ async fn multi_change_unsupported_and_ambiguous_requests() {
         }
     }
     assert!(failed.is_empty(), "{} failures:\n{}", failed.len(), failed.join("\n"));
+}
+
+/// A weekly task: added with its rule, listed with it in words, and completing it says which
+/// task is next.
+#[tokio::test]
+async fn a_repeating_task_is_listed_in_words_and_completing_names_the_next() {
+    let mut fake = Fake::new();
+    let reply = say(&mut fake, "add take out the trash every monday").await;
+    assert!(reply.text.contains("repeating every week on Monday"), "{}", reply.text);
+    assert_eq!(calls(&reply)[0].1["repeat"], "FREQ=WEEKLY;BYDAY=MO");
+    let reply = say(&mut fake, "what's pending?").await;
+    assert!(reply.text.contains("#1 Take out the trash (due Jun 15, repeats every week on Monday)"), "{}", reply.text);
+    let reply = say(&mut fake, "complete task 1").await;
+    assert!(reply.text.contains("the next one is #2 Take out the trash (due Jun 22"), "{}", reply.text);
+    assert_eq!(fake.get(2).unwrap().due_date, NaiveDate::from_ymd_opt(2026, 6, 22));
 }

@@ -108,6 +108,10 @@ pub struct ImportTask {
     /// As in a created task.
     #[serde(default)]
     pub completed: Option<bool>,
+    /// As in a created task (needs a due).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::repeat))]
+    pub repeat: Option<String>,
     /// Ignored (the task gets the next number of the account).
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
@@ -220,6 +224,7 @@ impl ImportDocument {
                 due_at: t.due_at,
                 due_date: t.due_date,
                 completed: t.completed,
+                repeat: t.repeat,
             };
             match input.validate() {
                 Ok(draft) => tasks.push(draft),

@@ -228,6 +228,33 @@ pub fn due_at() -> ObjectBuilder {
         ))
 }
 
+/// A task's recurrence rule: the subset [`crate::Recurrence`] reads, as
+/// `NAME=VALUE` parts joined by `;` (FREQ required, each name at most once,
+/// BYDAY with DAILY/WEEKLY and BYMONTHDAY with MONTHLY only). The pattern
+/// covers the part syntax and FREQ; the combination rules are in the
+/// description (a lookahead per rule would need a regex dialect both
+/// clients read alike).
+pub fn repeat() -> ObjectBuilder {
+    string(true).max_length(Some(crate::recurrence::REPEAT_MAX_CHARS)).pattern(Some(REPEAT_PATTERN)).description(Some(
+        "How the task repeats: an RFC 5545 recurrence rule (RRULE) without `RRULE:`, such as \
+             `FREQ=WEEKLY;BYDAY=MO`, `FREQ=MONTHLY;BYMONTHDAY=15` or `FREQ=DAILY;UNTIL=20261231`. \
+             Supported: FREQ=DAILY|WEEKLY|MONTHLY|YEARLY, INTERVAL=1..999, BYDAY=MO,TU,... (DAILY or WEEKLY), \
+             BYMONTHDAY=1..31 or -1 (MONTHLY), UNTIL=YYYYMMDD or YYYYMMDDTHHMMSSZ. Needs `due_at` or `due_date`. \
+             Null: no repeat. Completing the task creates its next occurrence.",
+    ))
+}
+
+/// The rules [`repeat`] documents, as a regex: FREQ first, then the other
+/// parts in the canonical order, each once (the server also takes them in
+/// any order and case, with an `RRULE:` prefix).
+pub const REPEAT_PATTERN: &str = concat!(
+    "^FREQ=(DAILY(;INTERVAL=([1-9]|[1-9][0-9]|[1-9][0-9][0-9]))?(;BYDAY=(MO|TU|WE|TH|FR|SA|SU)(,(MO|TU|WE|TH|FR|SA|SU))*)?",
+    "|WEEKLY(;INTERVAL=([1-9]|[1-9][0-9]|[1-9][0-9][0-9]))?(;BYDAY=(MO|TU|WE|TH|FR|SA|SU)(,(MO|TU|WE|TH|FR|SA|SU))*)?",
+    "|MONTHLY(;INTERVAL=([1-9]|[1-9][0-9]|[1-9][0-9][0-9]))?(;BYMONTHDAY=([1-9]|[12][0-9]|3[01]|-1))?",
+    "|YEARLY(;INTERVAL=([1-9]|[1-9][0-9]|[1-9][0-9][0-9]))?)",
+    "(;UNTIL=[0-9]{4}((0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])(29|30)|(0[13578]|1[02])31)(T([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?)?$"
+);
+
 /// An all-day due date.
 pub fn due_date() -> ObjectBuilder {
     string(true)
@@ -295,7 +322,8 @@ pub fn utc_offset() -> ObjectBuilder {
 }
 
 /// What utoipa cannot say, added to the served JSON: a task body may not
-/// carry both a `due_at` and a `due_date` (either may be null or absent).
+/// carry both a `due_at` and a `due_date` (either may be null or absent), and
+/// a whole task with a `repeat` needs one of them.
 pub fn finish_json(doc: &mut serde_json::Value) {
     for name in ["TaskInput", "TaskPatchInput", "ImportTask"] {
         if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{name}")).and_then(|s| s.as_object_mut()) {
@@ -305,6 +333,19 @@ pub fn finish_json(doc: &mut serde_json::Value) {
                     "required": ["due_at", "due_date"],
                     "properties": {"due_at": {"type": "string"}, "due_date": {"type": "string"}},
                 }),
+            );
+        }
+    }
+    // A whole task with a rule has a due to count from.
+    for name in ["TaskInput", "ImportTask"] {
+        if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{name}")).and_then(|s| s.as_object_mut()) {
+            schema.insert(
+                "anyOf".into(),
+                serde_json::json!([
+                    {"properties": {"repeat": {"type": "null"}}},
+                    {"required": ["due_at"], "properties": {"due_at": {"type": "string"}}},
+                    {"required": ["due_date"], "properties": {"due_date": {"type": "string"}}},
+                ]),
             );
         }
     }
@@ -330,6 +371,31 @@ mod tests {
 
     fn regex(pattern: &str) -> regex::Regex {
         regex::Regex::new(pattern).unwrap()
+    }
+
+    /// Every rule the `repeat` pattern allows is one the server takes (the
+    /// pattern is stricter: one part order, no 29 February in UNTIL).
+    #[test]
+    fn the_repeat_pattern_only_allows_rules_the_server_takes() {
+        let re = regex(REPEAT_PATTERN);
+        let mut allowed = 0;
+        for freq in ["DAILY", "WEEKLY", "MONTHLY", "YEARLY", "HOURLY"] {
+            for interval in ["", ";INTERVAL=1", ";INTERVAL=999", ";INTERVAL=0", ";INTERVAL=1000"] {
+                for by in ["", ";BYDAY=MO", ";BYDAY=SU,MO,MO", ";BYMONTHDAY=31", ";BYMONTHDAY=-1", ";BYMONTHDAY=0"] {
+                    for until in
+                        ["", ";UNTIL=20261231", ";UNTIL=20260230", ";UNTIL=20261231T235959Z", ";UNTIL=20261301"]
+                    {
+                        let rule = format!("FREQ={freq}{interval}{by}{until}");
+                        if re.is_match(&rule) {
+                            allowed += 1;
+                            crate::Recurrence::parse(&rule).unwrap_or_else(|e| panic!("{rule}: {e}"));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(allowed > 50, "{allowed}");
+        assert!(re.is_match("FREQ=WEEKLY;BYDAY=MO") && !re.is_match("FREQ=WEEKLY;BYMONTHDAY=1"));
     }
 
     /// The document's text patterns say exactly what the validation does, for

@@ -2,6 +2,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::ValidationErrors;
+use crate::recurrence::validate_repeat;
 use crate::text::{check_text, clean_text, has_visible_char};
 
 /// Longest task title, in characters after trimming.
@@ -117,6 +118,12 @@ pub struct Task {
     #[serde(serialize_with = "crate::timestamp::serialize_opt")]
     /// When it was completed; none while it is pending.
     pub completed_at: Option<DateTime<Utc>>,
+    /// How it repeats: an RFC 5545 recurrence rule without `RRULE:`, in
+    /// canonical form (`FREQ=WEEKLY;BYDAY=MO`); none for a one-off task.
+    /// Completing a recurring task creates its next occurrence.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "FREQ=WEEKLY;BYDAY=MO"))]
+    pub repeat: Option<String>,
 }
 
 /// Body of `POST /tasks` and `PUT /tasks/{id}`: a whole task. On PUT, omitted
@@ -153,6 +160,11 @@ pub struct TaskInput {
     /// Omitted or `null`: false on POST, unchanged on PUT.
     #[serde(default)]
     pub completed: Option<bool>,
+    /// A recurrence rule (`FREQ=WEEKLY;BYDAY=MO`, see [`crate::Recurrence`]);
+    /// needs `due_at` or `due_date`. Omitted, `null` or empty: no repeat.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::repeat))]
+    pub repeat: Option<String>,
 }
 
 /// Body of `PATCH /tasks/{id}`: only the fields present change; `null` clears
@@ -192,6 +204,11 @@ pub struct TaskPatchInput {
     #[cfg_attr(feature = "openapi", schema(value_type = bool))]
     /// Done or not.
     pub completed: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::repeat))]
+    /// The new recurrence rule; `null` or empty stops the repeat. The task
+    /// must have (or get) a due.
+    pub repeat: Option<Option<String>>,
 }
 
 /// Distinguishes a field sent as `null` (`Some(None)`) from an absent one (`None`).
@@ -220,6 +237,8 @@ pub struct TaskDraft {
     pub due_date: Option<NaiveDate>,
     /// Done or not; none keeps the current state (and means pending for a new task).
     pub completed: Option<bool>,
+    /// The recurrence rule, canonical; only with a due.
+    pub repeat: Option<String>,
 }
 
 /// A validated partial update.
@@ -240,6 +259,8 @@ pub struct TaskChanges {
     pub due_date: Option<Option<NaiveDate>>,
     /// Done or not.
     pub completed: Option<bool>,
+    /// A new recurrence rule, canonical (`Some(None)` stops the repeat).
+    pub repeat: Option<Option<String>>,
 }
 
 impl TaskChanges {
@@ -275,6 +296,14 @@ impl TaskChanges {
             t.completed = done;
             t.completed_at = done.then_some(now);
         }
+        if let Some(v) = &self.repeat {
+            t.repeat = v.clone();
+        }
+        // A rule counts from the due: a task without one does not repeat
+        // (the store's UPDATE keeps the same rule).
+        if t.due_at.is_none() && t.due_date.is_none() {
+            t.repeat = None;
+        }
         t.updated_at = now;
         t
     }
@@ -290,6 +319,7 @@ impl From<TaskDraft> for TaskChanges {
             due_at: Some(d.due_at),
             due_date: Some(d.due_date),
             completed: d.completed,
+            repeat: Some(d.repeat),
         }
     }
 }
@@ -401,6 +431,11 @@ impl TaskInput {
             due_at: self.due_at,
             due_date: self.due_date,
             completed: self.completed,
+            repeat: validate_repeat(
+                self.repeat.as_deref(),
+                self.due_at.is_some() || self.due_date.is_some(),
+                &mut errors,
+            ),
         };
         errors.into_result(draft)
     }
@@ -427,6 +462,9 @@ impl TaskPatchInput {
             due_at,
             due_date,
             completed: self.completed,
+            // Whether the task has a due is only known with the task: the
+            // store checks that in the update's transaction (a conflict).
+            repeat: self.repeat.as_ref().map(|r| validate_repeat(r.as_deref(), true, &mut errors)),
         };
         if errors.is_empty() && changes.is_empty() {
             errors.push("body", "at least one field to change is required");
@@ -919,6 +957,30 @@ mod tests {
     }
 
     #[test]
+    fn repeat_is_canonical_needs_a_due_and_bad_rules_name_the_field() {
+        let day: NaiveDate = "2026-12-07".parse().unwrap();
+        let input = |repeat: &str, due_date: Option<NaiveDate>| TaskInput {
+            title: "t".into(),
+            due_date,
+            repeat: Some(repeat.into()),
+            ..Default::default()
+        };
+        let d = input("rrule:byday=mo;freq=weekly", Some(day)).validate().unwrap();
+        assert_eq!(d.repeat.as_deref(), Some("FREQ=WEEKLY;BYDAY=MO"));
+        assert_eq!(input("  ", None).validate().unwrap().repeat, None, "blank is no repeat");
+        for (rule, due) in [("FREQ=WEEKLY", None), ("FREQ=HOURLY", Some(day)), ("FREQ=DAILY;COUNT=3", Some(day))] {
+            let e = input(rule, due).validate().unwrap_err();
+            assert_eq!(e.0.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["repeat"], "{rule}");
+        }
+        let patch: TaskPatchInput = serde_json::from_str(r#"{"repeat": "freq=daily"}"#).unwrap();
+        assert_eq!(patch.validate().unwrap().repeat, Some(Some("FREQ=DAILY".into())));
+        let patch: TaskPatchInput = serde_json::from_str(r#"{"repeat": null}"#).unwrap();
+        assert_eq!(patch.validate().unwrap().repeat, Some(None));
+        let patch: TaskPatchInput = serde_json::from_str(r#"{"repeat": "FREQ=SECONDLY"}"#).unwrap();
+        assert_eq!(patch.validate().unwrap_err().0[0].field, "repeat");
+    }
+
+    #[test]
     fn completing_sets_and_clears_completed_at() {
         let now = Utc::now();
         let t = Task {
@@ -934,6 +996,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             completed_at: None,
+            repeat: None,
         };
         let later = now + Duration::seconds(5);
         let done = TaskChanges { completed: Some(true), ..Default::default() }.apply(&t, later);

@@ -34,7 +34,8 @@ pub use sessions::{ActiveSession, NewSession};
 pub use sql::TOTAL_BOUND;
 pub(crate) use sql::{Arg, TaskQuery, build_task_query};
 pub use tasks::{
-    BulkAction, BulkOutcome, BulkRejection, BulkResult, RevisedTaskPage, TRASH_RETENTION_MS, TaskRef, TaskRefPage,
+    BulkAction, BulkOutcome, BulkRejection, BulkResult, REPEAT_NEEDS_DUE, RevisedTaskPage, TRASH_RETENTION_MS, TaskRef,
+    TaskRefPage, UpdatedTask,
 };
 pub use throttle::{Admission, MAX_LOCK, RateSlot};
 pub use turn_keys::TurnClaim;

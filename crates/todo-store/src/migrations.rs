@@ -35,6 +35,7 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "20261203000012_calendar_feeds.sql",
     "20261203000014_task_trash.sql",
     "20261203000015_chat_turn_keys.sql",
+    "20261203000016_task_repeat.sql",
 );
 
 const SQLITE: &[(&str, &str)] = embed!("sqlite":
@@ -51,6 +52,7 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "20261203000012_calendar_feeds.sql",
     "20261203000014_task_trash.sql",
     "20261203000015_chat_turn_keys.sql",
+    "20261203000016_task_repeat.sql",
     "20261203000017_tasks_user_created_number.sql",
     "20261203000018_tasks_user_updated_number.sql",
     "20261203000019_tasks_user_title_number.sql",

@@ -17,10 +17,10 @@ pub(crate) enum Arg {
 
 /// The columns of a task as clients see it: `number` is its `id` there (the
 /// row's own `id` is internal, only a tie-breaker of the list order).
-pub(crate) const TASK_COLUMNS: &str = "number, user_id, title, description, completed, priority, tags, due_at, due_day, created_at, updated_at, completed_at, revision";
+pub(crate) const TASK_COLUMNS: &str = "number, user_id, title, description, completed, priority, tags, due_at, due_day, created_at, updated_at, completed_at, revision, repeat";
 
 /// Number of columns in [`TASK_COLUMNS`]; a page row carries the total after them.
-pub(crate) const TASK_COLUMN_COUNT: usize = 13;
+pub(crate) const TASK_COLUMN_COUNT: usize = 14;
 
 /// Days from 1970-01-01 to `d`: how an all-day date is stored (`due_day`).
 pub(crate) fn day_number(d: NaiveDate) -> i64 {

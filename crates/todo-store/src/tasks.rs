@@ -1,6 +1,6 @@
-use chrono::{DateTime, TimeZone, Utc};
-use todo_domain::{CursorValue, DueFilter, PageCursor, Priority, Task, TaskChanges, TaskCounts, TaskDraft, TaskFilter};
-use todo_domain::{TaskPage, search_fold};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+use todo_domain::{CursorValue, Due, DueFilter, PageCursor, Priority, Recurrence, Task, TaskChanges, TaskCounts};
+use todo_domain::{TaskDraft, TaskFilter, TaskPage, search_fold};
 
 use crate::db::from_row_by_position;
 use crate::quotas;
@@ -26,6 +26,7 @@ struct TaskRow {
     updated_at: i64,
     completed_at: Option<i64>,
     revision: i64,
+    repeat: Option<String>,
 }
 
 /// A row of a list page: the task and the total number of matches.
@@ -37,6 +38,7 @@ struct ListedTaskRow {
 
 from_row_by_position!(unchecked TaskRow {
     number, user_id, title, description, completed, priority, tags, due_at, due_day, created_at, updated_at, completed_at, revision,
+    repeat,
 });
 
 /// The number a create took from the user's counter.
@@ -185,6 +187,7 @@ impl From<TaskRow> for Task {
             created_at: from_millis(r.created_at),
             updated_at: from_millis(r.updated_at),
             completed_at: r.completed_at.map(from_millis),
+            repeat: r.repeat,
         }
     }
 }
@@ -322,15 +325,52 @@ impl Store {
     }
 
     /// Applies `changes` in one statement, so concurrent updates never interleave
-    /// halfway and `completed_at` follows `completed` atomically.
+    /// halfway and `completed_at` follows `completed` atomically; see
+    /// [`Store::update_task_next`] for what completing a recurring task does.
     pub async fn update_task(&self, user_id: &str, id: i64, changes: &TaskChanges) -> Result<Task, StoreError> {
-        let (sql, args) = update_statement(user_id, id, changes, Utc::now().timestamp_millis());
-        let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
-        row.map(Task::from).ok_or(StoreError::NotFound)
+        Ok(self.update_task_next(user_id, id, changes).await?.task)
     }
 
-    /// Flips `completed` (and `completed_at`) in one statement.
+    /// [`Store::update_task`], with the next occurrence it created: completing a
+    /// recurring task (pending until now) creates its next occurrence in the
+    /// same transaction, within the task quota (over it, nothing changes).
+    /// Setting a rule on a task that has no due is a [`StoreError::Conflict`]
+    /// starting with [`REPEAT_NEEDS_DUE`].
+    pub async fn update_task_next(
+        &self,
+        user_id: &str,
+        id: i64,
+        changes: &TaskChanges,
+    ) -> Result<UpdatedTask, StoreError> {
+        let now = Utc::now().timestamp_millis();
+        let completes = changes.completed == Some(true);
+        if !completes && !matches!(changes.repeat, Some(Some(_))) {
+            let (sql, args) = update_statement(user_id, id, changes, now);
+            let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
+            return row.map(|r| UpdatedTask { task: Task::from(r), next: None }).ok_or(StoreError::NotFound);
+        }
+        let tz = if completes { Some(self.user_time_zone(user_id).await?) } else { None };
+        let mut tx = self.db.begin().await?;
+        match update_in_tx(&mut tx, user_id, id, changes, now, tz.as_ref()).await? {
+            Ok(updated) => {
+                self.commit_creating(tx, user_id, updated.next.is_some()).await?;
+                Ok(updated)
+            }
+            Err(rejection) => {
+                tx.rollback().await?;
+                Err(rejection.into())
+            }
+        }
+    }
+
+    /// Flips `completed` (and `completed_at`) in one statement; completing a
+    /// recurring task creates its next occurrence as [`Store::update_task_next`] does.
     pub async fn toggle_task(&self, user_id: &str, id: i64) -> Result<Task, StoreError> {
+        Ok(self.toggle_task_next(user_id, id).await?.task)
+    }
+
+    /// [`Store::toggle_task`], with the next occurrence it created.
+    pub async fn toggle_task_next(&self, user_id: &str, id: i64) -> Result<UpdatedTask, StoreError> {
         let sql = format!(
             "UPDATE tasks SET completed = NOT completed, \
                completed_at = CASE WHEN completed THEN NULL ELSE $3 END, updated_at = $3, \
@@ -338,9 +378,19 @@ impl Store {
                revision = revision + 1 \
              WHERE number = $1 AND user_id = $2 RETURNING {TASK_COLUMNS}"
         );
-        let args = [Arg::I64(id), Arg::Text(user_id.into()), Arg::I64(Utc::now().timestamp_millis())];
-        let row: Option<TaskRow> = self.db.fetch_optional(&sql, &args).await?;
-        row.map(Task::from).ok_or(StoreError::NotFound)
+        let now = Utc::now().timestamp_millis();
+        let tz = self.user_time_zone(user_id).await?;
+        let args = [Arg::I64(id), Arg::Text(user_id.into()), Arg::I64(now)];
+        let mut tx = self.db.begin().await?;
+        let Some(task) = tx.fetch_optional::<TaskRow>(&sql, &args).await?.map(Task::from) else {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound);
+        };
+        // The statement holds the row until the commit, and each toggle flips
+        // it: of two concurrent toggles one completes and one un-completes.
+        let next = if task.completed { create_next(&mut tx, user_id, &task, &tz, now).await? } else { None };
+        self.commit_creating(tx, user_id, next.is_some()).await?;
+        Ok(UpdatedTask { task, next })
     }
 
     /// Computes the folded search columns of the tasks that lack them (written
@@ -413,6 +463,11 @@ impl Store {
         Ok(task)
     }
 
+    /// Commits `tx`, within the task quota when it `created` a task.
+    async fn commit_creating(&self, tx: crate::db::Tx, user_id: &str, created: bool) -> Result<(), StoreError> {
+        if created { self.commit_within_task_quota(tx, user_id).await } else { tx.commit().await }
+    }
+
     /// Commits `tx` unless the user's task count, raised by its inserts, is
     /// over the quota (then nothing is written).
     async fn commit_within_task_quota(&self, mut tx: crate::db::Tx, user_id: &str) -> Result<(), StoreError> {
@@ -483,9 +538,12 @@ impl Store {
     /// all of them or, when one is missing (or would break a rule), none.
     pub async fn bulk_tasks(&self, user_id: &str, items: &[(i64, BulkAction)]) -> Result<BulkResult, StoreError> {
         let now = Utc::now().timestamp_millis();
+        let completes = items.iter().any(|(_, a)| matches!(a, BulkAction::Update(c) if c.completed == Some(true)));
+        let tz = if completes { Some(self.user_time_zone(user_id).await?) } else { None };
         let mut tx = self.db.begin().await?;
         let mut before = Vec::with_capacity(items.len());
         let mut after = Vec::with_capacity(items.len());
+        let mut next = Vec::new();
         let mut restored = false;
         for (id, action) in items {
             let id = *id;
@@ -506,8 +564,19 @@ impl Store {
             };
             let changed = match action {
                 BulkAction::Update(changes) => {
-                    let (sql, args) = update_statement(user_id, id, changes, now);
-                    tx.fetch_optional::<TaskRow>(&sql, &args).await?.map(Task::from)
+                    match update_in_tx(&mut tx, user_id, id, changes, now, tz.as_ref()).await? {
+                        Ok(updated) => {
+                            next.extend(updated.next);
+                            Some(updated.task)
+                        }
+                        Err(rejection) => {
+                            tx.rollback().await?;
+                            return Ok(Err(match rejection {
+                                UpdateRejection::NotFound => BulkRejection::NotFound(id),
+                                UpdateRejection::RepeatNeedsDue => BulkRejection::RepeatNeedsDue(id),
+                            }));
+                        }
+                    }
                 }
                 BulkAction::AddTags(tags) => {
                     let mut merged = current.as_ref().map(|t| t.tags.clone()).unwrap_or_default();
@@ -537,12 +606,8 @@ impl Store {
             before.push(current.unwrap_or_else(|| changed.clone()));
             after.push(changed);
         }
-        if restored {
-            self.commit_within_task_quota(tx, user_id).await?;
-        } else {
-            tx.commit().await?;
-        }
-        Ok(Ok(BulkOutcome { before, after }))
+        self.commit_creating(tx, user_id, restored || !next.is_empty()).await?;
+        Ok(Ok(BulkOutcome { before, after, next }))
     }
 }
 
@@ -572,6 +637,8 @@ pub struct BulkOutcome {
     pub before: Vec<Task>,
     /// Each task as it is now.
     pub after: Vec<Task>,
+    /// The next occurrences that completing recurring tasks created, in request order.
+    pub next: Vec<Task>,
 }
 
 /// Why a bulk action changed nothing.
@@ -581,6 +648,134 @@ pub enum BulkRejection {
     NotFound(i64),
     /// Adding the tags would give this task more than `MAX_TAGS`.
     TooManyTags(i64),
+    /// The changes give this task a `repeat` but it has no due.
+    RepeatNeedsDue(i64),
+}
+
+/// The start of the conflict's message when a change sets a `repeat` on a
+/// task without a due (the field the client must fix comes first).
+pub const REPEAT_NEEDS_DUE: &str = "repeat: the task has no due_date or due_at to count from";
+
+/// A task as an update left it, and the next occurrence the update created
+/// when it completed a recurring task.
+#[derive(Debug, Clone)]
+pub struct UpdatedTask {
+    /// The task, changed.
+    pub task: Task,
+    /// The recurring task's next occurrence, when this update created it.
+    pub next: Option<Task>,
+}
+
+/// Why [`update_in_tx`] changed nothing (the caller rolls back).
+enum UpdateRejection {
+    NotFound,
+    RepeatNeedsDue,
+}
+
+impl From<UpdateRejection> for StoreError {
+    fn from(r: UpdateRejection) -> StoreError {
+        match r {
+            UpdateRejection::NotFound => StoreError::NotFound,
+            UpdateRejection::RepeatNeedsDue => StoreError::Conflict(REPEAT_NEEDS_DUE.into()),
+        }
+    }
+}
+
+/// Applies `changes` in the caller's transaction; when they complete a task
+/// that was pending (`tz`, the user's zone, is then given), creates the next
+/// occurrence of a recurring one. Which of several concurrent completes
+/// creates it is decided by a conditional UPDATE (`... AND NOT completed`):
+/// it holds the row until the commit, so a second complete waits for the
+/// first and then finds the task completed; and the number of the occurrence
+/// created is kept on the task (`repeat_next`), so completing it again after
+/// an un-complete creates none either.
+async fn update_in_tx(
+    tx: &mut crate::db::Tx,
+    user_id: &str,
+    id: i64,
+    changes: &TaskChanges,
+    now: i64,
+    tz: Option<&jiff::tz::TimeZone>,
+) -> Result<Result<UpdatedTask, UpdateRejection>, StoreError> {
+    let mut won = false;
+    if let (Some(true), Some(_)) = (changes.completed, tz) {
+        let sql = format!(
+            "UPDATE tasks SET completed = TRUE, completed_at = $3, updated_at = $3, \
+               {KEEP_SEARCH_FRESH_UNLESS} FALSE THEN revision + 1 ELSE search_revision END, \
+               revision = revision + 1 \
+             WHERE number = $1 AND user_id = $2 AND NOT completed"
+        );
+        won = tx.execute(&sql, &[Arg::I64(id), Arg::Text(user_id.into()), Arg::I64(now)]).await? > 0;
+    }
+    let (sql, args) = update_statement(user_id, id, changes, now);
+    let Some(task) = tx.fetch_optional::<TaskRow>(&sql, &args).await?.map(Task::from) else {
+        return Ok(Err(UpdateRejection::NotFound));
+    };
+    if matches!(changes.repeat, Some(Some(_))) && task.repeat.is_none() {
+        return Ok(Err(UpdateRejection::RepeatNeedsDue));
+    }
+    let next = match tz {
+        Some(tz) if won => create_next(tx, user_id, &task, tz, now).await?,
+        _ => None,
+    };
+    Ok(Ok(UpdatedTask { task, next }))
+}
+
+/// The `repeat_next` of a task.
+struct RepeatNextRow {
+    repeat_next: Option<i64>,
+}
+from_row_by_position!(RepeatNextRow { repeat_next });
+
+/// Creates the next occurrence of `task`, just completed in this transaction
+/// (which holds its row), unless it does not repeat, its rule has no
+/// occurrence after this one (UNTIL), or an earlier complete created one
+/// already. The copy keeps the title, description, priority, tags and rule;
+/// its due is the rule's next after the task's, in the user's zone `tz` (a
+/// time of day stays the same wall-clock time across a DST change).
+async fn create_next(
+    tx: &mut crate::db::Tx,
+    user_id: &str,
+    task: &Task,
+    tz: &jiff::tz::TimeZone,
+    now: i64,
+) -> Result<Option<Task>, StoreError> {
+    let Some(rule_text) = &task.repeat else { return Ok(None) };
+    let Ok(rule) = Recurrence::parse(rule_text) else { return Ok(None) };
+    let start = match (task.due_at, task.due_date) {
+        (Some(at), _) => Due::At(at),
+        (None, Some(day)) => Due::Date(day),
+        (None, None) => return Ok(None),
+    };
+    let (due_at, due_date) = match rule.next_after(start, start, tz) {
+        Some(Due::At(at)) if (0..=9999).contains(&at.year()) => (Some(at), None),
+        Some(Due::Date(day)) if (0..=9999).contains(&day.year()) => (None, Some(day)),
+        _ => return Ok(None),
+    };
+    let args = [Arg::I64(task.id), Arg::Text(user_id.into())];
+    let rows: Vec<RepeatNextRow> =
+        tx.fetch_all("SELECT repeat_next FROM tasks WHERE number = $1 AND user_id = $2", &args).await?;
+    if rows.first().is_none_or(|r| r.repeat_next.is_some()) {
+        return Ok(None);
+    }
+    let draft = TaskDraft {
+        title: task.title.clone(),
+        description: task.description.clone(),
+        priority: task.priority,
+        tags: task.tags.clone(),
+        due_at,
+        due_date,
+        completed: None,
+        repeat: Some(rule_text.clone()),
+    };
+    let next = insert_task(tx, user_id, &draft, now).await?;
+    let sql = format!(
+        "UPDATE tasks SET repeat_next = $3, \
+           {KEEP_SEARCH_FRESH_UNLESS} FALSE THEN revision + 1 ELSE search_revision END, revision = revision + 1 \
+         WHERE number = $1 AND user_id = $2"
+    );
+    tx.execute(&sql, &[Arg::I64(task.id), Arg::Text(user_id.into()), Arg::I64(next.id)]).await?;
+    Ok(Some(next))
 }
 
 /// The result of [`Store::bulk_tasks`]: done, or rejected with nothing written.
@@ -596,6 +791,9 @@ fn update_statement(user_id: &str, id: i64, changes: &TaskChanges, now: i64) -> 
            tags = COALESCE($7, tags), \
            due_at = CASE WHEN $8 THEN $9 ELSE due_at END, \
            due_day = CASE WHEN $15 THEN $16 ELSE due_day END, \
+           repeat = CASE WHEN (CASE WHEN $8 THEN $9 ELSE due_at END) IS NULL \
+                          AND (CASE WHEN $15 THEN $16 ELSE due_day END) IS NULL THEN NULL \
+                         WHEN $17 THEN $18 ELSE repeat END, \
            completed_at = CASE WHEN $10 AND $11 AND NOT completed THEN $12 \
                                WHEN $10 AND NOT $11 THEN NULL ELSE completed_at END, \
            completed = CASE WHEN $10 THEN $11 ELSE completed END, \
@@ -622,6 +820,8 @@ fn update_statement(user_id: &str, id: i64, changes: &TaskChanges, now: i64) -> 
         Arg::Text(folded_description(changes.description.clone().flatten().as_deref())),
         Arg::Bool(changes.due_date.is_some()),
         Arg::OptI64(changes.due_date.flatten().map(day_number)),
+        Arg::Bool(changes.repeat.is_some()),
+        Arg::OptText(changes.repeat.clone().flatten()),
     ];
     (sql, args)
 }
@@ -641,7 +841,7 @@ async fn trash_task(tx: &mut crate::db::Tx, user_id: &str, id: i64, now: i64) ->
     .await?;
     let sql = format!(
         "INSERT INTO deleted_tasks ({TASK_COLUMNS}, deleted_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     );
     tx.execute(&sql, &row_args(&r, now)).await?;
     Ok(Some(Task::from(r)))
@@ -666,18 +866,21 @@ async fn untrash_task(tx: &mut crate::db::Tx, user_id: &str, id: i64, now: i64) 
     // restored row for one it saw before the delete.
     let mut args = row_args(&r, now);
     args.pop();
-    if let Some(Arg::I64(rev)) = args.last_mut() {
+    if let Some(Arg::I64(rev)) = args.get_mut(REVISION_ARG) {
         *rev += 1;
     }
     args.push(Arg::Text(search_fold(&r.title)));
     args.push(Arg::Text(folded_description(r.description.as_deref())));
     let sql = format!(
         "INSERT INTO tasks ({TASK_COLUMNS}, title_folded, description_folded, search_revision) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13) RETURNING {TASK_COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $13) RETURNING {TASK_COLUMNS}"
     );
     let row: Option<TaskRow> = tx.fetch_optional(&sql, &args).await?;
     row.map(Task::from).map(Some).ok_or(StoreError::Internal("insert returned no row".into()))
 }
+
+/// The index of `revision` in [`row_args`] (the 13th of [`TASK_COLUMNS`]).
+const REVISION_ARG: usize = 12;
 
 /// A row's [`TASK_COLUMNS`] values, in order, then `now`.
 fn row_args(r: &TaskRow, now: i64) -> Vec<Arg> {
@@ -695,6 +898,7 @@ fn row_args(r: &TaskRow, now: i64) -> Vec<Arg> {
         Arg::I64(r.updated_at),
         Arg::OptI64(r.completed_at),
         Arg::I64(r.revision),
+        Arg::OptText(r.repeat.clone()),
         Arg::I64(now),
     ]
 }
@@ -710,8 +914,8 @@ pub(crate) async fn insert_task(
     let completed = draft.completed.unwrap_or(false);
     let sql = format!(
         "INSERT INTO tasks (number, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, \
-               completed_at, title_folded, description_folded, search_revision, due_day) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, 0, $13) RETURNING {TASK_COLUMNS}"
+               completed_at, title_folded, description_folded, search_revision, due_day, repeat) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, 0, $13, $14) RETURNING {TASK_COLUMNS}"
     );
     // The counter is raised first: the upsert holds the user's row until the
     // commit (on SQLite, as a first write, the database's write lock), so
@@ -741,6 +945,8 @@ pub(crate) async fn insert_task(
         Arg::Text(search_fold(&draft.title)),
         Arg::Text(folded_description(draft.description.as_deref())),
         Arg::OptI64(draft.due_date.map(day_number)),
+        // The rule counts from the due: none without one.
+        Arg::OptText(draft.repeat.clone().filter(|_| draft.due_at.is_some() || draft.due_date.is_some())),
     ];
     let row: Option<TaskRow> = tx.fetch_optional(&sql, &args).await?;
     row.map(Task::from).ok_or(StoreError::Internal("insert returned no row".into()))

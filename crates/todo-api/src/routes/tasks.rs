@@ -14,6 +14,20 @@ use crate::error::{ApiError, ApiResult, NotFoundAs, Problem};
 use crate::extract::{ApiJson, ApiQuery, Owner, TaskId};
 use crate::state::AppState;
 
+/// The header of an update's answer that names (by number) the next
+/// occurrence it created when it completed a recurring task; absent otherwise.
+pub const NEXT_TASK_HEADER: &str = "x-next-task";
+
+/// The answer of an update: the task, and the next occurrence's number in
+/// [`NEXT_TASK_HEADER`] when the update created one.
+fn updated(u: todo_store::UpdatedTask) -> (HeaderMap, Json<Task>) {
+    let mut headers = HeaderMap::new();
+    if let Some(next) = u.next {
+        headers.insert(HeaderName::from_static(NEXT_TASK_HEADER), HeaderValue::from(next.id));
+    }
+    (headers, Json(u.task))
+}
+
 /// The header of a task list that carries the number of matches over all pages.
 pub const TOTAL_COUNT_HEADER: &str = "x-total-count";
 
@@ -190,11 +204,19 @@ pub async fn get_task(
 }
 
 /// Replace a task. Omitted optional fields are cleared; `completed` keeps its value when omitted.
+/// Completing a recurring task (one with a `repeat`) that was pending creates
+/// its next occurrence (same title, description, priority, tags and rule; the
+/// rule's next due after this one, in the user's time zone; none after UNTIL),
+/// named in `X-Next-Task`. Only the first complete creates it: completing the
+/// task again after un-completing it creates no other, and un-completing does
+/// not delete it. The next occurrence counts against the task quota: at the
+/// quota the complete is refused (429) and nothing changes.
 #[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
     params(TaskPath),
     request_body = TaskInput,
     responses(
-        (status = 200, description = "The updated task", body = Task),
+        (status = 200, description = "The updated task", body = Task,
+            headers(("x-next-task" = i64, description = "The number of the next occurrence this complete of a recurring task created; absent otherwise"))),
         (status = 400, response = MalformedJson),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -202,6 +224,7 @@ pub async fn get_task(
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, description = "A missing, unknown or invalid field (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Completing a recurring task would create its next occurrence over the task quota (`task_quota_exceeded`); nothing changed; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, response = Unavailable),
     ))]
 pub async fn replace_task(
@@ -209,24 +232,30 @@ pub async fn replace_task(
     Owner(user_id): Owner,
     TaskId(id): TaskId,
     ApiJson(input): ApiJson<TaskInput>,
-) -> ApiResult<Json<Task>> {
+) -> ApiResult<(HeaderMap, Json<Task>)> {
     let changes = TaskChanges::from(input.validate()?);
-    Ok(Json(state.store.update_task(&user_id, id, &changes).await.not_found_as("task")?))
+    Ok(updated(state.store.update_task_next(&user_id, id, &changes).await.not_found_as("task")?))
 }
 
-/// Change some fields of a task; `null` clears `description` or `due_at`.
+/// Change some fields of a task; `null` clears `description`, `due_at`,
+/// `due_date` or `repeat` (clearing the due of a recurring task also stops
+/// its repeat). Completing a recurring task creates its next occurrence, as
+/// `PUT` does, named in `X-Next-Task`.
 #[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
     params(TaskPath),
     request_body = TaskPatchInput,
     responses(
-        (status = 200, description = "The updated task", body = Task),
+        (status = 200, description = "The updated task", body = Task,
+            headers(("x-next-task" = i64, description = "The number of the next occurrence this complete of a recurring task created; absent otherwise"))),
         (status = 400, response = MalformedJson),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, description = "No such task for this user (`not_found`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
+        (status = 409, description = "A `repeat` for a task that has (and gets) no due to count from (`conflict`; the detail starts with `repeat:`); nothing changed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A missing, unknown or invalid field, or nothing to change (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Completing a recurring task would create its next occurrence over the task quota (`task_quota_exceeded`); nothing changed; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, response = Unavailable),
     ))]
 pub async fn patch_task(
@@ -234,9 +263,9 @@ pub async fn patch_task(
     Owner(user_id): Owner,
     TaskId(id): TaskId,
     ApiJson(input): ApiJson<TaskPatchInput>,
-) -> ApiResult<Json<Task>> {
+) -> ApiResult<(HeaderMap, Json<Task>)> {
     let changes = input.validate()?;
-    Ok(Json(state.store.update_task(&user_id, id, &changes).await.not_found_as("task")?))
+    Ok(updated(state.store.update_task_next(&user_id, id, &changes).await.not_found_as("task")?))
 }
 
 /// Delete a task.
@@ -258,22 +287,25 @@ pub async fn delete_task(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Toggle a task between completed and pending.
+/// Toggle a task between completed and pending. Completing a recurring task
+/// creates its next occurrence, as `PUT` does, named in `X-Next-Task`.
 #[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", security(("bearer" = [])),
     params(TaskPath),
     responses(
-        (status = 200, description = "The toggled task", body = Task),
+        (status = 200, description = "The toggled task", body = Task,
+            headers(("x-next-task" = i64, description = "The number of the next occurrence this complete of a recurring task created; absent otherwise"))),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, description = "No such task for this user (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Completing a recurring task would create its next occurrence over the task quota (`task_quota_exceeded`); nothing changed; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, response = Unavailable),
     ))]
 pub async fn toggle_task(
     State(state): State<AppState>,
     Owner(user_id): Owner,
     TaskId(id): TaskId,
-) -> ApiResult<Json<Task>> {
-    Ok(Json(state.store.toggle_task(&user_id, id).await.not_found_as("task")?))
+) -> ApiResult<(HeaderMap, Json<Task>)> {
+    Ok(updated(state.store.toggle_task_next(&user_id, id).await.not_found_as("task")?))
 }
 
 /// Restore a deleted task from the trash, as it was (its number, tags, dates
@@ -363,6 +395,9 @@ pub struct BulkOutput {
     pub tasks: Vec<Task>,
     /// Each task as it was before (what an undo puts back).
     pub before: Vec<Task>,
+    /// The next occurrences that completing recurring tasks created (an undo
+    /// of the complete leaves them, as un-completing one task does).
+    pub next: Vec<Task>,
 }
 
 /// A task number as any JSON number with an integral value (`3.0` is the
@@ -460,9 +495,9 @@ impl BulkInput {
         (status = 404, description = "One task is not the user's (or not in the trash, for `restore`); its number is in the detail; nothing changed (`not_found`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
-        (status = 409, description = "Adding the tags would give a task more than 10 (`conflict`, its number in the detail); nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Adding the tags would give a task more than 10, or `changes` give a task without a due a `repeat` (`conflict`, its number in the detail); nothing changed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A missing, unknown or invalid field, or no or too many tasks (`validation_failed`, each in `errors`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "A restore would exceed the task quota (`task_quota_exceeded`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A restore, or the next occurrences completing recurring tasks creates, would exceed the task quota (`task_quota_exceeded`); nothing changed", body = Problem, content_type = "application/problem+json"),
         (status = 503, response = Unavailable),
     ))]
 pub async fn bulk_tasks(
@@ -472,10 +507,13 @@ pub async fn bulk_tasks(
 ) -> ApiResult<Json<BulkOutput>> {
     let items = input.validate()?;
     match state.store.bulk_tasks(&user_id, &items).await? {
-        Ok(outcome) => Ok(Json(BulkOutput { tasks: outcome.after, before: outcome.before })),
+        Ok(outcome) => Ok(Json(BulkOutput { tasks: outcome.after, before: outcome.before, next: outcome.next })),
         Err(BulkRejection::NotFound(id)) => Err(ApiError::TaskNotFound(id)),
         Err(BulkRejection::TooManyTags(id)) => {
             Err(ApiError::Conflict(format!("task {id} would have more than {} tags", todo_domain::MAX_TAGS)))
+        }
+        Err(BulkRejection::RepeatNeedsDue(id)) => {
+            Err(ApiError::Conflict(format!("{} (task {id})", todo_store::REPEAT_NEEDS_DUE)))
         }
     }
 }

@@ -19,6 +19,7 @@ mod mcp;
 mod operations;
 mod process;
 mod quotas;
+mod repeat;
 mod resilience;
 mod search;
 mod sessions;

@@ -49,7 +49,7 @@ pub enum Target {
 /// A part of a request the interpreter cannot carry out; the reply names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotDone {
-    /// Tasks do not repeat yet: "every monday", "daily" (the phrase, lowercased).
+    /// A repeat that says no rule the app can store: "every hour", "recurring" (the phrase, lowercased).
     Repeat(String),
     /// There are no reminders yet ("remind me ...").
     Reminder,
@@ -70,6 +70,8 @@ pub struct NewTask {
     pub tags: Vec<String>,
     /// The due date (and time) read from the message.
     pub due: Option<Due>,
+    /// How it repeats, as the `repeat` tool argument (`FREQ=WEEKLY;BYDAY=MO`).
+    pub repeat: Option<String>,
 }
 
 /// Which tasks a list asks for, by completion.
@@ -134,6 +136,8 @@ pub struct Changes {
     pub priority: Option<&'static str>,
     /// The new due date.
     pub due: Option<Due>,
+    /// A new repeat rule, as the `repeat` tool argument.
+    pub repeat: Option<String>,
 }
 
 impl Changes {
@@ -213,11 +217,23 @@ pub fn parse(message: &str, today: NaiveDate) -> Intent {
     }
     // Repeats and reminders are read out first, so that the rest is read as usual; they count
     // only for requests that make or change a task ("show my daily tasks" is just a list).
-    let found = unsupported::find(s);
-    if !found.not_done.is_empty() {
-        let (intent, mut not_done) = parse_request(trim_punct(&found.text), wanted, today);
+    let found = unsupported::find(s, today);
+    if !found.not_done.is_empty() || found.rule.is_some() {
+        let text = trim_punct(&found.text);
+        let (mut intent, mut not_done) = parse_request(text, wanted, today);
+        if !changes_tasks(&intent)
+            && found.rule.is_some()
+            && let Some(target) = repeat_target(text)
+        {
+            // "make task 3 repeat weekly": the repeat is the whole change.
+            (intent, not_done) = (Intent::Update(target, Changes::default()), Vec::new());
+        }
         if changes_tasks(&intent) {
             let intent = due_on_first_day(intent, found.first_day, today);
+            let intent = match &found.rule {
+                Some(rule) => with_rule(intent, rule, today).0,
+                None => intent,
+            };
             not_done.splice(0..0, found.not_done);
             return partly(intent, not_done);
         }
@@ -250,6 +266,58 @@ fn changes_tasks(intent: &Intent) -> bool {
         Intent::Sequence(steps) => steps.iter().any(changes_tasks),
         _ => false,
     }
+}
+
+/// The task of "make task 3" / "set it to" once "repeat weekly" was read out of it.
+fn repeat_target(text: &str) -> Option<Target> {
+    let (_, rest) = strip_prefix_any(text, &["make", "set", "have", "let", "change"])?;
+    let rest = strip_suffixes_repeatedly(trim_punct(rest), &["to", "so it", "so that it"]);
+    self::target::parse_target(rest)
+}
+
+/// Gives the first task-changing step of `intent` the rule; an added task without a due
+/// gets the rule's first occurrence from today (a rule counts from the due). Returns
+/// whether a step took it.
+fn with_rule(intent: Intent, rule: &unsupported::Rule, today: NaiveDate) -> (Intent, bool) {
+    match intent {
+        Intent::Add(mut task) => {
+            task.repeat = Some(rule.text());
+            task.due.get_or_insert_with(|| Due::on(first_due(rule, today)));
+            (Intent::Add(task), true)
+        }
+        Intent::Update(target, mut changes) => {
+            changes.repeat = Some(rule.text());
+            (Intent::Update(target, changes), true)
+        }
+        Intent::Sequence(steps) => {
+            let mut taken = false;
+            let steps = steps
+                .into_iter()
+                .map(|step| {
+                    if taken {
+                        return step;
+                    }
+                    let (step, took) = with_rule(step, rule, today);
+                    taken = took;
+                    step
+                })
+                .collect();
+            (Intent::Sequence(steps), taken)
+        }
+        other => (other, false),
+    }
+}
+
+/// The first day a rule falls on from `today` when the message gives no date: the next
+/// "15th" for a day of the month, the next Monday to Friday for "every weekday", else today.
+fn first_due(rule: &unsupported::Rule, today: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    let matches = |d: NaiveDate| match (rule.month_day, rule.weekdays_only) {
+        (Some(day), _) => d.day() == day,
+        (None, true) => d.weekday().num_days_from_monday() < 5,
+        (None, false) => true,
+    };
+    today.iter_days().take(400).find(|d| matches(*d)).unwrap_or(today)
 }
 
 /// "every monday": the task is added (or moved) once, due on the next Monday, unless the

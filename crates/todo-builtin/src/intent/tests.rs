@@ -87,6 +87,9 @@ fn render(intent: &Intent) -> String {
             for tag in &task.tags {
                 s.push_str(&format!(" #{tag}"));
             }
+            if let Some(r) = &task.repeat {
+                s.push_str(&format!(" repeat={r}"));
+            }
             s
         }
         Intent::List(q) => list(q),
@@ -118,6 +121,9 @@ fn render(intent: &Intent) -> String {
             }
             if let Some(d) = &c.due {
                 s.push_str(&format!(" due={}", due(d)));
+            }
+            if let Some(r) = &c.repeat {
+                s.push_str(&format!(" repeat={r}"));
             }
             s
         }

@@ -414,6 +414,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             completed_at: None,
+            repeat: None,
         };
         let (text, overdue, today) = due_info(&task("2026-11-26T23:59:59Z", false), now, utc).unwrap();
         assert_eq!((text.as_str(), overdue, today), ("Thu 26 Nov", false, true));
@@ -448,6 +449,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             completed_at: None,
+            repeat: None,
         };
         let bill = task("2026-12-01", None);
         assert_eq!(due_info(&bill, now, la).unwrap(), ("Tue 1 Dec".into(), false, true));
