@@ -1,6 +1,7 @@
 // todo-web progressive enhancement: every page works without this file. With it,
 // forms on the task page submit in the background and swap the updated HTML in,
-// deletes ask for confirmation, and the assistant's reply streams in.
+// the notice after a delete or complete becomes a toast with Undo for a few
+// seconds, and the assistant's reply streams in.
 (function () {
   "use strict";
   // The sign-up form sends the browser's IANA time zone; without script the
@@ -19,6 +20,7 @@
   function cleanUrl(url) {
     var u = new URL(url, location.href);
     u.searchParams.delete("notice");
+    u.searchParams.delete("undo");
     return u.pathname + u.search + u.hash;
   }
 
@@ -41,9 +43,30 @@
     if ($("#chat-message") && draft) $("#chat-message").value = draft;
     if (push === true) history.pushState(null, "", cleanUrl(url));
     else if (push !== null) history.replaceState(null, "", cleanUrl(url));
-    var target = $('[aria-invalid="true"]') || (active && document.getElementById(active));
+    // A completed or deleted row may be gone with its focused button: then Undo.
+    var was = active && document.getElementById(active);
+    var target = $('[aria-invalid="true"]') || (was && was.offsetParent ? was : $("#undo"));
     if (target && target.focus) target.focus();
+    toast();
     return true;
+  }
+
+  // The notice with Undo floats as a toast (still the #status live region) and
+  // goes after TOAST_MS, unless focus or the pointer is on it.
+  var TOAST_MS = 8000, toastTimer = 0;
+  function toast() {
+    clearTimeout(toastTimer);
+    var s = $("#status");
+    if (!s || !$("#undo-form", s)) return;
+    s.classList.add("toast");
+    function later() {
+      toastTimer = setTimeout(function () {
+        if (s.contains(document.activeElement) || s.matches(":hover")) return later();
+        s.classList.remove("toast");
+        s.textContent = "";
+      }, TOAST_MS);
+    }
+    later();
   }
 
   function busy(el, on) {
@@ -99,18 +122,6 @@
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
     var a = e.target.closest && e.target.closest("a");
     if (!a || !$("#task-panel")) return;
-    var title = a.getAttribute("data-confirm-delete");
-    if (title !== null) {
-      e.preventDefault();
-      if (!window.confirm("Delete “" + title + "”? This cannot be undone.")) return;
-      var u = new URL(a.href);
-      var body = new URLSearchParams({ csrf: csrf, back: u.searchParams.get("back") || "" });
-      request(u.pathname, body).then(function (r) {
-        swap(r.html, r.url, ["task-panel", "chat"], false);
-        var s = $("#status"); if (s) s.setAttribute("tabindex", "-1"), s.focus();
-      }).catch(function () { location.assign(a.href); });
-      return;
-    }
     var edit = a.getAttribute("data-edit");
     if (edit !== null) {
       e.preventDefault();

@@ -7,7 +7,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use todo_domain::{ChatMessage, ChatResponse, Conversation, Task, User};
+use todo_domain::{ChatMessage, ChatResponse, Conversation, Task, TaskCounts, User};
 
 use crate::metrics::Metrics;
 use std::sync::Arc;
@@ -250,6 +250,16 @@ impl Backend {
 
     pub async fn delete_task(&self, caller: &Caller, id: i64) -> Result<(), BackendError> {
         self.send(self.request(caller, Method::DELETE, &format!("/api/{{me}}/tasks/{id}"))).await.map(|_| ())
+    }
+
+    /// How many tasks each view has (one query on the API), for the navigation.
+    pub async fn task_counts(&self, caller: &Caller) -> Result<TaskCounts, BackendError> {
+        self.json(self.request(caller, Method::GET, "/api/{me}/tasks/counts")).await
+    }
+
+    /// Brings a deleted task back from the trash, as it was (the undo of a delete).
+    pub async fn restore_task(&self, caller: &Caller, id: i64) -> Result<Task, BackendError> {
+        self.json(self.request(caller, Method::POST, &format!("/api/{{me}}/tasks/{id}/restore"))).await
     }
 
     pub async fn chat(

@@ -5,7 +5,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  ARTIFACTS, DESKTOP, PHONE, axe, fillAddForm, isoDate, launch, newPage, newUser, row, screenshot, titles,
+  ARTIFACTS, DESKTOP, PHONE, PHONE_390, axe, fillAddForm, isoDate, launch, newPage, newUser, row, screenshot, titles,
   seriousOrCritical, signUp, stepper, taskId,
 } from './lib.mjs';
 import { KNOWN_AXE_ISSUES, knownIssue } from './known-issues.mjs';
@@ -20,10 +20,11 @@ test('accessibility (axe-core) and screenshots of every page', async (t) => {
   const step = stepper(t, () => page);
   const report = []; // { page, variant, violations }
 
-  /** axe in three variants; screenshots (desktop, phone, desktop dark) when `shot` is given. */
+  /** axe in four variants; screenshots (desktop, phone 360 and 390 px, desktop dark) when `shot` is given. */
   async function check(label, shot) {
     for (const [variant, viewport, colorScheme] of [
       ['desktop', DESKTOP, 'light'], ['desktop-dark', DESKTOP, 'dark'], ['phone', PHONE, 'light'],
+      ['phone-390', PHONE_390, 'light'],
     ]) {
       await page.setViewportSize(viewport);
       await page.emulateMedia({ colorScheme });
@@ -86,12 +87,28 @@ test('accessibility (axe-core) and screenshots of every page', async (t) => {
     firstId = await taskId(page, 'Renew passport');
     const done = await taskId(page, 'Recycle bottles');
     await page.click(`#toggle-${done}`);
-    await page.locator(`#toggle-${done}[aria-pressed="true"]`).waitFor();
+    // Completed tasks are hidden by default; the toast offers Undo (and has the focus, so it stays).
+    await row(page, 'Recycle bottles').waitFor({ state: 'detached' });
+    await page.locator('#status.toast #undo:focus').waitFor();
+    await check('tasks with the undo toast', 'tasks-toast');
     await page.goto('/tasks');
     await check('tasks', 'tasks');
+    await page.goto('/tasks?status=all');
+    await row(page, 'Recycle bottles').waitFor();
+    await check('tasks with completed shown', 'tasks-all-with-completed');
+  });
+
+  await step('the Today and Upcoming views', async () => {
+    await page.goto('/tasks?view=today');
+    await page.locator('#group-overdue').waitFor();
+    await check('today view', 'view-today');
+    await page.goto('/tasks?view=upcoming');
+    await page.locator('#task-list .task-group').first().waitFor();
+    await check('upcoming view', 'view-upcoming');
   });
 
   await step('task page with a task being edited', async () => {
+    await page.goto('/tasks');
     await page.click(`#edit-toggle-${firstId}`);
     await page.locator(`form#edit-form-${firstId}`).waitFor();
     await check('tasks (editing)');
@@ -138,7 +155,8 @@ test('accessibility (axe-core) and screenshots of every page', async (t) => {
       const res = await page.request.post('/tasks', { form: { csrf, back: '', title: `Bulk task ${i}` }, maxRedirects: 0 });
       assert.equal(res.status(), 303, `bulk add ${i}`);
     }
-    await page.goto('/tasks');
+    // With the completed task shown: 105 in all.
+    await page.goto('/tasks?status=all');
     await page.locator('#pager #page-next').waitFor();
     assert.match(await page.locator('#page-status').innerText(), /^Showing 1–100 of 105 \(page 1 of 2\)$/);
     await check('tasks (first of two pages)', 'tasks-paged');

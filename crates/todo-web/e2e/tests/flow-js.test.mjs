@@ -21,7 +21,7 @@ const TASKS = [
 /** Waits until the list shows exactly these titles, in this order. */
 async function expectTitles(page, expected) {
   await page.waitForFunction(
-    (want) => JSON.stringify([...document.querySelectorAll('#task-list > li .task-title')].map((e) => e.textContent.trim())) === JSON.stringify(want),
+    (want) => JSON.stringify([...document.querySelectorAll('#task-list li.task .task-title')].map((e) => e.textContent.trim())) === JSON.stringify(want),
     expected, { timeout: TIMEOUT },
   ).catch(async () => {
     assert.deepEqual(await titles(page), expected);
@@ -168,42 +168,67 @@ test('with JavaScript: sign up, manage tasks, assistant, persistence, sign out, 
     ids['Water the plants'] = id;
   });
 
-  await step('complete a task; the status tabs', async () => {
+  await step('complete a task: hidden by default, a toast with Undo; the views and tabs', async () => {
     const id = ids['Write report'];
     assert.equal(await page.getAttribute(`#toggle-${id}`, 'aria-pressed'), 'false');
+    await mark();
     await page.click(`#toggle-${id}`);
-    await page.locator(`#toggle-${id}[aria-pressed="true"]`).waitFor();
-    const r = row(page, 'Write report');
-    assert.match(await r.getAttribute('class'), /\bdone\b/);
-    assert.doesNotMatch(await r.getAttribute('class'), /due-today/, 'a done task no longer stands out');
-    await expectStatus(page, 'Task updated.');
+    await expectTitles(page, ['Water the plants', 'Pay rent']);
+    await expectStatus(page, 'Task completed.');
+    // The notice is a toast (role=status) whose Undo has the keyboard focus.
+    assert.equal(await page.getAttribute('#status', 'role'), 'status');
+    assert.match(await page.getAttribute('#status', 'class'), /\btoast\b/);
+    await page.waitForFunction(() => document.activeElement?.id === 'undo', null, { timeout: TIMEOUT });
+    await page.keyboard.press('Enter');
+    await expectTitles(page, ['Water the plants', 'Write report', 'Pay rent']);
+    await expectStatus(page, 'Undone.');
+    assert.equal(await page.getAttribute(`#toggle-${id}`, 'aria-pressed'), 'false');
+    await page.click(`#toggle-${id}`);
+    await expectTitles(page, ['Water the plants', 'Pay rent']);
+    // The toast goes by itself after a few seconds (focus moved away first).
+    await page.focus('#filter-q');
+    await page.locator('#status.toast').waitFor({ state: 'detached', timeout: 20_000 });
+    assert.ok(await marked(), 'completing and undoing must not reload the page');
 
     await applyAndWait(page, () => page.click('#tab-completed'), 'status=completed');
     await expectTitles(page, ['Write report']);
     assert.equal(await page.getAttribute('#tab-completed', 'aria-current'), 'page');
-    await applyAndWait(page, () => page.click('#tab-pending'), 'status=pending');
-    await expectTitles(page, ['Water the plants', 'Pay rent']);
-    assert.equal(await page.getAttribute('#tab-pending', 'aria-current'), 'page');
-    assert.equal(await page.getAttribute('#tab-completed', 'aria-current'), null);
-    await page.click('#tab-all');
+    assert.match(await row(page, 'Write report').getAttribute('class'), /\bdone\b/);
+    assert.doesNotMatch(await row(page, 'Write report').getAttribute('class'), /due-today/, 'a done task no longer stands out');
+    await applyAndWait(page, () => page.click('#view-today'), 'view=today');
+    await expectTitles(page, ['Pay rent']);
+    assert.equal(await page.getAttribute('#view-today', 'aria-current'), 'page');
+    await page.locator('#group-overdue').waitFor();
+    await applyAndWait(page, () => page.click('#show-completed'), 'status=all');
+    await expectTitles(page, ['Pay rent', 'Write report']);
+    await applyAndWait(page, () => page.click('#view-upcoming'), 'view=upcoming');
+    await expectTitles(page, ['Write report', 'Water the plants']);
+    await page.click('#show-completed');
     await page.waitForURL((u) => !u.search.includes('status='));
-    await expectTitles(page, ['Water the plants', 'Write report', 'Pay rent']);
-    assert.equal(await page.getAttribute('#tab-all', 'aria-current'), 'page');
+    await expectTitles(page, ['Water the plants']);
+    await page.click('#view-all');
+    await page.waitForURL((u) => !u.search.includes('view='));
+    await expectTitles(page, ['Water the plants', 'Pay rent']);
+    assert.equal(await page.getAttribute('#view-all', 'aria-current'), 'page');
+    assert.match(await page.textContent('#view-all'), /All\s*2/);
+    assert.match(await page.textContent('#tab-completed'), /Completed\s*1/);
   });
 
-  await step('delete asks for confirmation: dismissing keeps the task, accepting deletes it', async () => {
+  await step('delete at once, with Undo in a toast: the task comes back with its number and tags', async () => {
     const id = ids['Pay rent'];
-    let message = '';
-    page.once('dialog', (d) => { message = d.message(); d.dismiss(); });
     await page.click(`#delete-${id}`);
-    await page.waitForTimeout(300);
-    assert.match(message, /Pay rent/);
-    await expectTitles(page, ['Water the plants', 'Write report', 'Pay rent']);
-    page.once('dialog', (d) => d.accept());
-    await page.click(`#delete-${id}`);
-    await expectTitles(page, ['Water the plants', 'Write report']);
+    await expectTitles(page, ['Water the plants']);
     await expectStatus(page, 'Task deleted.');
-    assert.match(await page.textContent('#task-count'), /2 tasks/);
+    await page.waitForFunction(() => document.activeElement?.id === 'undo', null, { timeout: TIMEOUT });
+    await page.click('#undo');
+    await expectStatus(page, 'Task restored.');
+    await expectTitles(page, ['Water the plants', 'Pay rent']);
+    assert.equal(await taskId(page, 'Pay rent'), id);
+    assert.deepEqual(await row(page, 'Pay rent').locator('a.tag').allTextContents(), ['#home', '#bills']);
+    assert.match(await row(page, 'Pay rent').locator('.badge.due').textContent(), /Overdue/);
+    await page.click(`#delete-${id}`);
+    await expectTitles(page, ['Water the plants']);
+    assert.match(await page.textContent('#task-count'), /1 task/);
   });
 
   await step('the assistant adds "Buy milk" and the list shows it without a reload', async () => {
@@ -222,7 +247,7 @@ test('with JavaScript: sign up, manage tasks, assistant, persistence, sign out, 
     assert.match(await reply.locator('.msg-text').textContent(), /task 4\b/);
     await row(page, 'Buy milk').waitFor();
     assert.equal((await row(page, 'Buy milk').locator('.task-number').textContent()).trim(), '#4');
-    assert.match(await page.textContent('#task-count'), /3 tasks/);
+    assert.match(await page.textContent('#task-count'), /2 tasks/);
     assert.ok(await marked(), 'the chat turn must not reload the page');
     assert.match(page.url(), /[?&]c=\d+/);
     await page.locator('#conversation-list li a[aria-current="true"]').waitFor();
@@ -231,11 +256,11 @@ test('with JavaScript: sign up, manage tasks, assistant, persistence, sign out, 
 
   await step('reload: everything persisted', async () => {
     await page.reload();
-    await expectTitles(page, ['Buy milk', 'Water the plants', 'Write report']);
+    await expectTitles(page, ['Buy milk', 'Water the plants']);
     const plants = row(page, 'Water the plants');
     assert.equal(await plants.locator('.task-desc').textContent(), 'Balcony first');
     assert.match(await plants.locator('.badge.prio').textContent(), /Medium/);
-    assert.equal(await page.getAttribute(`#toggle-${ids['Write report']}`, 'aria-pressed'), 'true');
+    assert.equal(await row(page, 'Write report').count(), 0, 'completed: hidden by default');
     assert.equal(await row(page, 'Pay rent').count(), 0);
     // the conversation is still open, with its tool line
     await page.locator('#chat-log .msg.msg-user', { hasText: 'add a task to buy milk' }).waitFor();
@@ -246,7 +271,11 @@ test('with JavaScript: sign up, manage tasks, assistant, persistence, sign out, 
     assert.equal(await page.locator('#conversation-list li').count(), 1);
     // and a fresh page load (no query) shows the same tasks
     await page.goto('/');
-    await expectTitles(page, ['Buy milk', 'Water the plants', 'Write report']);
+    await expectTitles(page, ['Buy milk', 'Water the plants']);
+    await page.goto('/tasks?status=completed');
+    await expectTitles(page, ['Write report']);
+    assert.equal(await page.getAttribute(`#toggle-${ids['Write report']}`, 'aria-pressed'), 'true');
+    await page.goto('/');
     // ... and the conversation that was open (kept in a cookie, messages from the API)
     await page.locator('#chat-log .msg.msg-user', { hasText: 'add a task to buy milk' }).waitFor();
     assert.equal((await page.locator('#chat-log .msg-assistant .msg-label').first().textContent()).trim(), 'built-in');
@@ -264,11 +293,11 @@ test('with JavaScript: sign up, manage tasks, assistant, persistence, sign out, 
     await signUp(page, B);
     await page.locator('#empty-state').waitFor();
     assert.match(await page.textContent('#task-count'), /^\s*0 tasks/);
-    assert.equal(await page.locator('#task-list > li').count(), 0);
+    assert.equal(await page.locator('#task-list li.task').count(), 0);
     assert.equal(await page.locator('#conversation-list li').count(), 0);
     await page.fill('#filter-q', 'milk');
     await applyAndWait(page, () => page.click('#apply-filters'), 'q=milk');
-    assert.equal(await page.locator('#task-list > li').count(), 0);
+    assert.equal(await page.locator('#task-list li.task').count(), 0);
     // addressing the first user's task directly does not reveal it
     const res = await page.goto(`/tasks/${ids['Water the plants']}/delete`);
     assert.ok(res.status() >= 400 && res.status() < 500, `expected 4xx, got ${res.status()}`);
@@ -293,7 +322,7 @@ test('with JavaScript: sign up, manage tasks, assistant, persistence, sign out, 
     await Promise.all([page.goto('/tasks'), page.waitForLoadState()]);
     await Promise.all([page.waitForURL(/\/sign-in/), page.click('#sign-out')]);
     await signIn(page, A);
-    await expectTitles(page, ['Buy milk', 'Water the plants', 'Write report']);
+    await expectTitles(page, ['Buy milk', 'Water the plants']);
   });
 
   await step('no script errors, CSP violations, failed requests or 5xx along the way', async () => {

@@ -1,5 +1,5 @@
 // The task actions with JavaScript disabled: every action is a plain form (or
-// link) that the browser submits; each POST answers 303 and the browser loads
+// link; Undo after a delete or complete is a form in the notice) that the browser submits; each POST answers 303 and the browser loads
 // the list again.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -106,64 +106,87 @@ test('without JavaScript: add, edit, complete, delete, filter, search, sort, cha
     assert.equal(await page.locator(`form#edit-form-${id}`).count(), 0);
   });
 
-  await step('complete', async () => {
+  await step('complete hides the task; the notice\'s Undo brings it back', async () => {
     const id = ids['Call the bank'];
-    await submit(`#toggle-${id}`, `/tasks/${id}/toggle`, /notice=toggled/);
-    assert.equal(await page.getAttribute(`#toggle-${id}`, 'aria-pressed'), 'true');
-    assert.match(await row(page, 'Call the bank').getAttribute('class'), /\bdone\b/);
-    assert.doesNotMatch(await row(page, 'Call the bank').getAttribute('class'), /overdue/);
+    await submit(`#toggle-${id}`, `/tasks/${id}/toggle`, new RegExp(`notice=completed&undo=complete-${id}`));
+    assert.match(await page.textContent('#status'), /Task completed\./);
+    await expectTitles(['Book dentist', 'Buy 10 stamps']);
+    await submit('#undo', `/tasks/${id}/completed`, /notice=undone/);
+    await expectTitles(['Book dentist', 'Buy 10 stamps', 'Call the bank']);
+    assert.equal(await page.getAttribute(`#toggle-${id}`, 'aria-pressed'), 'false');
+    await submit(`#toggle-${id}`, `/tasks/${id}/toggle`, /notice=completed/);
+    await expectTitles(['Book dentist', 'Buy 10 stamps']);
   });
 
-  await step('filter tabs, search, priority, tag and sort with the GET form', async () => {
+  await step('views, completed shown on request, search, priority, tag and sort with the GET form', async () => {
     await Promise.all([page.waitForURL(/status=completed/), page.click('#tab-completed')]);
     await expectTitles(['Call the bank']);
     assert.equal(await page.getAttribute('#tab-completed', 'aria-current'), 'page');
-    await Promise.all([page.waitForURL(/status=pending/), page.click('#tab-pending')]);
+    assert.match(await row(page, 'Call the bank').getAttribute('class'), /\bdone\b/);
+    assert.doesNotMatch(await row(page, 'Call the bank').getAttribute('class'), /overdue/);
+    await Promise.all([page.waitForURL((u) => !u.search.includes('status=')), page.click('#view-all')]);
     await expectTitles(['Book dentist', 'Buy 10 stamps']);
-    // the search keeps the tab
+    assert.equal(await page.getAttribute('#view-all', 'aria-current'), 'page');
+    assert.equal(await page.getAttribute('#tab-completed', 'aria-current'), null);
+    // the counts of the views: Today = overdue + due today (the bank is done)
+    assert.match(await page.textContent('#view-today'), /Today\s*1/);
+    assert.match(await page.textContent('#view-all'), /All\s*2/);
+    assert.match(await page.textContent('#tab-completed'), /Completed\s*1/);
+    await Promise.all([page.waitForURL(/view=today/), page.click('#view-today')]);
+    await expectTitles(['Book dentist']);
+    await page.locator('#group-today').waitFor();
+    await Promise.all([page.waitForURL(/view=upcoming/), page.click('#view-upcoming')]);
+    await expectTitles(['Book dentist']);
+    await Promise.all([page.waitForURL((u) => !u.search.includes('view=')), page.click('#view-all')]);
+    // completed tasks on request; the search keeps that
+    await Promise.all([page.waitForURL(/status=all/), page.click('#show-completed')]);
+    await expectTitles(['Book dentist', 'Buy 10 stamps', 'Call the bank']);
     await page.fill('#filter-q', 'morning');
     await Promise.all([page.waitForURL(/q=morning/), page.click('#apply-filters')]);
-    assert.match(page.url(), /status=pending/);
+    assert.match(page.url(), /status=all/);
     await expectTitles(['Book dentist']);
     await Promise.all([page.waitForURL((u) => !u.search.includes('q=')), page.click('#clear-filters')]);
-    await expectTitles(['Book dentist', 'Buy 10 stamps', 'Call the bank']);
-    await page.selectOption('#filter-priority', 'high');
-    await Promise.all([page.waitForURL(/priority=high/), page.click('#apply-filters')]);
-    await expectTitles(['Call the bank']);
+    await expectTitles(['Book dentist', 'Buy 10 stamps']);
+    await page.selectOption('#filter-priority', 'urgent');
+    await Promise.all([page.waitForURL(/priority=urgent/), page.click('#apply-filters')]);
+    await expectTitles(['Book dentist']);
     await Promise.all([page.waitForURL((u) => !u.search.includes('priority=')), page.click('#clear-filters')]);
     await Promise.all([page.waitForURL(/tag=errands/), row(page, 'Buy 10 stamps').locator('a.tag').click()]);
     await expectTitles(['Buy 10 stamps']);
     await Promise.all([page.waitForURL((u) => !u.search.includes('tag=')), page.click('#clear-filters')]);
     await page.selectOption('#filter-sort', 'title');
     await Promise.all([page.waitForURL(/sort=title/), page.click('#apply-filters')]);
-    await expectTitles(['Book dentist', 'Buy 10 stamps', 'Call the bank']);
+    await expectTitles(['Book dentist', 'Buy 10 stamps']);
     await page.selectOption('#filter-sort', 'priority');
     await Promise.all([page.waitForURL(/sort=priority/), page.click('#apply-filters')]);
-    await expectTitles(['Book dentist', 'Call the bank', 'Buy 10 stamps']);
+    await expectTitles(['Book dentist', 'Buy 10 stamps']);
   });
 
-  await step('actions keep the current filters (the back parameter)', async () => {
-    await page.goto('/tasks?status=pending&sort=title');
+  await step('actions keep the current filters (the back parameter), Undo too', async () => {
+    await page.goto('/tasks?sort=title');
     const id = ids['Buy stamps'];
-    await submit(`#toggle-${id}`, `/tasks/${id}/toggle`, /notice=toggled/);
-    assert.match(page.url(), /status=pending/);
+    await submit(`#toggle-${id}`, `/tasks/${id}/toggle`, /notice=completed/);
     assert.match(page.url(), /sort=title/);
     await expectTitles(['Book dentist']);
-    await page.goto('/tasks?status=completed');
-    await submit(`#toggle-${id}`, `/tasks/${id}/toggle`, /notice=toggled/);
+    await submit('#undo', `/tasks/${id}/completed`, /notice=undone/);
+    assert.match(page.url(), /sort=title/);
+    await expectTitles(['Book dentist', 'Buy 10 stamps']);
     await page.goto('/tasks');
   });
 
-  await step('delete goes through a confirmation page; cancel keeps the task', async () => {
+  await step('delete at once; the notice\'s Undo restores the task with its number and tags', async () => {
     const id = ids['Book dentist'];
-    await Promise.all([page.waitForURL(new RegExp(`/tasks/${id}/delete`)), page.click(`#delete-${id}`)]);
-    assert.match(await page.textContent('main'), /Book dentist/);
-    await Promise.all([page.waitForURL(/\/tasks(\?|$)/), page.click('#cancel-delete')]);
-    await row(page, 'Book dentist').waitFor();
-    await Promise.all([page.waitForURL(new RegExp(`/tasks/${id}/delete`)), page.click(`#delete-${id}`)]);
-    await submit('#confirm-delete', `/tasks/${id}/delete`, /notice=deleted/);
+    await submit(`#delete-${id}`, `/tasks/${id}/delete`, new RegExp(`notice=deleted&undo=delete-${id}`));
     assert.match(await page.textContent('#status'), /Task deleted\./);
-    await expectTitles(['Buy 10 stamps', 'Call the bank']);
+    await expectTitles(['Buy 10 stamps']);
+    await submit('#undo', `/tasks/${id}/restore`, /notice=restored/);
+    assert.match(await page.textContent('#status'), /Task restored\./);
+    await expectTitles(['Book dentist', 'Buy 10 stamps']);
+    assert.equal(await taskId(page, 'Book dentist'), id);
+    assert.deepEqual(await row(page, 'Book dentist').locator('a.tag').allTextContents(), ['#health']);
+    assert.match(await row(page, 'Book dentist').locator('.badge.due').textContent(), /Due today/);
+    await submit(`#delete-${id}`, `/tasks/${id}/delete`, /notice=deleted/);
+    await expectTitles(['Buy 10 stamps']);
   });
 
   await step('the assistant works without script too (POST /chat, then the page)', async () => {
@@ -176,7 +199,10 @@ test('without JavaScript: add, edit, complete, delete, filter, search, sort, cha
 
   await step('everything persisted', async () => {
     await page.goto('/tasks');
-    await expectTitles(['Buy bread', 'Buy 10 stamps', 'Call the bank']);
+    // the bank is done: hidden by default, under Completed
+    await expectTitles(['Buy bread', 'Buy 10 stamps']);
+    await page.goto('/tasks?status=completed');
+    await expectTitles(['Call the bank']);
   });
 
   await step('sign out with a plain form', async () => {
@@ -199,7 +225,7 @@ test('without JavaScript: a second user sees none of the first user\'s tasks', a
   await step('sign up and see an empty list', async () => {
     await signUp(page, newUser('Dave'));
     await page.locator('#empty-state').waitFor();
-    assert.equal(await page.locator('#task-list > li').count(), 0);
+    assert.equal(await page.locator('#task-list li.task').count(), 0);
     assert.doesNotMatch(await page.textContent('main'), /Buy bread|stamps|Call the bank/);
   });
   await s.context.close();

@@ -14,6 +14,8 @@ const EXECUTABLE = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 360, height: 740 };
+/** The phone width of issue 14 (an iPhone 12-15). */
+export const PHONE_390 = { width: 390, height: 844 };
 /** Default wait for any single expectation (the machine may be busy compiling). */
 export const TIMEOUT = 15_000;
 
@@ -134,7 +136,7 @@ export async function fillAddForm(page, task) {
 
 /** The row of the task with this exact title. */
 export function row(page, title) {
-  return page.locator('#task-list > li', {
+  return page.locator('#task-list li.task', {
     has: page.locator('.task-title', { hasText: new RegExp(`^${escapeRe(title)}$`) }),
   });
 }
@@ -147,7 +149,7 @@ export async function taskId(page, title) {
 
 /** Titles of the rows in the list, in order (empty when the list is empty). */
 export async function titles(page) {
-  return page.locator('#task-list > li .task-title').allTextContents().then((a) => a.map((s) => s.trim()));
+  return page.locator('#task-list li.task .task-title').allTextContents().then((a) => a.map((s) => s.trim()));
 }
 
 export function escapeRe(s) {

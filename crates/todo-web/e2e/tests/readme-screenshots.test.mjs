@@ -48,8 +48,9 @@ test('README screenshots: the task page and the assistant', async (t) => {
     }
     const done = await taskId(page, 'Recycle bottles');
     await page.click(`#toggle-${done}`);
-    await page.locator(`#toggle-${done}[aria-pressed="true"]`).waitFor();
-    await page.goto('/tasks');
+    await row(page, 'Recycle bottles').waitFor({ state: 'detached' });
+    // Completed tasks are hidden by default: the picture shows them too.
+    await page.goto('/tasks?status=all');
     await row(page, 'Recycle bottles').waitFor();
     await shot('tasks', page, { fullPage: true });
   });

@@ -7,6 +7,9 @@ pub(crate) const PAGE_SIZE: u32 = 100;
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub(crate) struct ListQuery {
+    /// today (due today and overdue), upcoming (the next 7 days by day) or all (the default).
+    pub(crate) view: String,
+    /// pending (the default: completed tasks hidden), all (shown too) or completed (only them).
     pub(crate) status: String,
     pub(crate) q: String,
     pub(crate) priority: String,
@@ -16,6 +19,9 @@ pub(crate) struct ListQuery {
     /// 1-based page of the list, [`PAGE_SIZE`] tasks each.
     pub(crate) page: String,
     pub(crate) notice: String,
+    /// What the notice's Undo button undoes (`delete-<id>`, `complete-<id>`,
+    /// `reopen-<id>`); like the notice, never kept in `back`.
+    pub(crate) undo: String,
     /// The task whose edit form is open (never kept in `back`).
     pub(crate) edit: String,
 }
@@ -23,9 +29,23 @@ pub(crate) struct ListQuery {
 impl ListQuery {
     pub(crate) fn status(&self) -> &str {
         match self.status.as_str() {
-            "pending" | "completed" => &self.status,
+            "all" | "completed" => &self.status,
+            _ => "pending",
+        }
+    }
+
+    pub(crate) fn view(&self) -> &str {
+        match self.view.as_str() {
+            "today" | "upcoming" => &self.view,
             _ => "all",
         }
+    }
+
+    /// The undo the notice offers: what was done, and to which task.
+    pub(crate) fn undo(&self) -> Option<(&str, i64)> {
+        let (what, id) = self.undo.split_once('-')?;
+        let id = id.parse().ok().filter(|id| *id > 0)?;
+        matches!(what, "delete" | "complete" | "reopen").then_some((what, id))
     }
 
     /// At most the last page whose offset the API accepts (a u32); anything
@@ -55,13 +75,17 @@ impl ListQuery {
     }
 
     pub(crate) fn filtered(&self) -> bool {
-        self.status() != "all" || !self.q.trim().is_empty() || !self.priority.is_empty() || !self.tag.trim().is_empty()
+        self.status() == "completed"
+            || !self.q.trim().is_empty()
+            || !self.priority.is_empty()
+            || !self.tag.trim().is_empty()
     }
 
     /// The query string (no leading `?`), without the notice.
     pub(crate) fn query_string(&self) -> String {
         let mut q = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
+            ("view", self.view().to_string()),
             ("status", self.status().to_string()),
             ("q", self.q.trim().to_string()),
             ("priority", self.priority.clone()),
@@ -70,7 +94,7 @@ impl ListQuery {
             ("c", self.c.trim().to_string()),
             ("page", if self.page() > 1 { self.page().to_string() } else { String::new() }),
         ] {
-            if !(v.is_empty() || k == "status" && v == "all") {
+            if !(v.is_empty() || k == "status" && v == "pending" || k == "view" && v == "all") {
                 q.append_pair(k, &v);
             }
         }
@@ -83,6 +107,7 @@ impl ListQuery {
         for (k, v) in form_urlencoded::parse(back.as_bytes()) {
             let v = v.into_owned();
             match k.as_ref() {
+                "view" => q.view = v,
                 "status" => q.status = v,
                 "q" => q.q = v,
                 "priority" => q.priority = v,
@@ -102,6 +127,9 @@ impl ListQuery {
         let mut s = q.query_string();
         if let Some(n) = notice_text(&q.notice).map(|_| &q.notice) {
             s = if s.is_empty() { format!("notice={n}") } else { format!("{s}&notice={n}") };
+            if let Some((what, id)) = q.undo() {
+                s = format!("{s}&undo={what}-{id}");
+            }
         }
         if s.is_empty() { "/tasks".into() } else { format!("/tasks?{s}") }
     }
@@ -116,7 +144,11 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "added" => "Task added.",
         "saved" => "Task saved.",
         "toggled" => "Task updated.",
+        "completed" => "Task completed.",
+        "reopened" => "Task marked as not done.",
         "deleted" => "Task deleted.",
+        "restored" => "Task restored.",
+        "undone" => "Undone.",
         "conversation-deleted" => "Conversation deleted.",
         "not-found" => "That task was not found. It may have been deleted.",
         "conversation-not-found" => "That conversation was not found. It may have been deleted.",
@@ -130,8 +162,11 @@ mod tests {
 
     #[test]
     fn back_is_reduced_to_our_parameters() {
-        let q = ListQuery::from_back("status=pending&q=milk+%26+eggs&evil=1&c=7");
-        assert_eq!(q.href_with(|_| {}), "/tasks?status=pending&q=milk+%26+eggs&c=7");
+        let q = ListQuery::from_back("view=today&status=all&q=milk+%26+eggs&evil=1&c=7&undo=delete-3");
+        assert_eq!(q.href_with(|_| {}), "/tasks?view=today&status=all&q=milk+%26+eggs&c=7");
+        // The defaults are left out: All, completed hidden.
+        assert_eq!(ListQuery::from_back("view=all&status=pending").href_with(|_| {}), "/tasks");
+        assert_eq!(ListQuery::from_back("status=bogus&view=bogus").query_string(), "");
         for hostile in ["//evil.example/x", "\r\nSet-Cookie: a=b", "https://evil.example"] {
             let href = ListQuery::from_back(hostile).href_with(|q| q.notice = "added".into());
             assert!(href.starts_with("/tasks"), "{href}");
@@ -139,5 +174,15 @@ mod tests {
         }
         assert_eq!(ListQuery::default().href_with(|q| q.notice = "bogus".into()), "/tasks");
         assert_eq!(ListQuery::default().href_with(|q| q.notice = "added".into()), "/tasks?notice=added");
+        let undo = |u: &str| {
+            ListQuery::default().href_with(|q| {
+                q.notice = "deleted".into();
+                q.undo = u.into();
+            })
+        };
+        assert_eq!(undo("delete-7"), "/tasks?notice=deleted&undo=delete-7");
+        for bad in ["drop-7", "delete-x", "delete--1", "delete-0", "delete"] {
+            assert_eq!(undo(bad), "/tasks?notice=deleted", "{bad}");
+        }
     }
 }

@@ -33,6 +33,8 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/tasks/{id}", post(update_task))
         .route("/tasks/{id}/toggle", post(toggle_task))
         .route("/tasks/{id}/delete", get(confirm_delete).post(delete_task))
+        .route("/tasks/{id}/restore", post(restore_task))
+        .route("/tasks/{id}/completed", post(set_completed))
 }
 
 /// The user's time zone, which every date on the page is read and shown in
@@ -42,17 +44,39 @@ pub(crate) async fn user_zone(state: &WebState, ctx: &Ctx) -> Result<TimeZone, P
     Ok(todo_domain::time_zone_or_utc(&user.time_zone))
 }
 
-/// Loads everything the task page shows.
+/// Loads everything the task page shows: the view's lists, the counts of the
+/// navigation (one API call), the conversations and the user's zone, at once.
 pub(crate) async fn load_view(state: &WebState, ctx: &Ctx, query: ListQuery) -> Result<TasksView, PageError> {
     let caller = ctx.caller();
-    let mut params: Vec<(&str, String)> =
-        vec![("limit", PAGE_SIZE.to_string()), ("offset", query.offset().to_string())];
-    params.push(("status", query.status().to_string()));
-    for (k, v) in [("q", &query.q), ("priority", &query.priority), ("tag", &query.tag), ("sort", &query.sort)] {
+    let mut common: Vec<(&str, String)> = Vec::new();
+    for (k, v) in [("q", &query.q), ("priority", &query.priority), ("tag", &query.tag)] {
         if !v.trim().is_empty() {
-            params.push((k, v.trim().to_string()));
+            common.push((k, v.trim().to_string()));
         }
     }
+    // Each view is one or two lists of the API; Today and Upcoming are in due order.
+    let with = |extra: &[(&'static str, String)]| {
+        let mut p = common.clone();
+        p.extend(extra.iter().cloned());
+        p
+    };
+    let status = ("status", query.status().to_string());
+    let first_page = ("limit", PAGE_SIZE.to_string());
+    let lists: Vec<Vec<(&str, String)>> = match query.view() {
+        // Overdue tasks are never completed; today's may be, when they are shown.
+        "today" => vec![
+            with(&[first_page.clone(), ("due", "overdue".into()), ("sort", "due".into())]),
+            with(&[first_page, status, ("due", "today".into()), ("sort", "due".into())]),
+        ],
+        "upcoming" => vec![with(&[first_page, status, ("due", "week".into()), ("sort", "due".into())])],
+        _ => {
+            let mut p = with(&[first_page, status, ("offset", query.offset().to_string())]);
+            if !query.sort.trim().is_empty() {
+                p.push(("sort", query.sort.trim().to_string()));
+            }
+            vec![p]
+        }
+    };
     let current = query.conversation();
     let messages = async {
         match current {
@@ -60,37 +84,74 @@ pub(crate) async fn load_view(state: &WebState, ctx: &Ctx, query: ListQuery) -> 
             None => Ok(None),
         }
     };
-    let (list, conversations, messages, tz) = tokio::join!(
-        state.backend.list_tasks(&caller, &params),
+    let lists_done = futures_join_all(state, &caller, &lists);
+    let (lists, counts, conversations, messages, tz) = tokio::join!(
+        lists_done,
+        state.backend.task_counts(&caller),
         state.backend.conversations(&caller),
         messages,
         user_zone(state, ctx)
     );
     let tz = tz?;
-    let (tasks, total, filter_error) = match list {
-        Ok((tasks, total)) => (tasks, total, None),
-        Err(e @ BackendError::Invalid { .. }) => (Vec::new(), 0, Some(e.to_string())),
-        Err(e) => return Err(e.into()),
-    };
+    let mut filter_error = None;
+    let mut found = Vec::new();
+    for list in lists {
+        match list {
+            Ok(page) => found.push(page),
+            Err(e @ BackendError::Invalid { .. }) => {
+                filter_error = Some(e.to_string());
+                found.clear();
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let counts = counts?;
     let conversations = conversations?;
     let (current, messages) = match messages {
         Ok(Some(m)) => (current, m),
         Ok(None) | Err(BackendError::NotFound) | Err(BackendError::Invalid { .. }) => (None, Vec::new()),
         Err(e) => return Err(e.into()),
     };
+    let now = Utc::now();
+    let (tasks, total, groups) = views::group(query.view(), found, now, &tz);
     let view = TasksView {
         query,
         tasks,
         total,
+        groups,
+        counts,
         add: TaskForm { priority: "medium".into(), ..Default::default() },
         add_errors: FormErrors::default(),
         edit: None,
         chat: ChatView { conversations, current, messages, draft: String::new(), error: None },
-        now: Utc::now(),
+        now,
         tz,
         filter_error,
     };
     Ok(view)
+}
+
+/// Fetches the lists of one view concurrently (one or two).
+async fn futures_join_all(
+    state: &WebState,
+    caller: &crate::api::Caller,
+    lists: &[Vec<(&str, String)>],
+) -> Vec<Result<(Vec<todo_domain::Task>, i64), BackendError>> {
+    match lists {
+        [one] => vec![state.backend.list_tasks(caller, one).await],
+        [a, b] => {
+            let (a, b) = tokio::join!(state.backend.list_tasks(caller, a), state.backend.list_tasks(caller, b));
+            vec![a, b]
+        }
+        more => {
+            let mut out = Vec::with_capacity(more.len());
+            for p in more {
+                out.push(state.backend.list_tasks(caller, p).await);
+            }
+            out
+        }
+    }
 }
 
 pub(crate) async fn tasks_page(
@@ -232,8 +293,61 @@ pub(crate) async fn toggle_task(
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     signed_in_post(&ctx, &form.csrf)?;
-    let notice = match state.backend.toggle_task(&ctx.caller(), id).await {
-        Ok(_) => "toggled",
+    // The notice offers the way back: completed again or not, as it was.
+    let (notice, undo) = match state.backend.toggle_task(&ctx.caller(), id).await {
+        Ok(t) if t.completed => ("completed", format!("complete-{id}")),
+        Ok(_) => ("reopened", format!("reopen-{id}")),
+        Err(BackendError::NotFound) => ("not-found", String::new()),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(redirect(&back_to(&form.back, |q| {
+        q.notice = notice.into();
+        q.undo = undo;
+    })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct CompletedForm {
+    csrf: String,
+    back: String,
+    /// `true` or `false`.
+    completed: String,
+}
+
+/// Sets a task done or not (the Undo of a toggle: a second toggle would undo
+/// a change another tab made in between).
+pub(crate) async fn set_completed(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    PagePath(id): PagePath<i64>,
+    PageForm(form): PageForm<CompletedForm>,
+) -> PageResult {
+    signed_in_post(&ctx, &form.csrf)?;
+    let completed = match form.completed.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(PageError::BadRequest("completed must be true or false.")),
+    };
+    let notice = match state.backend.patch_task(&ctx.caller(), id, &json!({ "completed": completed })).await {
+        Ok(_) => "undone",
+        Err(BackendError::NotFound) => "not-found",
+        Err(e) => return Err(e.into()),
+    };
+    Ok(redirect(&back_to(&form.back, |q| q.notice = notice.into())))
+}
+
+/// Brings a deleted task back from the trash (the Undo of a delete): its
+/// number, tags and dates as they were.
+pub(crate) async fn restore_task(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    PagePath(id): PagePath<i64>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> PageResult {
+    signed_in_post(&ctx, &form.csrf)?;
+    let notice = match state.backend.restore_task(&ctx.caller(), id).await {
+        Ok(_) => "restored",
         Err(BackendError::NotFound) => "not-found",
         Err(e) => return Err(e.into()),
     };
@@ -267,12 +381,15 @@ pub(crate) async fn delete_task(
     signed_in_post(&ctx, &form.csrf)?;
     // Another tab or device may have deleted it first; say so rather than
     // claim this request deleted it.
-    let notice = match state.backend.delete_task(&ctx.caller(), id).await {
-        Ok(()) => "deleted",
-        Err(BackendError::NotFound) => "not-found",
+    let (notice, undo) = match state.backend.delete_task(&ctx.caller(), id).await {
+        Ok(()) => ("deleted", format!("delete-{id}")),
+        Err(BackendError::NotFound) => ("not-found", String::new()),
         Err(e) => return Err(e.into()),
     };
-    Ok(redirect(&back_to(&form.back, |q| q.notice = notice.into())))
+    Ok(redirect(&back_to(&form.back, |q| {
+        q.notice = notice.into();
+        q.undo = undo;
+    })))
 }
 
 #[cfg(test)]

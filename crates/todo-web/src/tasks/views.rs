@@ -4,7 +4,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use jiff::tz::TimeZone;
 use maud::{Markup, html};
 use todo_domain::zone::local_datetime;
-use todo_domain::{Priority, Task};
+use todo_domain::{Priority, Task, TaskCounts};
 
 use super::list_query::{ListQuery, PAGE_SIZE, notice_text};
 use crate::chat::{ChatView, chat_panel};
@@ -63,10 +63,24 @@ impl TaskForm {
     }
 }
 
+/// A heading of the list and how many of the view's tasks (in order) are under it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TaskGroup {
+    /// Part of the ids: `overdue`, `today`, or the day (`2026-12-04`).
+    pub(crate) key: String,
+    pub(crate) heading: String,
+    pub(crate) len: usize,
+}
+
 pub(crate) struct TasksView {
     pub(crate) query: ListQuery,
+    /// Every task on the page, group after group.
     pub(crate) tasks: Vec<Task>,
     pub(crate) total: i64,
+    /// The headings of Today and Upcoming; empty for All (one plain list).
+    pub(crate) groups: Vec<TaskGroup>,
+    /// The numbers in the navigation.
+    pub(crate) counts: TaskCounts,
     pub(crate) add: TaskForm,
     pub(crate) add_errors: FormErrors,
     pub(crate) edit: Option<(i64, TaskForm, FormErrors)>,
@@ -110,17 +124,16 @@ fn task_panel(ctx: &Ctx, v: &TasksView) -> Markup {
             p.count #task-count { (v.total) " " (if v.total == 1 { "task" } else { "tasks" }) @if q.filtered() { " match" } }
         }
         div #status .status role="status" aria-live="polite" {
-            @if let Some(n) = notice_text(&q.notice) { (n) }
-        }
-        (add_form(ctx, &v.add, &v.add_errors, &back))
-        nav.tabs aria-label="Filter by status" {
-            @for (value, label) in [("all", "All"), ("pending", "Pending"), ("completed", "Completed")] {
-                a.tab id=(format!("tab-{value}")) href=(q.href_with(|q| { q.status = value.into(); q.page.clear(); }))
-                    aria-current=[(q.status() == value).then_some("page")] { (label) }
+            @if let Some(n) = notice_text(&q.notice) {
+                span.notice-text { (n) }
+                @if let Some((what, id)) = q.undo() { " " (undo_form(ctx, what, id, &back)) }
             }
         }
+        (add_form(ctx, &v.add, &v.add_errors, &back))
+        (views_nav(v))
         form #filters .filters method="get" action="/tasks" role="search" aria-label="Search and filter tasks" {
-            @if q.status() != "all" { input type="hidden" name="status" value=(q.status()); }
+            @if q.view() != "all" { input type="hidden" name="view" value=(q.view()); }
+            @if q.status() != "pending" { input type="hidden" name="status" value=(q.status()); }
             @if !q.c.is_empty() { input type="hidden" name="c" value=(q.c); }
             div.field.grow {
                 label for="filter-q" { "Search" }
@@ -168,18 +181,112 @@ fn task_panel(ctx: &Ctx, v: &TasksView) -> Markup {
                 @if q.filtered() {
                     p.empty-title { "No tasks match these filters." }
                     p { "Try another search, or " a href=(q.href_with(|q| { *q = ListQuery { c: q.c.clone(), ..Default::default() }; })) { "clear the filters" } "." }
+                } @else if v.counts.all > 0 {
+                    p.empty-title { (match (q.view(), q.status()) {
+                        ("today", _) => "Nothing due today.",
+                        ("upcoming", _) => "Nothing due in the next 7 days.",
+                        (_, "completed") => "No completed tasks.",
+                        _ => "Nothing left to do.",
+                    }) }
+                    @if q.status() == "pending" && v.counts.completed > 0 {
+                        p { "Completed tasks are hidden: " a href=(q.href_with(|q| q.status = "all".into())) { "show them" } "." }
+                    }
                 } @else {
                     p.empty-title { "No tasks yet." }
                     p { "Add your first task with the form above, or ask the assistant: “add a task to buy milk tomorrow”." }
                 }
             }
         } @else {
-            ul #task-list .task-list aria-label="Tasks" {
-                @for t in &v.tasks { (task_row(ctx, v, t, &back)) }
+            @if v.groups.is_empty() {
+                ul #task-list .task-list aria-label="Tasks" {
+                    @for t in &v.tasks { (task_row(ctx, v, t, &back)) }
+                }
+            } @else {
+                div #task-list .task-groups {
+                    @for (g, tasks) in grouped(v) {
+                        section.task-group id=(format!("group-{}", g.key)) aria-labelledby=(format!("group-{}-heading", g.key)) {
+                            h2.group-heading id=(format!("group-{}-heading", g.key)) {
+                                (g.heading) " " span.group-count { "(" (g.len) ")" }
+                            }
+                            ul.task-list {
+                                @for t in tasks { (task_row(ctx, v, t, &back)) }
+                            }
+                        }
+                    }
+                }
             }
-            @if (v.tasks.len() as i64) < v.total {
+            @if q.view() == "all" && (v.tasks.len() as i64) < v.total {
                 (pager(q, v.tasks.len(), v.total))
+            } @else if (v.tasks.len() as i64) < v.total {
+                p.more #view-more { "Showing the first " (v.tasks.len()) " of " (v.total) ". "
+                    a href=(q.href_with(|q| { q.view.clear(); q.sort = "due".into(); })) { "See them all by due date" } "." }
             }
+        }
+    }
+}
+
+/// The views (with their counts from `GET /tasks/counts`), the Completed
+/// list, and the link that shows or hides completed tasks in a view.
+fn views_nav(v: &TasksView) -> Markup {
+    let q = &v.query;
+    let c = &v.counts;
+    let completed_only = q.status() == "completed";
+    let tabs = [
+        ("today", "Today", c.today, q.view() == "today" && !completed_only),
+        ("upcoming", "Upcoming", c.upcoming, q.view() == "upcoming" && !completed_only),
+        ("all", "All", c.pending, q.view() == "all" && !completed_only),
+    ];
+    html! {
+        div.views-bar {
+            nav.tabs #views aria-label="Views" {
+                @for (value, label, count, current) in tabs {
+                    a.tab id=(format!("view-{value}")) aria-current=[current.then_some("page")]
+                        href=(q.href_with(|q| { q.view = value.into(); if q.status() == "completed" { q.status.clear(); } q.page.clear(); })) {
+                        (label) " " span.tab-count { (count) } span.sr-only { " open" }
+                    }
+                }
+                a.tab #tab-completed aria-current=[completed_only.then_some("page")]
+                    href=(q.href_with(|q| { q.view.clear(); q.status = "completed".into(); q.page.clear(); })) {
+                    "Completed " span.tab-count { (c.completed) }
+                }
+            }
+            @if !completed_only {
+                @if q.status() == "all" {
+                    a.btn.btn-ghost.btn-small #show-completed href=(q.href_with(|q| { q.status.clear(); q.page.clear(); })) { "Hide completed" }
+                } @else {
+                    a.btn.btn-ghost.btn-small #show-completed href=(q.href_with(|q| { q.status = "all".into(); q.page.clear(); })) { "Show completed" }
+                }
+            }
+        }
+    }
+}
+
+/// Each group with its tasks.
+fn grouped(v: &TasksView) -> Vec<(&TaskGroup, &[Task])> {
+    let mut rest = v.tasks.as_slice();
+    v.groups
+        .iter()
+        .map(|g| {
+            let (head, tail) = rest.split_at(g.len.min(rest.len()));
+            rest = tail;
+            (g, head)
+        })
+        .collect()
+}
+
+/// The Undo button of a notice: a form, so it works without JavaScript too.
+fn undo_form(ctx: &Ctx, what: &str, id: i64, back: &str) -> Markup {
+    let (action, completed) = match what {
+        "delete" => (format!("/tasks/{id}/restore"), None),
+        "complete" => (format!("/tasks/{id}/completed"), Some("false")),
+        _ => (format!("/tasks/{id}/completed"), Some("true")),
+    };
+    html! {
+        form #undo-form .undo-form method="post" action=(action) data-enhance data-undo {
+            (csrf_input(ctx))
+            input type="hidden" name="back" value=(back);
+            @if let Some(c) = completed { input type="hidden" name="completed" value=(c); }
+            button.btn.btn-small #undo type="submit" { "Undo" span.sr-only { " (task " (id) ")" } }
         }
     }
 }
@@ -358,9 +465,13 @@ fn task_row(ctx: &Ctx, v: &TasksView, t: &Task, back: &str) -> Markup {
                         "Edit" span.sr-only { " “" (t.title) "”" }
                     }
                 }
-                a.btn.btn-ghost.btn-small.btn-danger-text id=(format!("delete-{}", t.id))
-                    href=(format!("/tasks/{}/delete?back={}", t.id, urlencode(back))) data-confirm-delete=(t.title) {
-                    "Delete" span.sr-only { " “" (t.title) "”" }
+                // No confirmation: the notice after it offers Undo (the task waits in the trash).
+                form.delete-form method="post" action=(format!("/tasks/{}/delete", t.id)) data-enhance {
+                    (csrf_input(ctx))
+                    input type="hidden" name="back" value=(back);
+                    button.btn.btn-ghost.btn-small.btn-danger-text id=(format!("delete-{}", t.id)) type="submit" {
+                        "Delete" span.sr-only { " “" (t.title) "”" }
+                    }
                 }
             }
             @if let Some((_, values, errors)) = editing {
@@ -380,6 +491,70 @@ fn task_row(ctx: &Ctx, v: &TasksView, t: &Task, back: &str) -> Markup {
     }
 }
 
+/// The local day a task is due on, in the user's zone.
+fn due_day(t: &Task, tz: &TimeZone) -> Option<NaiveDate> {
+    t.due_date.or_else(|| t.due_at.map(|at| local_datetime(at, tz).date()))
+}
+
+/// Puts the lists the API returned for a view into the page's order and
+/// headings: Today is the overdue tasks, then today's (a task due earlier
+/// today is in both lists, and shown once, as overdue); Upcoming is one
+/// heading per local day.
+pub(crate) fn group(
+    view: &str,
+    lists: Vec<(Vec<Task>, i64)>,
+    now: DateTime<Utc>,
+    tz: &TimeZone,
+) -> (Vec<Task>, i64, Vec<TaskGroup>) {
+    let mut lists = lists.into_iter();
+    match view {
+        "today" => {
+            let (overdue, overdue_total) = lists.next().unwrap_or_default();
+            let (mut today, today_total) = lists.next().unwrap_or_default();
+            let before = today.len();
+            today.retain(|t| !overdue.iter().any(|o| o.id == t.id));
+            let total = overdue_total + today_total - (before - today.len()) as i64;
+            let mut groups = Vec::new();
+            for (key, heading, len) in [("overdue", "Overdue", overdue.len()), ("today", "Today", today.len())] {
+                if len > 0 {
+                    groups.push(TaskGroup { key: key.into(), heading: heading.into(), len });
+                }
+            }
+            let mut tasks = overdue;
+            tasks.extend(today);
+            (tasks, total, groups)
+        }
+        "upcoming" => {
+            let (mut tasks, total) = lists.next().unwrap_or_default();
+            let today = local_datetime(now, tz).date();
+            // The API orders timed and all-day tasks by their own keys: order by local day here.
+            tasks.sort_by_key(|t| due_day(t, tz));
+            let mut groups: Vec<TaskGroup> = Vec::new();
+            for t in &tasks {
+                let day = due_day(t, tz).unwrap_or(today);
+                let key = day.format("%Y-%m-%d").to_string();
+                match groups.last_mut() {
+                    Some(g) if g.key == key => g.len += 1,
+                    _ => {
+                        let date = day.format("%a %-d %b");
+                        let heading = match (day - today).num_days() {
+                            0 => format!("Today · {date}"),
+                            1 => format!("Tomorrow · {date}"),
+                            _ => date.to_string(),
+                        };
+                        groups.push(TaskGroup { key, heading, len: 1 });
+                    }
+                }
+            }
+            (tasks, total, groups)
+        }
+        _ => {
+            let (tasks, total) = lists.next().unwrap_or_default();
+            (tasks, total, Vec::new())
+        }
+    }
+}
+
 /// The machine-readable due date of a badge: the day, or the instant.
 fn due_attr(t: &Task) -> String {
     match (t.due_date, t.due_at) {
@@ -387,10 +562,6 @@ fn due_attr(t: &Task) -> String {
         (None, Some(at)) => todo_domain::timestamp::to_rfc3339(&at),
         (None, None) => String::new(),
     }
-}
-
-pub(crate) fn urlencode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 #[cfg(test)]
@@ -459,5 +630,48 @@ mod tests {
         assert_eq!(due_info(&call, now, tokyo).unwrap(), ("Wed 2 Dec, 17:00".into(), false, true));
         assert_eq!(due_attr(&bill), "2026-12-01");
         assert_eq!(due_attr(&call), "2026-12-02T08:00:00Z");
+    }
+
+    #[test]
+    fn today_is_overdue_then_today_once_and_upcoming_is_by_local_day() {
+        let la = &todo_domain::lookup_time_zone("America/Los_Angeles").unwrap().1;
+        // Tuesday 1 Dec 21:00 in Los Angeles.
+        let now = DateTime::parse_from_rfc3339("2026-12-02T05:00:00Z").unwrap().with_timezone(&Utc);
+        let task = |id: i64, day: &str, at: Option<&str>| Task {
+            id,
+            user_id: "u".into(),
+            title: format!("t{id}"),
+            description: None,
+            completed: false,
+            priority: Priority::Medium,
+            tags: vec![],
+            due_at: at.map(|a| DateTime::parse_from_rfc3339(a).unwrap().with_timezone(&Utc)),
+            due_date: (!day.is_empty()).then(|| day.parse().unwrap()),
+            created_at: now,
+            updated_at: now,
+            completed_at: None,
+        };
+        // Task 2 was due at 18:00 today: overdue, and in today's list as well.
+        let overdue = vec![task(1, "2026-11-30", None), task(2, "", Some("2026-12-02T02:00:00Z"))];
+        let today = vec![task(2, "", Some("2026-12-02T02:00:00Z")), task(3, "2026-12-01", None)];
+        let (tasks, total, groups) = group("today", vec![(overdue, 2), (today, 2)], now, la);
+        assert_eq!(tasks.iter().map(|t| t.id).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(total, 3);
+        assert_eq!(groups.iter().map(|g| (g.key.as_str(), g.len)).collect::<Vec<_>>(), [("overdue", 2), ("today", 1)]);
+        // 06:00 UTC on the 3rd is still the 2nd in Los Angeles: tomorrow, beside the all-day task.
+        let week = vec![
+            task(4, "2026-12-01", None),
+            task(5, "2026-12-04", None),
+            task(6, "", Some("2026-12-03T06:00:00Z")),
+            task(7, "2026-12-02", None),
+        ];
+        let (tasks, _, groups) = group("upcoming", vec![(week, 4)], now, la);
+        assert_eq!(tasks.iter().map(|t| t.id).collect::<Vec<_>>(), [4, 6, 7, 5]);
+        assert_eq!(
+            groups.iter().map(|g| (g.heading.as_str(), g.len)).collect::<Vec<_>>(),
+            [("Today · Tue 1 Dec", 1), ("Tomorrow · Wed 2 Dec", 2), ("Fri 4 Dec", 1)]
+        );
+        let (_, _, groups) = group("all", vec![(vec![task(8, "", None)], 1)], now, la);
+        assert!(groups.is_empty(), "All is one plain list");
     }
 }

@@ -10,3 +10,4 @@ mod config_doc;
 mod pages;
 mod process;
 mod text_input;
+mod views;

@@ -77,10 +77,10 @@ async fn sign_up_then_add_edit_complete_and_delete_tasks_with_forms() {
     assert!(page.contains("Urgent priority"));
     assert!(!page.contains("semi-skimmed"), "an emptied description is cleared");
 
-    // Toggle complete, then see it under Completed only.
-    let res = s.post(&format!("/tasks/{id}/toggle"), &[("csrf", &csrf), ("back", "status=pending")]).await;
+    // Toggle complete (hidden by default), then see it under Completed only.
+    let res = s.post(&format!("/tasks/{id}/toggle"), &[("csrf", &csrf), ("back", "q=milk")]).await;
     assert_eq!(res.status(), 200);
-    assert!(res.url().as_str().contains("status=pending"), "back to the same filter: {}", res.url());
+    assert!(res.url().as_str().contains("q=milk"), "back to the same filter: {}", res.url());
     let page = res.text().await.unwrap();
     assert!(!task_ids(&page).contains(&id));
     let (_, page) = s.get("/tasks?status=completed").await;
@@ -96,6 +96,7 @@ async fn sign_up_then_add_edit_complete_and_delete_tasks_with_forms() {
     let page = res.text().await.unwrap();
     assert!(!task_ids(&page).contains(&id));
     assert!(page.contains("Task deleted."));
+    assert!(page.contains(r#"id="undo-form""#), "with Undo");
 
     // Sign out: the task page now sends to sign-in.
     let res = s.post("/sign-out", &[("csrf", &csrf)]).await;
@@ -522,12 +523,14 @@ async fn long_lists_are_paged_and_forms_return_to_the_same_page() {
     assert!(second_ids.iter().all(|id| !first_ids.contains(id)));
     assert!(second.contains("Showing 101–105 of 105 (page 2 of 2)"));
     assert!(second.contains(r#"id="page-prev""#) && !second.contains(r#"id="page-next""#));
-    // The status tabs start again from the first page.
-    assert!(second.contains(r#"href="/tasks?status=pending""#));
+    // The views and tabs start again from the first page.
+    assert!(second.contains(r#"href="/tasks?status=completed""#));
+    assert!(second.contains(r#"href="/tasks?view=today""#));
 
-    // A form on page 2 comes back to page 2.
+    // A form on page 2 comes back to page 2 (completed tasks shown: the list keeps its rows).
     let id = second_ids[0];
-    let res = s.post(&format!("/tasks/{id}/toggle"), &[("csrf", &csrf_of(&second)), ("back", "page=2")]).await;
+    let res =
+        s.post(&format!("/tasks/{id}/toggle"), &[("csrf", &csrf_of(&second)), ("back", "status=all&page=2")]).await;
     assert_eq!(res.status(), 200);
     assert!(res.url().query().unwrap().contains("page=2"), "{}", res.url());
     assert_eq!(task_ids(&res.text().await.unwrap()), second_ids);
@@ -680,12 +683,12 @@ async fn missing_tasks_are_reported_as_not_found() {
         format!("/tasks/{missing}"),
         format!("/conversations/{missing}/delete"),
     ] {
-        let res = s.post(&path, &[("csrf", &csrf), ("back", "status=pending"), ("title", "Edited")]).await;
+        let res = s.post(&path, &[("csrf", &csrf), ("back", "status=all"), ("title", "Edited")]).await;
         assert_eq!(res.status(), 200, "{path}");
-        assert!(res.url().as_str().contains("status=pending"), "{path}: back to the list: {}", res.url());
+        assert!(res.url().as_str().contains("status=all"), "{path}: back to the list: {}", res.url());
         let page = res.text().await.unwrap();
         assert!(page.contains("was not found"), "{path}: {page}");
-        for wrong in ["Task deleted.", "Task updated.", "Task saved.", "Conversation deleted."] {
+        for wrong in ["Task deleted.", "Task completed.", "Task updated.", "Task saved.", "Conversation deleted."] {
             assert!(!page.contains(wrong), "{path} says {wrong:?}");
         }
         assert_eq!(task_ids(&page), vec![id], "{path}: the list is unchanged");
