@@ -650,6 +650,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             completed_at: None,
+            repeat: None,
         };
         // Task 2 was due at 18:00 today: overdue, and in today's list as well.
         let overdue = vec![task(1, "2026-11-30", None), task(2, "", Some("2026-12-02T02:00:00Z"))];
